@@ -1,0 +1,1 @@
+from . import backbones, classifiers, detectors, heads, necks, utils  # noqa: F401
