@@ -1,0 +1,7 @@
+from .prediction_dump import PredictionDump, load_prediction_dump
+from .stuart_maxwell import StuartMaxwellResult, chi2_sf, stuart_maxwell
+
+__all__ = [
+    'PredictionDump', 'load_prediction_dump', 'StuartMaxwellResult',
+    'chi2_sf', 'stuart_maxwell'
+]

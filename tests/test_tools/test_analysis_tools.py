@@ -1,0 +1,113 @@
+import importlib.util
+import json
+import os.path as osp
+
+import mmengine
+import numpy as np
+import pytest
+import torch
+from mmpretrain.structures import DataSample
+
+from glamor_mm.evaluation import load_prediction_dump, stuart_maxwell
+
+TOOLS = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'analysis_tools')
+
+
+def load_tool(name):
+    spec = importlib.util.spec_from_file_location(
+        f'tool_{name}', osp.join(TOOLS, f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_dump(path, preds, gts, num_classes=7):
+    """A dump as tools/test.py --out writes it (DataSample.to_dict())."""
+    results = []
+    for i, (pred, gt) in enumerate(zip(preds, gts)):
+        score = torch.full((num_classes, ), 0.01)
+        score[pred] = 1 - 0.01 * (num_classes - 1)
+        sample = DataSample(metainfo=dict(img_path=f'img_{i}.png'))
+        sample.set_gt_label(int(gt)).set_pred_score(score).set_pred_label(
+            int(pred))
+        results.append(sample.to_dict())
+    mmengine.dump(results, path)
+    return str(path)
+
+
+@pytest.fixture
+def dumps(tmp_path):
+    rng = np.random.default_rng(0)
+    gts = rng.integers(0, 7, size=200)
+    good = np.where(rng.random(200) < 0.8, gts, rng.integers(0, 7, 200))
+    bad = np.where(rng.random(200) < 0.3, gts, 4)  # predicts Neutral a lot
+    return (write_dump(tmp_path / 'good.pkl', good, gts),
+            write_dump(tmp_path / 'bad.pkl', bad, gts), good, bad, gts)
+
+
+def test_load_prediction_dump(dumps):
+    path, _, good, _, gts = dumps
+    dump = load_prediction_dump(path)
+    np.testing.assert_array_equal(dump.pred_labels, good)
+    np.testing.assert_array_equal(dump.gt_labels, gts)
+    assert dump.img_paths[3] == 'img_3.png'
+    assert dump.num_classes == 7
+
+
+def test_load_prediction_dump_errors(tmp_path):
+    mmengine.dump([dict(pred_label=torch.tensor([1]))], tmp_path / 'a.pkl')
+    with pytest.raises(ValueError, match='a.pkl.*gt_label'):
+        load_prediction_dump(str(tmp_path / 'a.pkl'))
+    mmengine.dump({'accuracy/top1': 1.0}, tmp_path / 'm.pkl')
+    with pytest.raises(ValueError, match='m.pkl.*list'):
+        load_prediction_dump(str(tmp_path / 'm.pkl'))
+
+
+def test_stuart_maxwell_tool(dumps, tmp_path, capsys):
+    good_path, bad_path, good, bad, gts = dumps
+    out = tmp_path / 'table.json'
+    load_tool('stuart_maxwell').main(
+        [good_path, bad_path, '--names', 'GLA', 'CA', '--out', str(out)])
+    printed = capsys.readouterr().out
+    assert '| Methods | GLA | CA |' in printed
+    result = json.loads(out.read_text())
+    assert result['names'] == ['GLA', 'CA'] and result['num_classes'] == 7
+    table = result['table']
+    assert table[1][0] is None  # lower triangle left empty
+    expected = {
+        (0, 0): stuart_maxwell(good, gts, 7),
+        (1, 1): stuart_maxwell(bad, gts, 7),
+        (0, 1): stuart_maxwell(good, bad, 7),
+    }
+    for (i, j), res in expected.items():
+        assert table[i][j]['p_value'] == pytest.approx(res.p_value)
+        assert table[i][j]['dof'] == res.dof
+    # The model that over-predicts one class disagrees with the truth.
+    assert table[1][1]['p_value'] < 1e-10 < table[0][0]['p_value']
+
+
+def test_stuart_maxwell_tool_rejects_unpaired(dumps, tmp_path):
+    good_path, _, good, _, gts = dumps
+    other = write_dump(tmp_path / 'other.pkl', good[::-1], gts[::-1])
+    with pytest.raises(ValueError, match='other.pkl'):
+        load_tool('stuart_maxwell').main([good_path, other])
+
+
+def test_confusion_matrix_tool(dumps, tmp_path):
+    pytest.importorskip('glamor_mm.datasets.categories')
+    good_path, _, good, _, gts = dumps
+    tool = load_tool('confusion_matrix')
+    out = tmp_path / 'cm.png'
+    tool.main([good_path, '--out', str(out), '--title', 'GLAMOR-Net'])
+    assert out.stat().st_size > 0
+    import matplotlib.image
+    image = matplotlib.image.imread(str(out))
+    assert image.ndim == 3 and image.shape[0] > 300
+
+    counts = np.zeros((7, 7), dtype=np.int64)
+    np.add.at(counts, (gts, good), 1)
+    rates = tool.confusion_rates(counts)
+    np.testing.assert_allclose(rates.sum(1), 1.0)
+    np.testing.assert_allclose(rates[2, 2], counts[2, 2] / (gts == 2).sum())
+    with pytest.raises(ValueError, match='class names'):
+        tool.main([good_path, '--out', str(out), '--classes', 'a', 'b'])
