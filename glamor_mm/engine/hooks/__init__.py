@@ -1,0 +1,3 @@
+from .fusion_weight_hook import FusionWeightHook
+
+__all__ = ['FusionWeightHook']
