@@ -1,0 +1,3 @@
+from .glamor_encoder import GlamorEncoder
+
+__all__ = ['GlamorEncoder']

@@ -1,0 +1,3 @@
+from .glamor_classifier import GlamorClassifier
+
+__all__ = ['GlamorClassifier']

@@ -1,0 +1,3 @@
+from .fusion_head import FusionHead
+
+__all__ = ['FusionHead']

@@ -1,0 +1,4 @@
+from .score_mlp import ScoreMLP
+from .two_view_data_preprocessor import TwoViewDataPreprocessor
+
+__all__ = ['ScoreMLP', 'TwoViewDataPreprocessor']
