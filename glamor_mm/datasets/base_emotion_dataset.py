@@ -1,0 +1,173 @@
+"""Code shared by the CAER-S, NCAER-S and annotation-file datasets."""
+import os
+import os.path as osp
+from typing import Any, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+from mmengine.fileio import exists
+from mmpretrain.datasets import BaseDataset
+
+from .categories import CAER_CLASSES, normalize_class_name
+
+IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+
+
+def parse_face_bbox(values: Optional[Sequence[Any]],
+                    source: str) -> Optional[List[float]]:
+    """Check and convert a face box ``x1, y1, x2, y2`` read from a file.
+
+    Only the format is checked here (four finite numbers); a box of zero
+    area or partly outside the image is a valid annotation whose handling is
+    decided by :class:`CropFace` once the image size is known.
+
+    Args:
+        values (Sequence | None): Four numbers (or strings of numbers), or
+            None / an empty sequence for "no face".
+        source (str): File (and line) the box comes from, quoted in errors.
+
+    Returns:
+        list[float] | None: ``[x1, y1, x2, y2]`` in pixels, or None.
+
+    Raises:
+        ValueError: If ``values`` is not four finite numbers.
+    """
+    if values is None or len(values) == 0:
+        return None
+    try:
+        box = [float(v) for v in values]
+    except (TypeError, ValueError):
+        box = []
+    if len(box) != 4 or not np.isfinite(box).all():
+        raise ValueError(f'{source}: a face box must be 4 finite numbers '
+                         f'x1,y1,x2,y2, got {list(values)!r}.')
+    return box
+
+
+class BaseEmotionDataset(BaseDataset):
+    """Base class of the emotion datasets (one face box per image).
+
+    Every entry of ``data_list`` has ``img_path`` (str), ``gt_label`` (int,
+    index into ``CLASSES``) and ``face_bbox`` (``[x1, y1, x2, y2]`` floats in
+    original-image pixels, or None when the sample has no face box; the
+    pipeline's :class:`CropFace` decides what a missing box means).
+
+    Subclasses implement :meth:`load_data_list` with the helpers below. On top
+    of MMPretrain's :class:`BaseDataset` this class
+
+    - checks that the annotation file exists and that a split is not empty,
+    - maps class folder / label spellings with :func:`normalize_class_name`,
+    - re-raises any error of the data pipeline (a corrupt or truncated image,
+      an image with no face under ``missing_face='error'``, ...) as a
+      ``RuntimeError`` naming the image file, so that a failure inside a
+      DataLoader worker says which file is bad. Transforms must not return
+      None: that raises too, instead of MMEngine's silent draw of another
+      image in training.
+
+    Args:
+        *args: Arguments of :class:`mmpretrain.datasets.BaseDataset`.
+        **kwargs: Keyword arguments of
+            :class:`mmpretrain.datasets.BaseDataset`.
+    """
+
+    METAINFO = {'classes': CAER_CLASSES}
+
+    def _check_ann_file(self) -> None:
+        """Raise a clear error if ``self.ann_file`` does not exist."""
+        if not self.ann_file or not exists(self.ann_file):
+            raise FileNotFoundError(
+                f'{type(self).__name__}: annotation file '
+                f'{self.ann_file!r} does not exist.')
+
+    def _label_of(self, name: str, source: str) -> int:
+        """Index in ``self.CLASSES`` of a class name in any known spelling.
+
+        Args:
+            name (str): Class folder name or label text.
+            source (str): Folder / file the name comes from, for errors.
+
+        Returns:
+            int: The label.
+        """
+        canonical = normalize_class_name(name, source)
+        classes = [normalize_class_name(c) for c in self.CLASSES]
+        if canonical not in classes:
+            raise ValueError(f'Category {name!r} (in {source}) is not in the '
+                             f'dataset classes {tuple(self.CLASSES)}.')
+        return classes.index(canonical)
+
+    def _check_label(self, label: Union[int, str], source: str) -> int:
+        """Check that an integer label (possibly as text) is in range."""
+        try:
+            value = int(label)
+        except (TypeError, ValueError):
+            value = -1
+        if str(value) != str(label).strip() or not 0 <= value < len(
+                self.CLASSES):
+            raise ValueError(f'{source}: label {label!r} is not an integer in '
+                             f'[0, {len(self.CLASSES) - 1}].')
+        return value
+
+    def _scan_class_folders(self, split_dir: str) -> List[Tuple[str, int]]:
+        """List the images of a ``<split_dir>/<Class>/<image>`` tree.
+
+        Hidden entries (starting with '.') and files that are not images
+        (see ``IMG_EXTENSIONS``) are skipped, as are files directly inside
+        ``split_dir``.
+
+        Args:
+            split_dir (str): Folder holding one sub-folder per class.
+
+        Returns:
+            list[tuple[str, int]]: Sorted ``(path relative to split_dir with
+            '/' separators, label)`` pairs.
+
+        Raises:
+            FileNotFoundError: If ``split_dir`` does not exist.
+            ValueError: For an unknown class folder or an empty split.
+        """
+        if not osp.isdir(split_dir):
+            raise FileNotFoundError(
+                f'{type(self).__name__}: image folder {split_dir!r} does '
+                'not exist.')
+        samples = []
+        for folder in sorted(os.listdir(split_dir)):
+            folder_path = osp.join(split_dir, folder)
+            if folder.startswith('.') or not osp.isdir(folder_path):
+                continue
+            label = self._label_of(folder, folder_path)
+            for name in sorted(os.listdir(folder_path)):
+                if (not name.startswith('.')
+                        and name.lower().endswith(IMG_EXTENSIONS)):
+                    samples.append((f'{folder}/{name}', label))
+        return self._check_not_empty(samples, split_dir)
+
+    def _check_not_empty(self, data_list: list, source: str) -> list:
+        """Raise a clear error if a split has no sample."""
+        if len(data_list) == 0:
+            raise ValueError(f'{type(self).__name__}: no image found in '
+                             f'{source!r} (empty split).')
+        return data_list
+
+    def prepare_data(self, idx: int) -> Any:
+        """Run the pipeline on sample ``idx``; errors name the image file.
+
+        Args:
+            idx (int): Index of the sample.
+
+        Returns:
+            Any: The output of the pipeline.
+        """
+        data_info = self.get_data_info(idx)
+        where = (f'{data_info.get("img_path")!r} (sample {idx} of '
+                 f'{type(self).__name__})')
+        try:
+            results = self.pipeline(data_info)
+        except Exception as e:
+            raise RuntimeError(f'Failed to prepare {where}: '
+                               f'{type(e).__name__}: {e}') from e
+        if results is None:
+            raise RuntimeError(
+                f'The pipeline dropped {where} (a transform returned None, '
+                'e.g. LoadImageFromFile(ignore_empty=True)); drop such '
+                'samples from the annotation instead of resampling silently.')
+        return results

@@ -1,0 +1,75 @@
+"""Emotion dataset from an MMEngine-format annotation file."""
+from typing import List
+
+from mmengine.fileio import load
+from mmpretrain.registry import DATASETS
+
+from .base_emotion_dataset import BaseEmotionDataset, parse_face_bbox
+from .categories import normalize_class_name
+
+
+@DATASETS.register_module()
+class EmotionAnnotationDataset(BaseEmotionDataset):
+    """Emotion dataset read from an OpenMMLab 2.0 annotation file.
+
+    This is the format written by the face-detection tool (boxes precomputed
+    once, like mmpose's ``bbox_file``)::
+
+        {
+            "metainfo": {"classes": ["Anger", ..., "Surprise"]},
+            "data_list": [
+                {"img_path": "train/Anger/0001.png", "gt_label": 0,
+                 "face_bbox": [120.0, 43.0, 210.0, 133.0]},
+                {"img_path": "train/Anger/0002.png", "gt_label": 0,
+                 "face_bbox": null},
+                ...
+            ]
+        }
+
+    ``img_path`` is relative to ``data_prefix`` (or absolute); ``face_bbox``
+    is ``x1, y1, x2, y2`` in pixels or null (no face found, handled by
+    :class:`CropFace`'s ``missing_face`` policy). If the file's metainfo lists
+    ``classes``, they must be the dataset's classes in the same order (any
+    spelling), otherwise the labels would silently mean other emotions.
+
+    Args:
+        ann_file (str): Annotation file (``.json``, or any format of
+            :func:`mmengine.fileio.load`), relative to ``data_root``.
+        data_root (str): Root of the dataset. Defaults to ''.
+        data_prefix (str | dict): Image root relative to ``data_root``.
+            Defaults to ''.
+        **kwargs: Other arguments of :class:`mmpretrain.datasets.BaseDataset`.
+    """
+
+    def load_data_list(self) -> List[dict]:
+        """Load and check the annotation file.
+
+        Returns:
+            list[dict]: Entries with ``img_path``, ``gt_label``, ``face_bbox``.
+        """
+        self._check_ann_file()
+        annotations = load(self.ann_file)
+        if not isinstance(annotations, dict) or not {
+                'metainfo', 'data_list'
+        } <= set(annotations):
+            raise ValueError(f'{self.ann_file}: expected a dict with keys '
+                             '"metainfo" and "data_list".')
+        file_classes = annotations['metainfo'].get('classes')
+        if file_classes is not None and [
+                normalize_class_name(c, self.ann_file) for c in file_classes
+        ] != [normalize_class_name(c) for c in self.CLASSES]:
+            raise ValueError(
+                f'{self.ann_file}: its classes {tuple(file_classes)} are not '
+                f'the dataset classes {tuple(self.CLASSES)} in that order.')
+        data_list = []
+        for i, raw in enumerate(annotations['data_list']):
+            where = f'{self.ann_file}: data_list[{i}]'
+            if not isinstance(raw, dict) or not {'img_path', 'gt_label'
+                                                 } <= set(raw):
+                raise ValueError(f'{where} needs "img_path" and "gt_label", '
+                                 f'got {raw!r}.')
+            info = self.parse_data_info(dict(raw))
+            info['gt_label'] = self._check_label(raw['gt_label'], where)
+            info['face_bbox'] = parse_face_bbox(raw.get('face_bbox'), where)
+            data_list.append(info)
+        return self._check_not_empty(data_list, self.ann_file)
