@@ -1,0 +1,181 @@
+"""Train a GLAMOR-Net (or any glamor_mm / MMPretrain) model.
+
+Follows MMPretrain 1.2's ``tools/train.py`` and adds what a CPU-only machine
+needs: ``--launcher pytorch`` without a GPU uses the gloo backend
+(:func:`glamor_mm.engine.setup_cpu_distributed`) and ``--amp`` without a GPU
+stops with a clear message instead of MMEngine's bare assertion.
+
+Examples:
+    python tools/train.py configs/glamor_r18_caers.py
+    bash tools/dist_train.sh configs/glamor_r18_caers.py 8
+    python tools/train.py CONFIG --resume            # latest ckpt in work dir
+    python tools/train.py CONFIG --cfg-options sync_bn=torch
+"""
+import argparse
+import os
+import os.path as osp
+from copy import deepcopy
+
+import torch
+from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+import glamor_mm  # noqa: F401  (registers glamor_mm components)
+from glamor_mm.engine import setup_cpu_distributed
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Train a model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='If specify checkpoint path, resume from it, while if not '
+        'specify, try to auto resume from the latest checkpoint '
+        'in the work directory.')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='enable automatic-mixed-precision training (needs a CUDA GPU)')
+    parser.add_argument(
+        '--no-validate',
+        action='store_true',
+        help='whether not to evaluate the checkpoint during training')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='whether to auto scale the learning rate according to the '
+        'actual batch size and the original batch size.')
+    parser.add_argument(
+        '--no-pin-memory',
+        action='store_true',
+        help='whether to disable the pin_memory option in dataloaders.')
+    parser.add_argument(
+        '--no-persistent-workers',
+        action='store_true',
+        help='whether to disable the persistent_workers option in dataloaders.'
+    )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file. If the value to '
+        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
+        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
+        'Note that the quotation marks are necessary and that no white space '
+        'is allowed.')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    # torch.distributed.launch passes `--local-rank` since PyTorch 2.0.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def set_default_dataloader_cfg(cfg: Config, field: str,
+                               args: argparse.Namespace) -> None:
+    """Apply MMPretrain's dataloader defaults and the CLI switches.
+
+    Like MMPretrain, the collate function defaults to ``default_collate``
+    (the two-view data preprocessor accepts it as well as
+    ``pseudo_collate``) and ``pin_memory`` is on when there is a GPU.
+    """
+    if cfg.get(field, None) is None:
+        return
+    dataloader_cfg = ConfigDict(
+        pin_memory=torch.cuda.is_available(),
+        persistent_workers=True,
+        collate_fn=dict(type='default_collate'))
+    dataloader_cfg.update(cfg[field])
+    if args.no_pin_memory:
+        dataloader_cfg['pin_memory'] = False
+    if args.no_persistent_workers:
+        dataloader_cfg['persistent_workers'] = False
+    cfg[field] = dataloader_cfg
+
+
+def check_amp_available() -> None:
+    """Fail clearly when ``--amp`` is asked for without a CUDA GPU.
+
+    MMEngine's ``AmpOptimWrapper`` only supports CUDA (and NPU/MLU) and
+    asserts otherwise, which reads like a crash.
+
+    Raises:
+        SystemExit: If CUDA is not available.
+    """
+    if not torch.cuda.is_available():
+        raise SystemExit(
+            'error: --amp (automatic mixed precision) needs a CUDA GPU: '
+            "MMEngine's AmpOptimWrapper does not support the CPU. "
+            'Run without --amp on this machine.')
+
+
+def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
+    """Merge CLI arguments to config."""
+    if args.no_validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
+
+    cfg.launcher = args.launcher
+
+    # work_dir is determined in this priority: CLI > segment in file > filename
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+
+    if args.amp:
+        check_amp_available()
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+
+    if args.auto_scale_lr:
+        cfg.auto_scale_lr.enable = True
+
+    for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        set_default_dataloader_cfg(cfg, field, args)
+
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+
+    # torch rejects persistent workers for a loader without worker processes
+    for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if cfg.get(field, None) and cfg[field].get('num_workers', 0) == 0:
+            cfg[field].persistent_workers = False
+    return cfg
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    cfg = merge_args(cfg, args)
+    setup_cpu_distributed(cfg)
+
+    if 'runner_type' not in cfg:
+        runner = Runner.from_cfg(cfg)
+    else:
+        runner = RUNNERS.build(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
