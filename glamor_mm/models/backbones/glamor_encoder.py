@@ -1,9 +1,10 @@
 """The GLAMOR-Net encoding module (paper Sec. 3.2.1, Fig. 3)."""
+from collections import OrderedDict
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-from mmcv.cnn import ConvModule
+from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.registry import MODELS
 
@@ -69,19 +70,15 @@ class GlamorEncoder(BaseBackbone):
 
         self.blocks = nn.ModuleList()
         for width, pool in zip(widths, pools):
-            layers = [
-                ConvModule(
-                    in_channels,
-                    width,
-                    kernel_size=3,
-                    padding=1,
-                    bias=True,
-                    norm_cfg=norm_cfg,
-                    act_cfg=act_cfg)
-            ]
+            # The conv keeps its bias although BN follows (as in the authors'
+            # Keras model), so parameter counts match theirs.
+            layers = OrderedDict(
+                conv=nn.Conv2d(in_channels, width, kernel_size=3, padding=1),
+                bn=build_norm_layer(norm_cfg, width)[1],
+                act=build_activation_layer(act_cfg))
             if pool:
-                layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
-            self.blocks.append(nn.Sequential(*layers))
+                layers['pool'] = nn.MaxPool2d(kernel_size=2, stride=2)
+            self.blocks.append(nn.Sequential(layers))
             in_channels = width
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:

@@ -101,11 +101,6 @@ class FusionHead(ClsHead):
             nn.Linear(in_channels, hidden_channels), nn.ReLU(inplace=True),
             nn.Dropout(dropout), nn.Linear(hidden_channels, num_classes))
 
-    @property
-    def uses_fusion_net(self) -> bool:
-        """Whether fusion weights (w_f, w_c) are computed."""
-        return len(self.branches) == 2 and self.fusion == 'net'
-
     def fuse(
         self, feats: Tuple[Optional[torch.Tensor], ...]
     ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:

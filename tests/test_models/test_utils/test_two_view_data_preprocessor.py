@@ -1,0 +1,92 @@
+import pytest
+import torch
+from mmengine.dataset import default_collate, pseudo_collate
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+import glamor_mm.models  # noqa: F401
+
+FACE_MEAN, FACE_STD = [10., 20., 30.], [2., 4., 5.]
+CONTEXT_MEAN, CONTEXT_STD = [100., 110., 120.], [10., 10., 20.]
+
+
+def packed_samples(n=3):
+    """What PackTwoViewInputs yields per sample (uint8 CHW, BGR)."""
+    gen = torch.Generator().manual_seed(0)
+    return [
+        dict(
+            inputs=dict(
+                face=torch.randint(0, 256, (3, 4, 4), generator=gen,
+                                   dtype=torch.uint8),
+                context=torch.randint(0, 256, (3, 5, 6), generator=gen,
+                                      dtype=torch.uint8)),
+            data_samples=DataSample().set_gt_label(k)) for k in range(n)
+    ]
+
+
+def build(**kwargs):
+    return MODELS.build(
+        dict(
+            type='TwoViewDataPreprocessor',
+            face_mean=FACE_MEAN,
+            face_std=FACE_STD,
+            context_mean=CONTEXT_MEAN,
+            context_std=CONTEXT_STD,
+            to_rgb=True,
+            **kwargs))
+
+
+def expected_view(raw, mean, std):
+    rgb = raw.float()[[2, 1, 0]]
+    return (rgb - torch.tensor(mean).view(3, 1, 1)) / torch.tensor(std).view(
+        3, 1, 1)
+
+
+@pytest.mark.parametrize('collate', [default_collate, pseudo_collate])
+def test_normalises_each_view(collate):
+    raw = packed_samples()
+    out = build()(collate(raw), training=True)
+    assert set(out['inputs']) == {'face', 'context'}
+    assert out['inputs']['face'].shape == (3, 3, 4, 4)
+    assert out['inputs']['context'].shape == (3, 3, 5, 6)
+    for k, sample in enumerate(raw):
+        torch.testing.assert_close(
+            out['inputs']['face'][k],
+            expected_view(sample['inputs']['face'], FACE_MEAN, FACE_STD))
+        torch.testing.assert_close(
+            out['inputs']['context'][k],
+            expected_view(sample['inputs']['context'], CONTEXT_MEAN,
+                          CONTEXT_STD))
+        assert out['data_samples'][k].gt_label.tolist() == [k]
+
+
+def test_both_collates_agree_and_onehot():
+    preprocessor = build(to_onehot=True, num_classes=4)
+    a = preprocessor(default_collate(packed_samples()))
+    b = preprocessor(pseudo_collate(packed_samples()))
+    for view in ('face', 'context'):
+        torch.testing.assert_close(a['inputs'][view], b['inputs'][view])
+    # same one-hot encoding as ClsDataPreprocessor
+    assert a['data_samples'][2].gt_score.tolist() == [0, 0, 1, 0]
+
+
+def test_without_normalisation():
+    preprocessor = MODELS.build(dict(type='TwoViewDataPreprocessor'))
+    raw = packed_samples(1)
+    out = preprocessor(pseudo_collate(raw))
+    torch.testing.assert_close(out['inputs']['face'][0],
+                               raw[0]['inputs']['face'].float())
+
+
+def test_bad_input():
+    preprocessor = build()
+    batch = pseudo_collate(packed_samples(2))
+    batch['inputs']['context'][1] = torch.zeros(3, 7, 7, dtype=torch.uint8)
+    with pytest.raises(ValueError, match='different shapes'):
+        preprocessor(batch)
+    with pytest.raises(ValueError, match="'face' and 'context'"):
+        preprocessor(dict(inputs=torch.zeros(2, 3, 4, 4)))
+    with pytest.raises(ValueError, match='face_std'):
+        MODELS.build(dict(type='TwoViewDataPreprocessor', face_mean=[0, 0, 0]))
+    with pytest.raises(ValueError, match='num_classes'):
+        MODELS.build(dict(type='TwoViewDataPreprocessor', to_onehot=True))
