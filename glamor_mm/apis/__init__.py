@@ -1,0 +1,6 @@
+from .face_detection import (detect_faces, init_face_detector,
+                             keep_default_scope, select_face)
+
+__all__ = [
+    'init_face_detector', 'detect_faces', 'keep_default_scope', 'select_face'
+]

@@ -1,0 +1,151 @@
+"""Run MMDet face detectors from the classifier side of glamor_mm."""
+import copy
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, List, Optional, Tuple, Union
+
+import numpy as np
+import torch.nn as nn
+from mmcv.transforms import Compose
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+from glamor_mm.models.detectors import BaseDlibFaceDetector
+
+FaceDetections = Tuple[np.ndarray, np.ndarray]
+
+
+@contextmanager
+def keep_default_scope(scope: Optional[str] = 'mmdet') -> Iterator[None]:
+    """Run a block in MMEngine's ``scope`` and restore the previous scope.
+
+    ``mmdet.apis.init_detector`` and ``DetInferencer`` call
+    ``init_default_scope('mmdet')``, which leaves MMDet as the *global*
+    default scope: afterwards ``MODELS.build(dict(type='ResNet'))`` or a
+    Runner of a ``default_scope='mmpretrain'`` config would resolve names in
+    MMDet's registries. Like mmpose's inferencers, glamor_mm builds and runs
+    face detectors inside this context so that the classifier side of the
+    same process keeps its scope.
+
+    Args:
+        scope (str, optional): Scope inside the block. Defaults to 'mmdet'.
+    """
+    with DefaultScope.overwrite_default_scope(scope):
+        yield
+
+
+def init_face_detector(config: Union[str, Path, Config],
+                       checkpoint: Optional[str] = None,
+                       device: str = 'cpu',
+                       cfg_options: Optional[dict] = None) -> nn.Module:
+    """``mmdet.apis.init_detector`` that keeps the global default scope.
+
+    Args:
+        config (str | Path | Config): An MMDet config, e.g.
+            ``configs/face_detectors/dlib_hog.py``.
+        checkpoint (str, optional): Weights (MMDet detectors); None for the
+            dlib detectors. Defaults to None.
+        device (str): Device. Defaults to 'cpu'.
+        cfg_options (dict, optional): Config overrides. Defaults to None.
+
+    Returns:
+        nn.Module: The detector in eval mode, with ``cfg`` set.
+    """
+    from mmdet.apis import init_detector
+    if isinstance(config, (str, Path)):
+        config = Config.fromfile(str(config))
+    with keep_default_scope(config.get('default_scope', 'mmdet')), \
+            warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        model = init_detector(
+            config, checkpoint, device=device, cfg_options=cfg_options)
+    for warning in caught:
+        # dlib detectors keep their class 'face' (no COCO classes).
+        if not (isinstance(model, BaseDlibFaceDetector)
+                and 'COCO classes' in str(warning.message)):
+            warnings.warn_explicit(warning.message, warning.category,
+                                   warning.filename, warning.lineno)
+    return model
+
+
+def detect_faces(model: nn.Module,
+                 imgs: Union[str, np.ndarray, List[Union[str, np.ndarray]]],
+                 score_thr: float = 0.) -> List[FaceDetections]:
+    """Detect faces with an MMDet detector (``inference_detector``).
+
+    Args:
+        model (nn.Module): A detector from :func:`init_face_detector`.
+        imgs (str | np.ndarray | list): Image paths or BGR uint8 arrays of
+            shape (H, W, 3) (MMCV's convention), or a list of them.
+        score_thr (float): Detections below it are dropped. Defaults to 0.
+
+    Returns:
+        list[tuple[np.ndarray, np.ndarray]]: Per image, boxes of shape
+        (K, 4) float32 ``x1, y1, x2, y2`` in original-image pixels and scores
+        of shape (K,), sorted by decreasing score.
+    """
+    from mmdet.apis import inference_detector
+    if not isinstance(imgs, (list, tuple)):
+        imgs = [imgs]
+    results = []
+    with keep_default_scope(model.cfg.get('default_scope', 'mmdet')):
+        pipelines = {}
+        for img in imgs:
+            from_array = isinstance(img, np.ndarray)
+            if from_array not in pipelines:
+                pipelines[from_array] = build_test_pipeline(model, from_array)
+            pred = inference_detector(
+                model, img, test_pipeline=pipelines[from_array]).pred_instances
+            scores = pred.scores.cpu().numpy().astype(np.float32)
+            bboxes = pred.bboxes.cpu().numpy().astype(np.float32)
+            keep = np.flatnonzero(scores >= score_thr)
+            keep = keep[np.argsort(-scores[keep], kind='stable')]
+            results.append((bboxes[keep].reshape(-1, 4), scores[keep]))
+    return results
+
+
+def build_test_pipeline(model: nn.Module, from_array: bool) -> Compose:
+    """The detector's test pipeline, reading files or BGR arrays.
+
+    Unlike ``inference_detector``'s own pipeline building (which edits the
+    loading step of ``model.cfg`` in place, so that a model once called on an
+    array can no longer read files), the config is copied.
+
+    Args:
+        model (nn.Module): A detector with ``cfg``.
+        from_array (bool): Read arrays (``LoadImageFromNDArray``) instead
+            of files.
+
+    Returns:
+        Compose: The pipeline.
+    """
+    from mmdet.utils import get_test_pipeline_cfg
+    pipeline = copy.deepcopy(get_test_pipeline_cfg(model.cfg))
+    if from_array:
+        pipeline[0]['type'] = 'mmdet.LoadImageFromNDArray'
+    return Compose(pipeline)
+
+
+def select_face(bboxes: np.ndarray,
+                scores: np.ndarray,
+                select: str = 'score') -> Optional[int]:
+    """Index of the face used as *the* face of a picture.
+
+    Args:
+        bboxes (np.ndarray): Boxes of shape (K, 4).
+        scores (np.ndarray): Scores of shape (K,).
+        select (str): ``'score'`` (most confident) or ``'area'`` (largest
+            box). Defaults to 'score'.
+
+    Returns:
+        int | None: The index, or None when there is no box.
+    """
+    if select not in ('score', 'area'):
+        raise ValueError(f"select must be 'score' or 'area', got {select!r}.")
+    if len(bboxes) == 0:
+        return None
+    if select == 'score':
+        return int(np.argmax(scores))
+    areas = (bboxes[:, 2] - bboxes[:, 0]) * (bboxes[:, 3] - bboxes[:, 1])
+    return int(np.argmax(areas))
