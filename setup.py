@@ -1,0 +1,43 @@
+"""Install glamor_mm. Use ``bash tools/setup_env.sh``: it installs the
+OpenMMLab stack (mmcv with compiled ops is built from source) before this
+package. ``pip install -e . --no-deps`` alone installs only glamor_mm."""
+import os.path as osp
+
+from setuptools import find_packages, setup
+
+HERE = osp.dirname(osp.abspath(__file__))
+
+
+def get_version() -> str:
+    """Read ``__version__`` from glamor_mm/version.py without importing it."""
+    scope: dict = {}
+    with open(osp.join(HERE, 'glamor_mm', 'version.py')) as f:
+        exec(compile(f.read(), 'version.py', 'exec'), scope)
+    return scope['__version__']
+
+
+def parse_requirements(name: str) -> list:
+    """Requirement lines of ``requirements/<name>.txt`` without comments."""
+    with open(osp.join(HERE, 'requirements', f'{name}.txt')) as f:
+        lines = (line.split('#', 1)[0].strip() for line in f)
+        return [line for line in lines if line]
+
+
+setup(
+    name='glamor_mm',
+    version=get_version(),
+    description='GLAMOR-Net context-aware emotion recognition on OpenMMLab '
+    '(MMPretrain plugin)',
+    long_description=open(osp.join(HERE, 'README.md')).read()
+    if osp.exists(osp.join(HERE, 'README.md')) else '',
+    long_description_content_type='text/markdown',
+    packages=find_packages(exclude=('configs', 'tools', 'demo', 'tests*')),
+    python_requires='>=3.8',
+    install_requires=parse_requirements('runtime'),
+    extras_require={
+        'mim': parse_requirements('mminstall'),
+        'tests': parse_requirements('tests'),
+        'optional': parse_requirements('optional'),
+    },
+    zip_safe=False,
+)
