@@ -1,0 +1,246 @@
+"""Detect faces over an emotion dataset and write an annotation file.
+
+Runs an MMDet face detector (``configs/face_detectors/``) over every image of
+a dataset tree and writes the OpenMMLab 2.0 annotation file read by
+``EmotionAnnotationDataset``::
+
+    {"metainfo": {"classes": ["Anger", ..., "Surprise"], "face_detector": ...},
+     "data_list": [
+        {"img_path": "train/Happy/0001.png", "gt_label": 3,
+         "face_bbox": [x1, y1, x2, y2],          # the chosen face, or null
+         "face_det_bboxes": [[x1, y1, x2, y2], ...],   # all detections
+         "face_det_scores": [s1, ...]},           # by decreasing score
+        ...]}
+
+``img_path`` is relative to ``--data-root``. Images without a face are kept
+with ``face_bbox: null`` (the training pipeline's ``CropFace`` decides what
+that means) and counted at the end.
+
+Layouts (``--layout``; class folders in any spelling the datasets accept):
+
+- ``caers``: ``<data-root>/<split>/<Class>/<img>`` (CAER-S, the toy data)
+- ``ncaers``: ``<data-root>/images/<split>/<Class>/<img>`` (NCAER-S)
+- ``folder``: ``<data-root>/<Class>/<img>`` (``--split`` unused)
+
+Interrupted runs resume: every result is appended to ``<out>.partial.jsonl``
+as soon as it is known, and a re-run skips the images found there (and in an
+existing ``--out`` made with the same detector); the partial file is removed
+once ``--out`` is written.
+
+Examples:
+    python tools/detect_faces.py configs/face_detectors/dlib_hog.py \\
+        --data-root data/caer_s --layout caers --split train \\
+        --out data/caer_s/train_faces.json --workers 2
+    python tools/detect_faces.py configs/face_detectors/dlib_cnn.py \\
+        --data-root data/ncaer_s --layout ncaers --split test \\
+        --out data/ncaer_s/test_faces.json --select area
+"""
+import argparse
+import json
+import multiprocessing
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Tuple
+
+import mmengine
+import numpy as np
+import torch
+from mmengine.utils import ProgressBar
+
+from glamor_mm.apis import detect_faces, init_face_detector, select_face
+from glamor_mm.datasets.categories import CAER_CLASSES
+from glamor_mm.datasets.emotion_annotation_dataset import \
+    EmotionAnnotationDataset
+
+LAYOUTS = {
+    'caers': '{split}',
+    'ncaers': 'images/{split}',
+    'folder': '',
+}
+
+_DETECTOR = None
+_SCORE_THR = 0.
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Detect faces in a dataset and write an MMEngine '
+        'annotation file for EmotionAnnotationDataset')
+    parser.add_argument('config', help='MMDet face detector config')
+    parser.add_argument(
+        'checkpoint', nargs='?', default=None,
+        help='detector weights (not needed by the dlib detectors)')
+    parser.add_argument('--data-root', required=True, help='dataset root')
+    parser.add_argument(
+        '--layout', choices=sorted(LAYOUTS), default='caers',
+        help='dataset layout')
+    parser.add_argument(
+        '--split', default='train', help='split folder (caers, ncaers)')
+    parser.add_argument('--out', required=True, help='output .json file')
+    parser.add_argument(
+        '--select', choices=['score', 'area'], default='score',
+        help='face used for training: the most confident or the largest')
+    parser.add_argument(
+        '--score-thr', type=float, default=0.,
+        help='ignore detections scored below it')
+    parser.add_argument(
+        '--workers', type=int, default=1, help='CPU processes')
+    parser.add_argument(
+        '--device', default='cpu',
+        help='device (only with --workers 1; workers always use the CPU)')
+    parser.add_argument(
+        '--restart', action='store_true',
+        help='ignore results of a previous (interrupted) run')
+    return parser.parse_args()
+
+
+def scan_images(data_root: str, layout: str,
+                split: str) -> List[Tuple[str, int]]:
+    """List ``(path relative to data_root, label)`` of a dataset tree."""
+    sub_dir = LAYOUTS[layout].format(split=split)
+    # The class-folder scan of the datasets (spellings, image extensions,
+    # empty-split and unknown-class errors); lazy_init loads nothing.
+    scanner = EmotionAnnotationDataset(ann_file='', lazy_init=True)
+    samples = scanner._scan_class_folders(osp.join(data_root, sub_dir))
+    return [(osp.join(sub_dir, rel).replace(os.sep, '/'), label)
+            for rel, label in samples]
+
+
+def detector_id(args: argparse.Namespace) -> dict:
+    """What identifies the detections of a run (checked when resuming)."""
+    return dict(
+        config=osp.basename(args.config),
+        checkpoint=args.checkpoint and osp.basename(args.checkpoint),
+        score_thr=args.score_thr)
+
+
+def load_previous(args: argparse.Namespace,
+                  partial_file: str) -> Dict[str, dict]:
+    """Detections of a previous run: ``img_path -> record``."""
+    done = {}
+    if args.restart:
+        return done
+    ident = detector_id(args)
+    if osp.isfile(args.out):
+        ann = mmengine.load(args.out)
+        if ann.get('metainfo', {}).get('face_detector') == ident:
+            for item in ann['data_list']:
+                done[item['img_path']] = dict(
+                    bboxes=item['face_det_bboxes'],
+                    scores=item['face_det_scores'])
+    if osp.isfile(partial_file):
+        with open(partial_file) as f:
+            lines = f.read().splitlines()
+        if lines and json.loads(lines[0]) != ident:
+            raise ValueError(
+                f'{partial_file} was made by another detector '
+                f'({lines[0]}); use --restart or delete it.')
+        for line in lines[1:]:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # the last line of a killed run may be cut
+            done[record['img_path']] = record
+    return done
+
+
+def init_worker(config: str, checkpoint: Optional[str], device: str,
+                score_thr: float, num_threads: Optional[int]) -> None:
+    """Build this process's detector once."""
+    global _DETECTOR, _SCORE_THR
+    if num_threads is not None:
+        torch.set_num_threads(num_threads)
+    _DETECTOR = init_face_detector(config, checkpoint, device=device)
+    _SCORE_THR = score_thr
+
+
+def detect_one(task: Tuple[str, str]) -> dict:
+    """Detect the faces of one image with this process's detector."""
+    rel_path, path = task
+    try:
+        bboxes, scores = detect_faces(_DETECTOR, path, _SCORE_THR)[0]
+    except Exception as e:
+        raise RuntimeError(f'Face detection failed on {path}: '
+                           f'{type(e).__name__}: {e}') from e
+    return dict(
+        img_path=rel_path,
+        bboxes=[[round(float(v), 2) for v in box] for box in bboxes],
+        scores=[round(float(s), 4) for s in scores])
+
+
+def run_detection(args: argparse.Namespace, tasks: List[Tuple[str, str]],
+                  partial_file: str) -> Dict[str, dict]:
+    """Detect faces of ``tasks``, appending each result to the partial file.
+
+    Returns:
+        dict: ``img_path -> record`` of the new results.
+    """
+    done = {}
+    new_file = args.restart or not osp.isfile(partial_file)
+    with open(partial_file, 'w' if new_file else 'a') as f:
+        if new_file:
+            f.write(json.dumps(detector_id(args)) + '\n')
+        if not tasks:
+            return done
+        initargs = (args.config, args.checkpoint,
+                    'cpu' if args.workers > 1 else args.device,
+                    args.score_thr, 1 if args.workers > 1 else None)
+        if args.workers > 1:
+            pool = multiprocessing.Pool(args.workers, init_worker, initargs)
+            results = pool.imap_unordered(detect_one, tasks, chunksize=4)
+        else:
+            pool = None
+            init_worker(*initargs)
+            results = map(detect_one, tasks)
+        progress = ProgressBar(len(tasks))
+        try:
+            for record in results:
+                f.write(json.dumps(record) + '\n')
+                f.flush()
+                done[record['img_path']] = record
+                progress.update()
+        finally:
+            if pool is not None:
+                pool.terminate()
+        print()
+    return done
+
+
+def main() -> None:
+    args = parse_args()
+    samples = scan_images(args.data_root, args.layout, args.split)
+    partial_file = args.out + '.partial.jsonl'
+    done = load_previous(args, partial_file)
+    tasks = [(rel, osp.join(args.data_root, rel)) for rel, _ in samples
+             if rel not in done]
+    print(f'{len(samples)} images, {len(samples) - len(tasks)} already '
+          f'done, detecting faces in {len(tasks)}')
+    mmengine.mkdir_or_exist(osp.dirname(osp.abspath(args.out)))
+    done.update(run_detection(args, tasks, partial_file))
+
+    data_list = []
+    for rel, label in samples:
+        record = done[rel]
+        index = select_face(
+            np.asarray(record['bboxes'], dtype=np.float32).reshape(-1, 4),
+            np.asarray(record['scores'], dtype=np.float32), args.select)
+        data_list.append(
+            dict(
+                img_path=rel,
+                gt_label=label,
+                face_bbox=None if index is None else record['bboxes'][index],
+                face_det_bboxes=record['bboxes'],
+                face_det_scores=record['scores']))
+    metainfo = dict(
+        classes=list(CAER_CLASSES),
+        face_detector=detector_id(args),
+        face_select=args.select)
+    mmengine.dump(dict(metainfo=metainfo, data_list=data_list), args.out)
+    os.remove(partial_file)
+    no_face = sum(item['face_bbox'] is None for item in data_list)
+    print(f'Wrote {args.out}: {len(data_list)} images, {no_face} without '
+          'a face (face_bbox: null).')
+
+
+if __name__ == '__main__':
+    main()
