@@ -13,7 +13,6 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import default_collate
 from mmpretrain.registry import MODELS
-from mmpretrain.structures import DataSample
 
 import glamor_mm.models  # noqa: F401
 
@@ -76,19 +75,6 @@ def count(model):
     return params, stats
 
 
-def packed_batch(n=2):
-    gen = torch.Generator().manual_seed(0)
-    return default_collate([
-        dict(
-            inputs=dict(
-                face=torch.randint(0, 256, (3, 96, 96), generator=gen,
-                                   dtype=torch.uint8),
-                context=torch.randint(0, 256, (3, 112, 112), generator=gen,
-                                      dtype=torch.uint8)),
-            data_samples=DataSample().set_gt_label(k)) for k in range(n)
-    ])
-
-
 def build(name, **model_overrides):
     cfg = Config.fromfile(osp.join(CONFIG_DIR, f'{name}.py'))
     if model_overrides:
@@ -104,7 +90,12 @@ def build(name, **model_overrides):
     return MODELS.build(model_cfg)
 
 
-def run_all_modes(model):
+def run_all_modes(model, make_packed_samples):
+    """Loss (with backward), tensor and predict on two 96/112 samples."""
+
+    def packed_batch():
+        return default_collate(make_packed_samples(2, (96, 96), (112, 112)))
+
     torch.manual_seed(0)
     model.train()
     data = model.data_preprocessor(packed_batch(), training=True)
@@ -135,9 +126,9 @@ def test_all_configs_listed():
 
 
 @pytest.mark.parametrize('name', CONFIGS)
-def test_config_builds_and_runs(name):
+def test_config_builds_and_runs(name, make_packed_samples):
     model = build(name)
-    losses, predictions = run_all_modes(model)
+    losses, predictions = run_all_modes(model, make_packed_samples)
     assert {'fusion_w_face', 'fusion_w_context'} <= set(losses)
     attn_shape = (7, 7) if name in ('glamor_original',
                                     'caernet_s') else (4, 4)
@@ -187,8 +178,8 @@ def test_caernet_s_counts():
          head=dict(branches=('face', ))),
     dict(head=dict(branches=('context', ))),
 ])
-def test_ablation_overrides(overrides):
+def test_ablation_overrides(overrides, make_packed_samples):
     model = build('glamor_original', **overrides)
-    run_all_modes(model)
+    run_all_modes(model, make_packed_samples)
     branches = model.head.branches
     assert (model.context_backbone is None) == ('context' not in branches)

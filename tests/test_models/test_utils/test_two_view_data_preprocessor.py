@@ -2,7 +2,6 @@ import pytest
 import torch
 from mmengine.dataset import default_collate, pseudo_collate
 from mmpretrain.registry import MODELS
-from mmpretrain.structures import DataSample
 
 import glamor_mm.models  # noqa: F401
 
@@ -10,18 +9,10 @@ FACE_MEAN, FACE_STD = [10., 20., 30.], [2., 4., 5.]
 CONTEXT_MEAN, CONTEXT_STD = [100., 110., 120.], [10., 10., 20.]
 
 
-def packed_samples(n=3):
-    """What PackTwoViewInputs yields per sample (uint8 CHW, BGR)."""
-    gen = torch.Generator().manual_seed(0)
-    return [
-        dict(
-            inputs=dict(
-                face=torch.randint(0, 256, (3, 4, 4), generator=gen,
-                                   dtype=torch.uint8),
-                context=torch.randint(0, 256, (3, 5, 6), generator=gen,
-                                      dtype=torch.uint8)),
-            data_samples=DataSample().set_gt_label(k)) for k in range(n)
-    ]
+@pytest.fixture
+def packed_samples(make_packed_samples):
+    """Three packed samples with a 4x4 face and a 5x6 context (BGR)."""
+    return lambda n=3: make_packed_samples(n, (4, 4), (5, 6))
 
 
 def build(**kwargs):
@@ -43,7 +34,7 @@ def expected_view(raw, mean, std):
 
 
 @pytest.mark.parametrize('collate', [default_collate, pseudo_collate])
-def test_normalises_each_view(collate):
+def test_normalises_each_view(collate, packed_samples):
     raw = packed_samples()
     out = build()(collate(raw), training=True)
     assert set(out['inputs']) == {'face', 'context'}
@@ -60,7 +51,7 @@ def test_normalises_each_view(collate):
         assert out['data_samples'][k].gt_label.tolist() == [k]
 
 
-def test_both_collates_agree_and_onehot():
+def test_both_collates_agree_and_onehot(packed_samples):
     preprocessor = build(to_onehot=True, num_classes=4)
     a = preprocessor(default_collate(packed_samples()))
     b = preprocessor(pseudo_collate(packed_samples()))
@@ -70,7 +61,7 @@ def test_both_collates_agree_and_onehot():
     assert a['data_samples'][2].gt_score.tolist() == [0, 0, 1, 0]
 
 
-def test_without_normalisation():
+def test_without_normalisation(packed_samples):
     preprocessor = MODELS.build(dict(type='TwoViewDataPreprocessor'))
     raw = packed_samples(1)
     out = preprocessor(pseudo_collate(raw))
@@ -78,7 +69,7 @@ def test_without_normalisation():
                                raw[0]['inputs']['face'].float())
 
 
-def test_bad_input():
+def test_bad_input(packed_samples):
     preprocessor = build()
     batch = pseudo_collate(packed_samples(2))
     batch['inputs']['context'][1] = torch.zeros(3, 7, 7, dtype=torch.uint8)
