@@ -1,0 +1,81 @@
+import json
+import os.path as osp
+
+import pytest
+from mmpretrain.registry import DATASETS
+
+import glamor_mm  # noqa: F401
+from glamor_mm.datasets import CAER_CLASSES
+from .utils import write_image, write_text
+
+
+def _write(root, data_list, classes=CAER_CLASSES):
+    metainfo = {} if classes is None else dict(classes=list(classes))
+    write_text(
+        str(root / 'ann.json'),
+        json.dumps(dict(metainfo=metainfo, data_list=data_list)))
+
+
+def _build(root, **kwargs):
+    cfg = dict(
+        type='EmotionAnnotationDataset',
+        data_root=str(root),
+        ann_file='ann.json',
+        data_prefix='imgs')
+    cfg.update(kwargs)
+    return DATASETS.build(cfg)
+
+
+def test_load(tmp_path):
+    write_image(str(tmp_path / 'imgs/a.png'))
+    _write(tmp_path, [
+        dict(img_path='a.png', gt_label=2, face_bbox=[1, 2, 3, 4]),
+        dict(img_path='b/c.jpg', gt_label=6, face_bbox=None),
+        dict(img_path='d.jpg', gt_label=0),
+    ])
+    ds = _build(tmp_path)
+    infos = [ds.get_data_info(i) for i in range(3)]
+    assert [(osp.relpath(i['img_path'], str(tmp_path)), i['gt_label'],
+             i['face_bbox']) for i in infos] == [
+                 ('imgs/a.png', 2, [1, 2, 3, 4]), ('imgs/b/c.jpg', 6, None),
+                 ('imgs/d.jpg', 0, None)
+             ]
+    assert ds.CLASSES == CAER_CLASSES
+
+
+def test_other_spellings_of_the_same_classes(tmp_path):
+    _write(tmp_path, [dict(img_path='a.png', gt_label=0)],
+           classes=[c.lower() for c in CAER_CLASSES])
+    assert len(_build(tmp_path)) == 1
+    _write(tmp_path, [dict(img_path='a.png', gt_label=0)], classes=None)
+    assert len(_build(tmp_path)) == 1
+
+
+def test_classes_in_other_order_rejected(tmp_path):
+    _write(tmp_path, [dict(img_path='a.png', gt_label=0)],
+           classes=CAER_CLASSES[::-1])
+    with pytest.raises(ValueError, match=r'ann\.json: its classes'):
+        _build(tmp_path)
+
+
+@pytest.mark.parametrize('entry,match', [
+    (dict(img_path='a.png'), r'data_list\[0\] needs'),
+    (dict(img_path='a.png', gt_label=7), r'data_list\[0\]: label 7'),
+    (dict(img_path='a.png', gt_label=1, face_bbox=[1, 2]),
+     r'data_list\[0\]: a face box must be 4'),
+])
+def test_bad_entries(tmp_path, entry, match):
+    _write(tmp_path, [entry])
+    with pytest.raises(ValueError, match=match):
+        _build(tmp_path)
+
+
+def test_missing_and_malformed_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r'ann\.json'):
+        _build(tmp_path)
+    write_text(str(tmp_path / 'ann.json'), json.dumps([1, 2]))
+    with pytest.raises(ValueError, match='metainfo'):
+        _build(tmp_path)
+    _write(tmp_path, [])
+    with pytest.raises(ValueError, match='empty split'):
+        _build(tmp_path)
