@@ -45,7 +45,13 @@ train_pipeline = [
     dict(type='RandomCrop', crop_size=112),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     # hue stays 0: mmcv.adjust_hue overflows with numpy 2 for negative hues
-    dict(type='ColorJitter', brightness=0.2, contrast=0.2, saturation=0.2),
+    # backend='cv2': the default 'pillow' would round-trip through PIL
+    dict(
+        type='ColorJitter',
+        brightness=0.2,
+        contrast=0.2,
+        saturation=0.2,
+        backend='cv2'),
     dict(type='PackTwoViewInputs'),
 ]
 
