@@ -189,3 +189,30 @@ def test_mmpretrain_backbones_of_different_widths():
                  context=torch.randn(1, 3, 96, 96)))
     assert pred.pred_score.shape == (7, )
     assert pred.attention.shape == (3, 3)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a GPU')
+def test_cuda_preprocess_and_predict_faces():
+    model = build_model()
+    model.data_preprocessor = MODELS.build(
+        dict(
+            type='TwoViewDataPreprocessor',
+            face_mean=[128.] * 3,
+            face_std=[64.] * 3,
+            context_mean=[128.] * 3,
+            context_std=[64.] * 3,
+            to_rgb=True))
+    model = model.cuda().eval()
+    batch = dict(
+        inputs=dict(
+            face=torch.randint(0, 256, (2, 3, 8, 8), dtype=torch.uint8),
+            context=torch.randint(0, 256, (2, 3, 12, 16), dtype=torch.uint8)),
+        data_samples=samples())
+    with torch.no_grad():
+        predictions = model.test_step(batch)
+        shared = model.predict_faces(
+            model.data_preprocessor(batch)['inputs']['face'],
+            model.data_preprocessor(batch)['inputs']['context'][:1])
+    assert predictions[0].pred_score.is_cuda
+    torch.testing.assert_close(shared[0].pred_score,
+                               predictions[0].pred_score)
