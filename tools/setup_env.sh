@@ -186,15 +186,18 @@ def mmcv_ops():
     import mmcv
     import torch
     assert mmcv.__version__ == mmcv_version, mmcv.__version__
-    from mmcv.ops import nms
+    from mmcv.ops import get_compiling_cuda_version, nms
     boxes = torch.tensor([[0., 0., 10., 10.], [1., 1., 10., 10.],
                           [20., 20., 30., 30.]])
     scores = torch.tensor([0.9, 0.8, 0.7])
-    devices = ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])
+    cuda_ops = get_compiling_cuda_version() != 'not available'
+    devices = ['cpu'] + (['cuda'] if cuda_ops and torch.cuda.is_available()
+                         else [])
     for device in devices:
         dets, keep = nms(boxes.to(device), scores.to(device), 0.5)
         assert keep.tolist() == [0, 2], (device, keep)
-    return f'{mmcv.__version__}, nms ran on {"+".join(devices)}'
+    flavour = f'CUDA {get_compiling_cuda_version()}' if cuda_ops else 'CPU'
+    return f'{mmcv.__version__} ({flavour} ops), nms ran on {"+".join(devices)}'
 
 
 def mmdet_import():
@@ -418,7 +421,7 @@ EOB
             sleep 60 &
             wait $! || true
             kill -0 "$BUILD_PID" 2>/dev/null || break
-            STEP=$(grep -o '^\[[0-9]*/[0-9]*\]' "$LOG" | tail -n 1 || true)
+            STEP=$(grep -oE '^ *\[[0-9]+/[0-9]+\]' "$LOG" | tail -n 1 | tr -d ' ' || true)
             log "compiling mmcv ... $(((SECONDS - BUILD_START) / 60)) min elapsed${STEP:+, ninja step $STEP}"
         done
         if ! wait "$BUILD_PID"; then

@@ -168,8 +168,11 @@ def safe_torch_load(filename: str,
             return torch.load(
                 filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
-        # torch's message: advice to set weights_only=False, then the reason
-        reason = [line for line in str(e).splitlines() if line.strip()]
+        # torch's message: its advice to set weights_only=False (which we
+        # replace), the reason, then a pointer to its docs
+        reason = ' '.join(
+            line for line in str(e).splitlines()[1:] if line.strip()
+            and not line.startswith(('Check the doc', 'Please file an issue')))
         shown = trust_key or filename
         raise UntrustedCheckpointError(
             f'Refusing to load checkpoint {shown}: it contains objects '
@@ -178,7 +181,7 @@ def safe_torch_load(filename: str,
             f'{_unsafe_globals(filename)} If you trust this file, pass '
             '--trust-checkpoint to tools/train.py or tools/test.py, or call '
             f'glamor_mm.utils.trust_checkpoint({shown!r}) before loading. '
-            f'(torch: {reason[1] if len(reason) > 1 else reason[0]})'
+            f'(torch: {reason})'
         ) from None
 
 
