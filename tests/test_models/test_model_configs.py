@@ -69,9 +69,8 @@ EXPECTED = {
 
 def count(model):
     params = sum(p.numel() for p in model.parameters())
-    stats = sum(
-        b.numel() for n, b in model.named_buffers()
-        if n.endswith(('running_mean', 'running_var')))
+    stats = sum(b.numel() for n, b in model.named_buffers()
+                if n.endswith(('running_mean', 'running_var')))
     return params, stats
 
 
@@ -120,8 +119,7 @@ CONFIGS = sorted(
 
 def test_all_configs_listed():
     assert set(CONFIGS) == {
-        'glamor_original', 'glamor_mobilenetv2', 'glamor_resnet18',
-        'caernet_s'
+        'glamor_original', 'glamor_mobilenetv2', 'glamor_resnet18', 'caernet_s'
     }
 
 
@@ -130,8 +128,7 @@ def test_config_builds_and_runs(name, make_packed_samples):
     model = build(name)
     losses, predictions = run_all_modes(model, make_packed_samples)
     assert {'fusion_w_face', 'fusion_w_context'} <= set(losses)
-    attn_shape = (7, 7) if name in ('glamor_original',
-                                    'caernet_s') else (4, 4)
+    attn_shape = (7, 7) if name in ('glamor_original', 'caernet_s') else (4, 4)
     assert predictions[0].attention.shape == attn_shape
     assert predictions[0].fusion_weights.sum().item() == pytest.approx(1.0)
 
@@ -164,8 +161,7 @@ def test_caernet_s_counts():
     attention = (9 * 256 * 128 + 2 * 128) + (9 * 128 * 1 + 2 * 1)
     gla = linear(512, 128) + linear(128, 1)
     fusion_and_classifier = heads(256, 256, gla_bn=False)[0] - gla
-    assert count(model) == (2 * enc_params + attention +
-                            fusion_and_classifier,
+    assert count(model) == (2 * enc_params + attention + fusion_and_classifier,
                             2 * enc_stats + 2 * 128 + 2 * 1)
 
 
@@ -174,8 +170,9 @@ def test_caernet_s_counts():
     dict(head=dict(fusion='max')),
     dict(head=dict(fusion='concat')),
     dict(neck=dict(_delete_=True, type='GlobalAveragePoolingTwoViewNeck')),
-    dict(neck=dict(_delete_=True, type='GlobalAveragePoolingTwoViewNeck'),
-         head=dict(branches=('face', ))),
+    dict(
+        neck=dict(_delete_=True, type='GlobalAveragePoolingTwoViewNeck'),
+        head=dict(branches=('face', ))),
     dict(head=dict(branches=('context', ))),
 ])
 def test_ablation_overrides(overrides, make_packed_samples):

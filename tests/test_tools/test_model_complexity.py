@@ -39,10 +39,10 @@ def test_analyze_original(capsys):
     assert result['face_backbone']['params'] == 979_968
     for part, size in (('face_backbone', 96), ('context_backbone', 112)):
         # convs dominate; BN/ReLU/pooling add < 2 %
-        assert conv_macs(size) <= result[part]['flops'] <= 1.02 * conv_macs(
-            size)
-    assert result['total']['flops'] == sum(
-        result[p]['flops'] for p in tool.COMPONENTS)
+        assert conv_macs(
+            size) <= result[part]['flops'] <= 1.02 * conv_macs(size)
+    assert result['total']['flops'] == sum(result[p]['flops']
+                                           for p in tool.COMPONENTS)
 
     tool.main([CONFIG, '--cfg-options', 'model.head.fusion=concat'])
     out = capsys.readouterr().out

@@ -55,14 +55,16 @@ def count_parameters(module: Optional[nn.Module]) -> Dict[str, int]:
         return dict(params=0, bn_stats=0)
     return dict(
         params=sum(p.numel() for p in module.parameters()),
-        bn_stats=sum(
-            b.numel() for name, b in module.named_buffers()
-            if name.rsplit('.', 1)[-1] in ('running_mean', 'running_var')))
+        bn_stats=sum(b.numel() for name, b in module.named_buffers()
+                     if name.rsplit('.', 1)[-1] in ('running_mean',
+                                                    'running_var')))
 
 
-def analyze(model: nn.Module,
-            face_shape: Sequence[int] = (96, 96),
-            context_shape: Sequence[int] = (112, 112)) -> Dict[str, dict]:
+def analyze(
+    model: nn.Module,
+    face_shape: Sequence[int] = (96, 96),
+    context_shape: Sequence[int] = (112, 112)
+) -> Dict[str, dict]:
     """Parameters and FLOPs of a ``GlamorClassifier`` per component.
 
     Args:
@@ -77,8 +79,8 @@ def analyze(model: nn.Module,
     """
     model.eval()
     wrapper = TwoViewForward(model)
-    inputs = (torch.zeros(1, 3, *face_shape),
-              torch.zeros(1, 3, *context_shape))
+    inputs = (torch.zeros(1, 3,
+                          *face_shape), torch.zeros(1, 3, *context_shape))
     analyzer = FlopAnalyzer(wrapper, inputs)
     analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
     flops_by_module = analyzer.by_module()
@@ -96,13 +98,23 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         description='Print parameters and FLOPs of two-view model configs.')
     parser.add_argument('configs', nargs='+', help='config file(s).')
     parser.add_argument(
-        '--face-shape', type=int, nargs=2, default=[96, 96],
-        metavar=('H', 'W'), help='face input size.')
+        '--face-shape',
+        type=int,
+        nargs=2,
+        default=[96, 96],
+        metavar=('H', 'W'),
+        help='face input size.')
     parser.add_argument(
-        '--context-shape', type=int, nargs=2, default=[112, 112],
-        metavar=('H', 'W'), help='context input size.')
+        '--context-shape',
+        type=int,
+        nargs=2,
+        default=[112, 112],
+        metavar=('H', 'W'),
+        help='context input size.')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override settings of every config, e.g. '
         'model.head.fusion=add.')
     return parser.parse_args(argv)

@@ -5,9 +5,7 @@
 _base_ = './glamor_original.py'
 
 model = dict(
-    face_backbone=dict(
-        _delete_=True, type='MobileNetV2', widen_factor=1.0),
-    context_backbone=dict(
-        _delete_=True, type='MobileNetV2', widen_factor=1.0),
+    face_backbone=dict(_delete_=True, type='MobileNetV2', widen_factor=1.0),
+    context_backbone=dict(_delete_=True, type='MobileNetV2', widen_factor=1.0),
     neck=dict(face_channels=1280, context_channels=1280),
     head=dict(face_channels=1280, context_channels=1280))

@@ -1,4 +1,5 @@
-# GLAMOR-Net with the paper's 5-conv encoders (paper Sec. 3, Table 7 "Original").
+# GLAMOR-Net with the paper's 5-conv encoders (paper Sec. 3, Table 7
+# "Original").
 # Inputs: face 3x96x96 -> 256x6x6, context 3x112x112 -> 256x7x7.
 # The BN in the GLA scorer follows the authors' TensorFlow code (the paper
 # text has none); drop it with `neck=dict(norm_cfg=None)`.

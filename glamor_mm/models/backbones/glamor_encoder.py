@@ -44,8 +44,9 @@ class GlamorEncoder(BaseBackbone):
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='ReLU'),
                  init_cfg: Optional[Union[dict, list]] = [
-                     dict(type='Xavier', layer='Conv2d',
-                          distribution='uniform'),
+                     dict(
+                         type='Xavier', layer='Conv2d',
+                         distribution='uniform'),
                      dict(type='Constant', val=1, layer='_BatchNorm')
                  ]):
         super().__init__(init_cfg=init_cfg)

@@ -11,8 +11,8 @@ Feats = Tuple[Optional[torch.Tensor], Optional[torch.Tensor],
               Optional[torch.Tensor]]
 
 
-def _last_map(outs: Union[torch.Tensor, Sequence[torch.Tensor]]
-              ) -> torch.Tensor:
+def _last_map(
+        outs: Union[torch.Tensor, Sequence[torch.Tensor]]) -> torch.Tensor:
     """Last feature map of a backbone output (tensor or tuple of stages)."""
     return outs[-1] if isinstance(outs, (tuple, list)) else outs
 
@@ -62,11 +62,9 @@ class GlamorClassifier(BaseClassifier):
         self.head = head if isinstance(head, nn.Module) else MODELS.build(head)
         branches = tuple(getattr(self.head, 'branches', ('face', 'context')))
         self.uses_context = 'context' in branches
-        self.uses_face = 'face' in branches or (
-            self.uses_context
-            and getattr(self.neck, 'context_needs_face', False))
-        self.face_backbone = self._build_stream(face_backbone,
-                                                self.uses_face)
+        guides = getattr(self.neck, 'context_needs_face', False)
+        self.uses_face = 'face' in branches or (self.uses_context and guides)
+        self.face_backbone = self._build_stream(face_backbone, self.uses_face)
         self.context_backbone = self._build_stream(context_backbone,
                                                    self.uses_context)
 
@@ -104,9 +102,9 @@ class GlamorClassifier(BaseClassifier):
         raise RuntimeError(f'GlamorClassifier: invalid mode "{mode}"; use '
                            "'tensor', 'loss' or 'predict'.")
 
-    def _encode(self, face: Optional[torch.Tensor],
-                context: Optional[torch.Tensor]
-                ) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
+    def _encode(
+        self, face: Optional[torch.Tensor], context: Optional[torch.Tensor]
+    ) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
         """Run the used streams; the maps of unused streams are None."""
         face_map = context_map = None
         if self.uses_face:
@@ -136,18 +134,19 @@ class GlamorClassifier(BaseClassifier):
             raise TypeError(
                 'GlamorClassifier expects inputs as a dict with keys '
                 f"'face' and 'context', got {type(inputs).__name__}.")
-        return self.neck(*self._encode(inputs.get('face'),
-                                       inputs.get('context')))
+        return self.neck(
+            *self._encode(inputs.get('face'), inputs.get('context')))
 
     def loss(self, inputs: Dict[str, torch.Tensor],
              data_samples: List[DataSample]) -> dict:
         """Losses of a batch (see :meth:`FusionHead.loss`)."""
         return self.head.loss(self.extract_feat(inputs), data_samples)
 
-    def predict(self,
-                inputs: Dict[str, torch.Tensor],
-                data_samples: Optional[List[DataSample]] = None
-                ) -> List[DataSample]:
+    def predict(
+            self,
+            inputs: Dict[str, torch.Tensor],
+            data_samples: Optional[List[DataSample]] = None
+    ) -> List[DataSample]:
         """Predict a batch.
 
         Returns:
@@ -157,9 +156,9 @@ class GlamorClassifier(BaseClassifier):
         """
         return self._predict_feats(self.extract_feat(inputs), data_samples)
 
-    def _predict_feats(self, feats: Feats,
-                       data_samples: Optional[List[DataSample]]
-                       ) -> List[DataSample]:
+    def _predict_feats(
+            self, feats: Feats,
+            data_samples: Optional[List[DataSample]]) -> List[DataSample]:
         """Head predictions with the neck's attention maps attached."""
         predictions = self.head.predict(feats, data_samples)
         attn = feats[2]
@@ -185,8 +184,9 @@ class GlamorClassifier(BaseClassifier):
             list[DataSample]: K predictions, in the order of ``faces``.
         """
         if faces.dim() != 4 or faces.size(0) == 0:
-            raise ValueError('GlamorClassifier.predict_faces: `faces` must '
-                             f'be K×3×H×W with K >= 1, got {tuple(faces.shape)}.')
+            raise ValueError(
+                'GlamorClassifier.predict_faces: `faces` must be K×3×H×W '
+                f'with K >= 1, got {tuple(faces.shape)}.')
         if context.dim() != 4 or context.size(0) != 1:
             raise ValueError(
                 'GlamorClassifier.predict_faces: `context` must be one image '

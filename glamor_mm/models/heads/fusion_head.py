@@ -70,8 +70,8 @@ class FusionHead(ClsHead):
             raise ValueError(f'FusionHead: unknown fusion {fusion!r}; '
                              f'choose from {FUSIONS}.')
         branches = tuple(branches)
-        if not branches or len(set(branches)) != len(branches) or not set(
-                branches) <= set(BRANCHES):
+        unique = len(set(branches)) == len(branches)
+        if not branches or not unique or not set(branches) <= set(BRANCHES):
             raise ValueError(
                 f'FusionHead: `branches` must be a non-empty subset of '
                 f'{BRANCHES} without repeats, got {branches}.')
@@ -130,13 +130,14 @@ class FusionHead(ClsHead):
         if self.fusion == 'concat':
             return torch.cat([v_f, v_c], dim=1), None
         scores = torch.stack([self.face_scorer(v_f),
-                              self.context_scorer(v_c)], dim=1)
+                              self.context_scorer(v_c)],
+                             dim=1)
         weights = scores.softmax(dim=1)
         fused = torch.cat([v_f * weights[:, :1], v_c * weights[:, 1:]], dim=1)
         return fused, weights
 
-    def pre_logits(self, feats: Tuple[Optional[torch.Tensor], ...]
-                   ) -> torch.Tensor:
+    def pre_logits(self, feats: Tuple[Optional[torch.Tensor],
+                                      ...]) -> torch.Tensor:
         """The fused vector, shape (N, D), before the classifier MLP."""
         return self.fuse(feats)[0]
 
@@ -147,8 +148,8 @@ class FusionHead(ClsHead):
         fused, weights = self.fuse(feats)
         return self.classifier(fused), weights
 
-    def forward(self, feats: Tuple[Optional[torch.Tensor], ...]
-                ) -> torch.Tensor:
+    def forward(self, feats: Tuple[Optional[torch.Tensor],
+                                   ...]) -> torch.Tensor:
         """Class logits, shape (N, num_classes)."""
         return self.forward_with_weights(feats)[0]
 

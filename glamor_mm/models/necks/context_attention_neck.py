@@ -43,8 +43,9 @@ class ContextAttentionNeck(BaseTwoViewNeck):
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='ReLU'),
                  init_cfg: Optional[dict] = [
-                     dict(type='Xavier', layer='Conv2d',
-                          distribution='uniform'),
+                     dict(
+                         type='Xavier', layer='Conv2d',
+                         distribution='uniform'),
                      dict(type='Constant', val=1, layer='_BatchNorm')
                  ]):
         super().__init__(init_cfg=init_cfg)
@@ -61,9 +62,9 @@ class ContextAttentionNeck(BaseTwoViewNeck):
                                   (hidden_channels, 1))
         ])
 
-    def pool_context(self, v_f: Optional[torch.Tensor],
-                     context_feat: torch.Tensor
-                     ) -> Tuple[torch.Tensor, torch.Tensor]:
+    def pool_context(
+            self, v_f: Optional[torch.Tensor],
+            context_feat: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Attend over the context map by itself.
 
         Args:

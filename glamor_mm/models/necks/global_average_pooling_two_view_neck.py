@@ -21,7 +21,6 @@ class GlobalAveragePoolingTwoViewNeck(BaseTwoViewNeck):
         super().__init__(init_cfg=init_cfg)
 
     def pool_context(self, v_f: Optional[torch.Tensor],
-                     context_feat: torch.Tensor
-                     ) -> Tuple[torch.Tensor, None]:
+                     context_feat: torch.Tensor) -> Tuple[torch.Tensor, None]:
         """Return the spatial mean of the context map, shape (N, Cc)."""
         return context_feat.mean(dim=(2, 3)), None

@@ -46,8 +46,9 @@ class GlobalLocalAttentionNeck(BaseTwoViewNeck):
         self.scorer = ScoreMLP(face_channels + context_channels,
                                hidden_channels, norm_cfg)
 
-    def pool_context(self, v_f: torch.Tensor, context_feat: torch.Tensor
-                     ) -> Tuple[torch.Tensor, torch.Tensor]:
+    def pool_context(
+            self, v_f: torch.Tensor,
+            context_feat: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Attend over the context map with the face vector.
 
         Args:

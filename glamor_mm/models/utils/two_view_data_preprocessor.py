@@ -73,9 +73,9 @@ class TwoViewDataPreprocessor(BaseDataPreprocessor):
                 setattr(self, f'{view}_mean', None)
                 setattr(self, f'{view}_std', None)
 
-    def _preprocess_view(self, view: str,
-                         images: Union[torch.Tensor, List[torch.Tensor]]
-                         ) -> torch.Tensor:
+    def _preprocess_view(
+            self, view: str,
+            images: Union[torch.Tensor, List[torch.Tensor]]) -> torch.Tensor:
         """Stack, colour-convert and normalise one view of a batch.
 
         Args:
@@ -97,7 +97,8 @@ class TwoViewDataPreprocessor(BaseDataPreprocessor):
         if not isinstance(images, torch.Tensor) or images.dim() != 4:
             raise ValueError(
                 f'TwoViewDataPreprocessor: expected the {view} view as an '
-                f'N×C×H×W tensor or a list of C×H×W tensors, got {images!r:.80}')
+                'N×C×H×W tensor or a list of C×H×W tensors, got '
+                f'{type(images).__name__} {getattr(images, "shape", "")}.')
         if self.to_rgb and images.size(1) == 3:
             images = images.flip(1)
         images = images.float()
@@ -121,8 +122,8 @@ class TwoViewDataPreprocessor(BaseDataPreprocessor):
         data = self.cast_data(data)
         inputs = data['inputs']
         if not isinstance(inputs, dict) or set(inputs) != set(VIEWS):
-            found = sorted(inputs) if isinstance(inputs, dict) else type(
-                inputs).__name__
+            found = sorted(inputs) if isinstance(
+                inputs, dict) else type(inputs).__name__
             raise ValueError(
                 'TwoViewDataPreprocessor: `inputs` must be a dict with keys '
                 f"'face' and 'context' (see PackTwoViewInputs), got {found}.")

@@ -24,9 +24,9 @@ def test_paper_shapes_and_params():
     n_params = sum(p.numel() for p in encoder.parameters())
     assert n_params == conv_bn_params((32, 64, 128, 256, 256)) == 979_968
     # four 2x2 max-pools and five BN layers
-    assert sum(isinstance(m, torch.nn.MaxPool2d) for m in encoder.modules()) == 4
-    assert sum(isinstance(m, torch.nn.BatchNorm2d)
-               for m in encoder.modules()) == 5
+    modules = list(encoder.modules())
+    assert sum(isinstance(m, torch.nn.MaxPool2d) for m in modules) == 4
+    assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in modules) == 5
 
 
 def test_out_indices_and_config():
@@ -44,8 +44,8 @@ def test_out_indices_and_config():
 def test_block_values():
     """One block = relu(BN(conv(x))) then 2x2 max-pool, checked by hand."""
     encoder = MODELS.build(
-        dict(type='GlamorEncoder', in_channels=1, widths=(1, ),
-             pools=(True, )))
+        dict(
+            type='GlamorEncoder', in_channels=1, widths=(1, ), pools=(True, )))
     encoder.eval()  # BaseBackbone.train() returns None: no chaining
     conv = encoder.blocks[0].conv
     with torch.no_grad():

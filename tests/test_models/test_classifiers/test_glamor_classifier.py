@@ -185,8 +185,9 @@ def test_mmpretrain_backbones_of_different_widths():
     model.eval()
     with torch.no_grad():
         (pred, ) = model.predict(
-            dict(face=torch.randn(1, 3, 64, 64),
-                 context=torch.randn(1, 3, 96, 96)))
+            dict(
+                face=torch.randn(1, 3, 64, 64),
+                context=torch.randn(1, 3, 96, 96)))
     assert pred.pred_score.shape == (7, )
     assert pred.attention.shape == (3, 3)
 
@@ -214,5 +215,4 @@ def test_cuda_preprocess_and_predict_faces():
             model.data_preprocessor(batch)['inputs']['face'],
             model.data_preprocessor(batch)['inputs']['context'][:1])
     assert predictions[0].pred_score.is_cuda
-    torch.testing.assert_close(shared[0].pred_score,
-                               predictions[0].pred_score)
+    torch.testing.assert_close(shared[0].pred_score, predictions[0].pred_score)

@@ -28,17 +28,17 @@ def set_scorer(scorer, w1, b1, w2, b2):
 
 def mlp(head, x):
     fc1, fc2 = head.classifier[0], head.classifier[3]
-    return torch.relu(x @ fc1.weight.t() + fc1.bias) @ fc2.weight.t() + fc2.bias
+    hidden = torch.relu(x @ fc1.weight.t() + fc1.bias)
+    return hidden @ fc2.weight.t() + fc2.bias
 
 
 def test_fusion_net_equations():
     """Eq. 6-8 with hand-set scorers: weights sum to 1 and scale vectors."""
     head = build_head(fusion='net')
     head.eval()
-    set_scorer(head.face_scorer, [[1., 0.], [0., 1.]], [0., 0.], [1., 1.],
-               0.5)
-    set_scorer(head.context_scorer, [[2., 0.], [0., 0.]], [-1., 0.],
-               [1., 0.], 0.)
+    set_scorer(head.face_scorer, [[1., 0.], [0., 1.]], [0., 0.], [1., 1.], 0.5)
+    set_scorer(head.context_scorer, [[2., 0.], [0., 0.]], [-1., 0.], [1., 0.],
+               0.)
     v_f = torch.tensor([[1., 2.], [-1., 0.5]])
     v_c = torch.tensor([[3., 0.], [0., 4.]])
     # s_f = relu(v_f0) + relu(v_f1) + 0.5 ; s_c = relu(2 * v_c0 - 1)
@@ -74,8 +74,8 @@ def test_add_max_need_equal_dims():
     for fusion in ('add', 'max'):
         with pytest.raises(ValueError, match='equal'):
             build_head(fusion=fusion, context_channels=3)
-    assert build_head(fusion='concat', context_channels=3).classifier[
-        0].in_features == 5
+    assert build_head(
+        fusion='concat', context_channels=3).classifier[0].in_features == 5
 
 
 def test_single_branches_ignore_the_other_vector():
@@ -118,8 +118,8 @@ def test_loss_and_predict_report_fusion_weights():
     _, weights = head.fuse((v_f, v_c, None))
     assert set(losses) == {'loss', 'fusion_w_face', 'fusion_w_context'}
     torch.testing.assert_close(losses['fusion_w_face'], weights[:, 0].mean())
-    torch.testing.assert_close(losses['fusion_w_face'] +
-                               losses['fusion_w_context'], torch.tensor(1.))
+    torch.testing.assert_close(
+        losses['fusion_w_face'] + losses['fusion_w_context'], torch.tensor(1.))
     assert not losses['fusion_w_face'].requires_grad
 
     head.eval()

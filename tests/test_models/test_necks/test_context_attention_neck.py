@@ -26,8 +26,8 @@ def test_equations():
     for layer in neck.attention:
         bn = layer.bn
         x = F.conv2d(x, layer.conv.weight, padding=1)
-        x = (x - bn.running_mean.view(1, -1, 1, 1)) / torch.sqrt(
-            bn.running_var.view(1, -1, 1, 1) + bn.eps)
+        x = (x - bn.running_mean.view(1, -1, 1, 1)
+             ) / torch.sqrt(bn.running_var.view(1, -1, 1, 1) + bn.eps)
         x = torch.relu(x * bn.weight.view(1, -1, 1, 1) +
                        bn.bias.view(1, -1, 1, 1))
     scores = x.view(2, 12)

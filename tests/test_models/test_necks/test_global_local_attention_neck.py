@@ -31,7 +31,8 @@ def reference_gla(neck, face_feat, context_feat):
                 v_ij = [context_feat[k, ch, i, j].item() for ch in range(c)]
                 pair = v_f + v_ij
                 hidden = [
-                    max(0.0, sum(wr * x for wr, x in zip(row, pair)) + bias)
+                    max(0.0,
+                        sum(wr * x for wr, x in zip(row, pair)) + bias)
                     for row, bias in zip(w1, b1)
                 ]
                 scores[i, j] = sum(a * x for a, x in zip(w2, hidden)) + b2
@@ -39,8 +40,8 @@ def reference_gla(neck, face_feat, context_feat):
         attn = [[math.exp(scores[i, j]) / total for j in range(w)]
                 for i in range(h)]
         v_c = [
-            sum(attn[i][j] * context_feat[k, ch, i, j].item()
-                for i in range(h) for j in range(w)) for ch in range(c)
+            sum(attn[i][j] * context_feat[k, ch, i, j].item() for i in range(h)
+                for j in range(w)) for ch in range(c)
         ]
         v_fs.append(v_f)
         v_cs.append(v_c)
@@ -117,7 +118,8 @@ def test_bn_option_follows_authors_code():
 
 def test_different_face_and_context_channels():
     neck = build_gla(512, 1280)
-    v_f, v_c, attn = neck(torch.randn(2, 512, 3, 3), torch.randn(2, 1280, 4, 4))
+    v_f, v_c, attn = neck(
+        torch.randn(2, 512, 3, 3), torch.randn(2, 1280, 4, 4))
     assert v_f.shape == (2, 512) and v_c.shape == (2, 1280)
     assert attn.shape == (2, 4, 4)
     with pytest.raises(ValueError, match='face_channels'):
