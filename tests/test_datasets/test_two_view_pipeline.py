@@ -1,10 +1,12 @@
 """The full two-view pipelines on real files, including bad ones."""
 import json
+import os.path as osp
 
 import cv2
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.dataset import default_collate, pseudo_collate
 from mmpretrain.registry import DATASETS, TRANSFORMS
 
@@ -12,41 +14,13 @@ import glamor_mm  # noqa: F401
 from glamor_mm.datasets.toy_caers import generate_toy_caers
 from .utils import write_text
 
-TRAIN_PIPELINE = [
-    dict(type='LoadImageFromFile'),
-    dict(type='CropFace', scale=(96, 96)),
-    dict(type='MaskFace'),
-    dict(
-        type='ApplyToFace',
-        transforms=[
-            dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-            dict(
-                type='Rotate',
-                magnitude_range=(0, 20),
-                magnitude_std='inf',
-                prob=1.0,
-                pad_val=0,
-                interpolation='bilinear'),
-        ]),
-    dict(type='Resize', scale=(171, 128)),
-    dict(type='RandomCrop', crop_size=112),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(
-        type='ColorJitter',
-        brightness=0.4,
-        contrast=0.4,
-        saturation=0.4,
-        backend='cv2'),
-    dict(type='PackTwoViewInputs'),
-]
-TEST_PIPELINE = [
-    dict(type='LoadImageFromFile'),
-    dict(type='CropFace', scale=(96, 96)),
-    dict(type='MaskFace'),
-    dict(type='Resize', scale=(171, 128)),
-    dict(type='CenterCrop', crop_size=112),
-    dict(type='PackTwoViewInputs'),
-]
+# The pipelines users run (configs/_base_/datasets/caers.py, used by toy).
+_CFG = Config.fromfile(
+    osp.join(
+        osp.dirname(__file__), '..', '..', 'configs', '_base_', 'datasets',
+        'toy_caers.py'))
+TRAIN_PIPELINE = _CFG.train_pipeline
+TEST_PIPELINE = _CFG.test_pipeline
 
 
 @pytest.fixture(scope='module')
@@ -221,15 +195,13 @@ def test_no_face_error_policy_names_file(tmp_path):
 def test_color_jitter_without_hue_is_cv2_only():
     """The context colour augmentation avoids hue: mmcv.adjust_hue overflows
     for negative hue factors with numpy 2 (np.uint8(-25) raises), so
-    ColorJitter(hue=0) must never call it."""
-    t = TRANSFORMS.build(
-        dict(
-            type='ColorJitter',
-            brightness=0.4,
-            contrast=0.4,
-            saturation=0.4,
-            backend='cv2'))
-    assert t.hue is None
+    ColorJitter must have hue=0 (never calling it) and the cv2 backend (no
+    PIL round trip)."""
+    cfgs = [t for t in TRAIN_PIPELINE if t['type'] == 'ColorJitter']
+    assert len(cfgs) == 1
+    t = TRANSFORMS.build(cfgs[0])
+    assert t.hue is None and t.backend == 'cv2'
+    assert t.brightness and t.contrast and t.saturation
     img = np.random.default_rng(0).integers(
         0, 256, (8, 8, 3), dtype=np.uint8)
     np.random.seed(0)
