@@ -8,8 +8,8 @@ import pytest
 # Face regions checked by hand, x1, y1, x2, y2 in original pixels: a face
 # box must contain `core` (eyes to mouth) and lie inside `outer`.
 FACE_REGIONS = {
-    'grace_hopper': dict(core=(215, 180, 335, 290), outer=(140, 100, 400,
-                                                            380)),
+    'grace_hopper':
+    dict(core=(215, 180, 335, 290), outer=(140, 100, 400, 380)),
     'astronaut': dict(core=(190, 100, 255, 155), outer=(150, 50, 300, 200)),
     'coffee': None,
 }
@@ -47,8 +47,8 @@ def box_in_face_region(box, region: dict) -> bool:
     x1, y1, x2, y2 = [float(v) for v in box]
     cx1, cy1, cx2, cy2 = region['core']
     ox1, oy1, ox2, oy2 = region['outer']
-    return (x1 <= cx1 and y1 <= cy1 and x2 >= cx2 and y2 >= cy2
-            and x1 >= ox1 and y1 >= oy1 and x2 <= ox2 and y2 <= oy2)
+    return (x1 <= cx1 and y1 <= cy1 and x2 >= cx2 and y2 >= cy2 and x1 >= ox1
+            and y1 >= oy1 and x2 <= ox2 and y2 <= oy2)
 
 
 @pytest.fixture(scope='session')

@@ -68,28 +68,37 @@ def parse_args() -> argparse.Namespace:
         'annotation file for EmotionAnnotationDataset')
     parser.add_argument('config', help='MMDet face detector config')
     parser.add_argument(
-        'checkpoint', nargs='?', default=None,
+        'checkpoint',
+        nargs='?',
+        default=None,
         help='detector weights (not needed by the dlib detectors)')
     parser.add_argument('--data-root', required=True, help='dataset root')
     parser.add_argument(
-        '--layout', choices=sorted(LAYOUTS), default='caers',
+        '--layout',
+        choices=sorted(LAYOUTS),
+        default='caers',
         help='dataset layout')
     parser.add_argument(
         '--split', default='train', help='split folder (caers, ncaers)')
     parser.add_argument('--out', required=True, help='output .json file')
     parser.add_argument(
-        '--select', choices=['score', 'area'], default='score',
+        '--select',
+        choices=['score', 'area'],
+        default='score',
         help='face used for training: the most confident or the largest')
     parser.add_argument(
-        '--score-thr', type=float, default=0.,
+        '--score-thr',
+        type=float,
+        default=0.,
         help='ignore detections scored below it')
+    parser.add_argument('--workers', type=int, default=1, help='CPU processes')
     parser.add_argument(
-        '--workers', type=int, default=1, help='CPU processes')
-    parser.add_argument(
-        '--device', default='cpu',
+        '--device',
+        default='cpu',
         help='device (only with --workers 1; workers always use the CPU)')
     parser.add_argument(
-        '--restart', action='store_true',
+        '--restart',
+        action='store_true',
         help='ignore results of a previous (interrupted) run')
     return parser.parse_args()
 
@@ -132,9 +141,8 @@ def load_previous(args: argparse.Namespace,
         with open(partial_file) as f:
             lines = f.read().splitlines()
         if lines and json.loads(lines[0]) != ident:
-            raise ValueError(
-                f'{partial_file} was made by another detector '
-                f'({lines[0]}); use --restart or delete it.')
+            raise ValueError(f'{partial_file} was made by another detector '
+                             f'({lines[0]}); use --restart or delete it.')
         for line in lines[1:]:
             try:
                 record = json.loads(line)
@@ -183,8 +191,8 @@ def run_detection(args: argparse.Namespace, tasks: List[Tuple[str, str]],
         if not tasks:
             return done
         initargs = (args.config, args.checkpoint,
-                    'cpu' if args.workers > 1 else args.device,
-                    args.score_thr, 1 if args.workers > 1 else None)
+                    'cpu' if args.workers > 1 else args.device, args.score_thr,
+                    1 if args.workers > 1 else None)
         if args.workers > 1:
             pool = multiprocessing.Pool(args.workers, init_worker, initargs)
             results = pool.imap_unordered(detect_one, tasks, chunksize=4)

@@ -1,6 +1,8 @@
 from .face_detection import (detect_faces, init_face_detector,
                              keep_default_scope, select_face)
+from .glamor_inferencer import GlamorInferencer
 
 __all__ = [
-    'init_face_detector', 'detect_faces', 'keep_default_scope', 'select_face'
+    'init_face_detector', 'detect_faces', 'keep_default_scope', 'select_face',
+    'GlamorInferencer'
 ]

@@ -45,8 +45,8 @@ def test_init_detector_changes_scope_and_helper_restores_it():
 
 def test_detect_faces_sorted_and_thresholded(real_photos):
     model = init_face_detector(
-        HOG_CFG, cfg_options=dict(model=dict(adjust_threshold=-0.6,
-                                             upsample=1)))
+        HOG_CFG,
+        cfg_options=dict(model=dict(adjust_threshold=-0.6, upsample=1)))
     img = real_photos['astronaut']['img']
     (bboxes, scores), = detect_faces(model, img)
     assert len(scores) >= 2 and (np.diff(scores) <= 0).all()

@@ -134,8 +134,9 @@ class BaseDlibFaceDetector(BaseDetector):
     @staticmethod
     def rects_to_boxes(rects) -> np.ndarray:
         """Convert dlib rectangles to an (N, 4) float32 box array."""
-        boxes = [[r.left(), r.top(), r.right() + 1, r.bottom() + 1]
-                 for r in rects]
+        boxes = [[r.left(), r.top(),
+                  r.right() + 1,
+                  r.bottom() + 1] for r in rects]
         return np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
 
     def _images(self, batch_inputs: Union[Tensor, List[Tensor]],

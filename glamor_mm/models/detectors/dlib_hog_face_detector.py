@@ -41,5 +41,4 @@ class DlibHOGFaceDetector(BaseDlibFaceDetector):
         """See :meth:`BaseDlibFaceDetector.detect`."""
         rects, scores, _ = self.dlib_detector.run(img, self.upsample,
                                                   self.adjust_threshold)
-        return self.rects_to_boxes(rects), np.asarray(
-            scores, dtype=np.float32)
+        return self.rects_to_boxes(rects), np.asarray(scores, dtype=np.float32)

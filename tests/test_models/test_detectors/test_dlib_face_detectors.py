@@ -14,8 +14,10 @@ from mmdet.apis import inference_detector  # noqa: E402
 from mmdet.registry import MODELS  # noqa: E402
 from mmdet.structures import DetDataSample  # noqa: E402
 
-from glamor_mm.apis import (detect_faces, init_face_detector,  # noqa: E402
-                            keep_default_scope)
+from glamor_mm.apis import (
+    detect_faces,
+    init_face_detector,  # noqa: E402
+    keep_default_scope)
 from glamor_mm.models.detectors import find_mmod_weights  # noqa: E402
 
 CFG_DIR = osp.join(osp.dirname(__file__), '../../../configs/face_detectors')
@@ -39,8 +41,8 @@ def test_hog_finds_exactly_one_face_via_mmdet_api(hog, real_photos,
         assert isinstance(by_path, DetDataSample)
         pred = by_path.pred_instances
         assert pred.bboxes.shape == (1, 4), name
-        assert face_region_check(pred.bboxes[0], photo['face']), (
-            name, pred.bboxes)
+        assert face_region_check(pred.bboxes[0],
+                                 photo['face']), (name, pred.bboxes)
         assert pred.labels.tolist() == [0]
         assert float(pred.scores[0]) > 1.0
         # BGR array (LoadImageFromNDArray), and the model still reads files
@@ -52,13 +54,13 @@ def test_hog_finds_exactly_one_face_via_mmdet_api(hog, real_photos,
     assert pred.pred_instances.bboxes.shape == (0, 4)
 
 
-def test_hog_boxes_mapped_back_through_resize(real_photos,
-                                              face_region_check):
+def test_hog_boxes_mapped_back_through_resize(real_photos, face_region_check):
     """A Resize in the test pipeline: boxes come back in original pixels."""
     cfg = Config.fromfile(HOG_CFG)
     pipeline = cfg.test_dataloader.dataset.pipeline
-    pipeline.insert(1, dict(type='Resize', scale=(1024, 1200),
-                            keep_ratio=True))  # 2x: 1024x1200
+    pipeline.insert(1,
+                    dict(type='Resize', scale=(1024, 1200),
+                         keep_ratio=True))  # 2x: 1024x1200
     plain = init_face_detector(HOG_CFG)
     resized = init_face_detector(cfg)
     photo = real_photos['grace_hopper']
@@ -75,8 +77,9 @@ def test_hog_boxes_mapped_back_through_resize(real_photos,
     inputs, sample = out_input(resized, photo['path'])
     data = resized.data_preprocessor(
         dict(inputs=[inputs], data_samples=[sample]))
-    raw = resized.predict(data['inputs'], data['data_samples'],
-                          rescale=False)[0].pred_instances.bboxes
+    raw = resized.predict(
+        data['inputs'], data['data_samples'],
+        rescale=False)[0].pred_instances.bboxes
     torch.testing.assert_close(raw, box[None] * 2)
 
 
@@ -92,10 +95,12 @@ def out_input(model, path):
 
 def test_hog_batched_inputs_of_different_sizes(hog, real_photos):
     """Padding of a batch is removed before detection."""
-    samples = [out_input(hog, real_photos[n]['path'])
-               for n in ('astronaut', 'grace_hopper')]
-    batch = dict(inputs=[s[0] for s in samples],
-                 data_samples=[s[1] for s in samples])
+    samples = [
+        out_input(hog, real_photos[n]['path'])
+        for n in ('astronaut', 'grace_hopper')
+    ]
+    batch = dict(
+        inputs=[s[0] for s in samples], data_samples=[s[1] for s in samples])
     with keep_default_scope():
         preds = hog.test_step(batch)
     with keep_default_scope():
@@ -115,17 +120,19 @@ def build_detector(cfg: dict):
 
 def test_hog_options_and_errors(real_photos):
     detector = build_detector(
-        dict(type='DlibHOGFaceDetector', adjust_threshold=-0.5,
-             upsample=1))
+        dict(type='DlibHOGFaceDetector', adjust_threshold=-0.5, upsample=1))
     img = np.ascontiguousarray(real_photos['astronaut']['img'][..., ::-1])
     boxes, scores = detector.detect(img)
     # more permissive: more boxes, some with negative margins
     assert len(boxes) > 1 and scores.min() < 0
     thr = build_detector(
-        dict(type='DlibHOGFaceDetector', adjust_threshold=-0.5, upsample=1,
-             score_thr=0.5))
-    inputs, sample = out_input(init_face_detector(HOG_CFG),
-                               real_photos['astronaut']['path'])
+        dict(
+            type='DlibHOGFaceDetector',
+            adjust_threshold=-0.5,
+            upsample=1,
+            score_thr=0.5))
+    inputs, sample = out_input(
+        init_face_detector(HOG_CFG), real_photos['astronaut']['path'])
     data = thr.data_preprocessor(dict(inputs=[inputs], data_samples=[sample]))
     pred = thr.predict(data['inputs'], data['data_samples'])[0]
     assert (pred.pred_instances.scores >= 0.5).all()
@@ -133,32 +140,37 @@ def test_hog_options_and_errors(real_photos):
     # pickling / deep copy drop the dlib object, rebuilt on use
     clone = pickle.loads(pickle.dumps(detector))
     assert clone._dlib_detector is None
-    np.testing.assert_allclose(copy.deepcopy(detector).detect(img)[1],
-                               scores)
+    np.testing.assert_allclose(copy.deepcopy(detector).detect(img)[1], scores)
 
     with pytest.raises(NotImplementedError, match='cannot be trained'):
         detector.loss(data['inputs'], data['data_samples'])
     with pytest.raises(ValueError, match='raw RGB'):
         build_detector(
-            dict(type='DlibHOGFaceDetector',
-                 data_preprocessor=dict(type='mmdet.DetDataPreprocessor',
-                                        mean=[0, 0, 0], std=[255, 255, 255],
-                                        bgr_to_rgb=True)))
+            dict(
+                type='DlibHOGFaceDetector',
+                data_preprocessor=dict(
+                    type='mmdet.DetDataPreprocessor',
+                    mean=[0, 0, 0],
+                    std=[255, 255, 255],
+                    bgr_to_rgb=True)))
     with pytest.raises(ValueError, match='raw RGB'):
         build_detector(
-            dict(type='DlibHOGFaceDetector',
-                 data_preprocessor=dict(type='mmdet.DetDataPreprocessor')))
+            dict(
+                type='DlibHOGFaceDetector',
+                data_preprocessor=dict(type='mmdet.DetDataPreprocessor')))
     with pytest.raises(ValueError, match='no configurable backbone'):
-        build_detector(dict(type='DlibHOGFaceDetector',
-                          backbone=dict(type='ResNet')))
+        build_detector(
+            dict(type='DlibHOGFaceDetector', backbone=dict(type='ResNet')))
 
 
 def test_det_inferencer_runs_the_face_detector(real_photos, tmp_path):
     from mmdet.apis import DetInferencer
     with keep_default_scope():
         inferencer = DetInferencer(HOG_CFG, device='cpu', show_progress=False)
-        result = inferencer(real_photos['grace_hopper']['path'],
-                            out_dir=str(tmp_path), no_save_pred=False)
+        result = inferencer(
+            real_photos['grace_hopper']['path'],
+            out_dir=str(tmp_path),
+            no_save_pred=False)
     pred = result['predictions'][0]
     assert len(pred['bboxes']) == 1 and pred['labels'] == [0]
     assert osp.isfile(tmp_path / 'vis' / 'grace_hopper.jpg')
@@ -170,9 +182,8 @@ def test_cnn_finds_exactly_one_face(real_photos, face_region_check):
     cnn = init_face_detector(CNN_CFG)
     assert cnn.weights == find_mmod_weights()
     with keep_default_scope():
-        preds = inference_detector(cnn, [
-            real_photos[n]['path'] for n in ('grace_hopper', 'coffee')
-        ])
+        preds = inference_detector(
+            cnn, [real_photos[n]['path'] for n in ('grace_hopper', 'coffee')])
     bboxes = preds[0].pred_instances.bboxes
     assert bboxes.shape == (1, 4)
     assert face_region_check(bboxes[0], real_photos['grace_hopper']['face'])

@@ -15,8 +15,7 @@ CFG_DIR = osp.join(osp.dirname(__file__), '../../../configs/face_detectors')
 
 
 @pytest.mark.parametrize(
-    'config', sorted(glob.glob(osp.join(CFG_DIR, '*.py'))),
-    ids=osp.basename)
+    'config', sorted(glob.glob(osp.join(CFG_DIR, '*.py'))), ids=osp.basename)
 def test_every_face_detector_config_builds(config):
     if 'dlib' in config:
         pytest.importorskip('dlib')
@@ -46,12 +45,12 @@ def test_retinanet_runs_end_to_end_with_random_weights(real_photos):
     # boxes are mapped back from 256x256 to the 128x128 input
     assert bboxes.min() >= 0 and bboxes.max() <= 128
     # the model also trains through MMDet's loss with the single class
-    sample = DetDataSample(metainfo=dict(img_shape=(64, 64),
-                                         pad_shape=(64, 64),
-                                         batch_input_shape=(64, 64)))
+    sample = DetDataSample(
+        metainfo=dict(
+            img_shape=(64, 64), pad_shape=(64, 64), batch_input_shape=(64,
+                                                                       64)))
     sample.gt_instances = InstanceData(
-        bboxes=torch.tensor([[10., 10., 40., 40.]]),
-        labels=torch.tensor([0]))
+        bboxes=torch.tensor([[10., 10., 40., 40.]]), labels=torch.tensor([0]))
     model.train()
     losses = model.loss(torch.rand(1, 3, 64, 64), [sample])
     total = sum(sum(v) for v in losses.values())
