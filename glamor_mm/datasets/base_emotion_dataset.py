@@ -74,9 +74,8 @@ class BaseEmotionDataset(BaseDataset):
     def _check_ann_file(self) -> None:
         """Raise a clear error if ``self.ann_file`` does not exist."""
         if not self.ann_file or not exists(self.ann_file):
-            raise FileNotFoundError(
-                f'{type(self).__name__}: annotation file '
-                f'{self.ann_file!r} does not exist.')
+            raise FileNotFoundError(f'{type(self).__name__}: annotation file '
+                                    f'{self.ann_file!r} does not exist.')
 
     def _label_of(self, name: str, source: str) -> int:
         """Index in ``self.CLASSES`` of a class name in any known spelling.

@@ -21,7 +21,7 @@ class CAERSDataset(BaseEmotionDataset):
         data/caer_s/                    # data_root
         ├── train/Anger/0001.png ...    # <split>/<Class>/<name>.png
         ├── test/Surprise/2978.png ...
-        ├── train.txt                   # train/Anger/0001.png,0,120,43,210,133
+        ├── train.txt     # lines like train/Anger/0001.png,0,120,43,210,133
         └── test.txt
 
     Images are listed from the ``<split>`` folder (class folders in any

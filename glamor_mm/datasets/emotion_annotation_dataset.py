@@ -49,9 +49,8 @@ class EmotionAnnotationDataset(BaseEmotionDataset):
         """
         self._check_ann_file()
         annotations = load(self.ann_file)
-        if not isinstance(annotations, dict) or not {
-                'metainfo', 'data_list'
-        } <= set(annotations):
+        if not isinstance(annotations, dict) or not {'metainfo', 'data_list'
+                                                     } <= set(annotations):
             raise ValueError(f'{self.ann_file}: expected a dict with keys '
                              '"metainfo" and "data_list".')
         file_classes = annotations['metainfo'].get('classes')

@@ -16,9 +16,9 @@ class NCAERSDataset(BaseEmotionDataset):
     Layout as distributed (one box file per image, holding ``x1,y1,x2,y2``)::
 
         data/ncaer_s/                       # data_root
-        ├── images/train/Angry/0001.jpg     # images/<split>/<Class>/<img>.jpg
+        ├── images/train/Angry/0001.jpg  # images/<split>/<Class>/<img>.jpg
         ├── images/val/...  images/test/...
-        └── crop/train/Angry/0001.txt       # crop/<split>/<Class>/<img>.txt
+        └── crop/train/Angry/0001.txt    # crop/<split>/<Class>/<img>.txt
 
     Class folders may use any spelling accepted by
     :func:`normalize_class_name`. An image whose box file is missing or empty
@@ -29,8 +29,8 @@ class NCAERSDataset(BaseEmotionDataset):
     Args:
         split (str): ``'train'``, ``'val'`` or ``'test'``.
         data_root (str): Root of the dataset. Defaults to ''.
-        data_prefix (dict, optional): Folders of the images and of the box files,
-            relative to ``data_root``. Defaults to None, meaning
+        data_prefix (dict, optional): Folders of the images and of the box
+            files, relative to ``data_root``. Defaults to None, meaning
             ``dict(img_path='images', box_path='crop')``.
         ann_file (str): Unused (the layout is the annotation); kept for
             MMEngine's interface. Defaults to ''.

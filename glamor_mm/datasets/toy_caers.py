@@ -101,9 +101,10 @@ def _draw_face(img: np.ndarray, box: Tuple[int, int, int, int], cue: int,
     x1, y1, x2, y2 = box
     w, h = x2 - x1, y2 - y1
     cx, cy = (x1 + x2 - 1) / 2, (y1 + y2 - 1) / 2
-    skin = tuple(int(v) for v in rng.integers((120, 150, 190), (170, 200, 245)))
-    cv2.ellipse(img, (round(cx), round(cy)), (w // 2, h // 2), 0, 0, 360,
-                skin, -1, cv2.LINE_AA)
+    skin = tuple(
+        int(v) for v in rng.integers((120, 150, 190), (170, 200, 245)))
+    cv2.ellipse(img, (round(cx), round(cy)), (w // 2, h // 2), 0, 0, 360, skin,
+                -1, cv2.LINE_AA)
     t = max(2, round(w / 12))
     eye_y, eye_dx = round(y1 + 0.4 * h), round(0.2 * w)
     for side in (-1, 1):
@@ -113,25 +114,26 @@ def _draw_face(img: np.ndarray, box: Tuple[int, int, int, int], cue: int,
         # brows: slanted down towards the nose for f0, raised for f1
         inner, outer = (ex - side * round(0.1 * w), ex + side * round(0.1 * w))
         by = eye_y - round(0.14 * h)
-        drop = {0: (round(0.08 * h), -round(0.04 * h)),
-                1: (-round(0.06 * h), -round(0.06 * h))}.get(cue, (0, 0))
+        drop = {
+            0: (round(0.08 * h), -round(0.04 * h)),
+            1: (-round(0.06 * h), -round(0.06 * h))
+        }.get(cue, (0, 0))
         cv2.line(img, (inner, by + drop[0]), (outer, by + drop[1]),
                  (40, 40, 60), t, cv2.LINE_AA)
     mouth_c = (round(cx), round(y1 + 0.72 * h))
     mw, mh = round(0.22 * w), round(0.1 * h)
     color = _MOUTH_COLORS[cue]
     if cue == 0:
-        cv2.line(img, (mouth_c[0] - mw, mouth_c[1]), (mouth_c[0] + mw,
-                                                      mouth_c[1]), color,
-                 t + 1, cv2.LINE_AA)
+        cv2.line(img, (mouth_c[0] - mw, mouth_c[1]),
+                 (mouth_c[0] + mw, mouth_c[1]), color, t + 1, cv2.LINE_AA)
     elif cue == 1:
         cv2.ellipse(img, mouth_c, (round(0.7 * mw), round(1.4 * mh)), 0, 0,
                     360, color, -1, cv2.LINE_AA)
     else:  # 2: smile (lower half of an ellipse), 3: frown (upper half)
         start = 0 if cue == 2 else 180
         centre = (mouth_c[0], mouth_c[1] - (mh // 2 if cue == 2 else -mh))
-        cv2.ellipse(img, centre, (mw, mh), 0, start, start + 180, color,
-                    t + 1, cv2.LINE_AA)
+        cv2.ellipse(img, centre, (mw, mh), 0, start, start + 180, color, t + 1,
+                    cv2.LINE_AA)
 
 
 def _draw_context_cue(img: np.ndarray, centre: Tuple[int, int], r: int,
@@ -189,25 +191,25 @@ def draw_toy_scene(
     img = np.clip(img, 0, 255).astype(np.uint8)
     # grey distractors anywhere
     for _ in range(rng.integers(2, 5)):
-        grey = tuple(int(g) for g in rng.integers(40, 220) +
-                     rng.integers(-8, 9, 3))
+        grey = tuple(
+            int(g) for g in rng.integers(40, 220) + rng.integers(-8, 9, 3))
         x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
         r = int(rng.integers(6, 16))
         if rng.random() < 0.5:
             cv2.circle(img, (x, y), r, grey, -1, cv2.LINE_AA)
         else:
-            cv2.rectangle(img, (x - r, y - r // 2), (x + r, y + r // 2),
-                          grey, -1)
+            cv2.rectangle(img, (x - r, y - r // 2), (x + r, y + r // 2), grey,
+                          -1)
     # person: face box and torso
     fw = int(rng.integers(round(0.26 * h), round(0.42 * h)))
     fh = round(fw * 1.15)
     fx = int(rng.integers(0, w - fw))
     fy = int(rng.integers(0, min(round(0.55 * h), h - fh - 8)))
     face_box = (fx, fy, fx + fw, fy + fh)
-    torso = tuple(int(g) for g in rng.integers(50, 200) +
-                  rng.integers(-15, 16, 3))
-    cv2.rectangle(img, (fx - fw // 3, fy + fh), (fx + fw + fw // 3, h),
-                  torso, -1)
+    torso = tuple(
+        int(g) for g in rng.integers(50, 200) + rng.integers(-15, 16, 3))
+    cv2.rectangle(img, (fx - fw // 3, fy + fh), (fx + fw + fw // 3, h), torso,
+                  -1)
     _draw_face(img, face_box, face_cue, rng)
     # context cues outside the face box
     r = max(6, round(0.075 * h))
@@ -227,11 +229,11 @@ def draw_toy_scene(
     return img, face_box
 
 
-def generate_toy_caers(out_dir: str,
-                       num_per_class: Optional[Dict[str, int]] = None,
-                       seed: int = 0,
-                       img_size: Tuple[int, int] = DEFAULT_IMG_SIZE
-                       ) -> Dict[str, int]:
+def generate_toy_caers(
+        out_dir: str,
+        num_per_class: Optional[Dict[str, int]] = None,
+        seed: int = 0,
+        img_size: Tuple[int, int] = DEFAULT_IMG_SIZE) -> Dict[str, int]:
     """Write the toy dataset in the CAER-S layout with face-box lists.
 
     Layout::
@@ -251,8 +253,8 @@ def generate_toy_caers(out_dir: str,
     Returns:
         dict[str, int]: Number of images written per split.
     """
-    num_per_class = dict(DEFAULT_NUM_PER_CLASS if num_per_class is None else
-                         num_per_class)
+    num_per_class = dict(DEFAULT_NUM_PER_CLASS if num_per_class is
+                         None else num_per_class)
     unknown = set(num_per_class) - set(TOY_SPLITS)
     if unknown:
         raise ValueError(f'Unknown split(s) {sorted(unknown)}; the toy data '
@@ -269,7 +271,8 @@ def generate_toy_caers(out_dir: str,
                 img, (x1, y1, x2, y2) = draw_toy_scene(label, rng, img_size)
                 rel_path = f'{split}/{name}/{i:04d}.png'
                 if not cv2.imwrite(osp.join(out_dir, rel_path), img):
-                    raise OSError(f'Could not write {osp.join(out_dir, rel_path)}')
+                    raise OSError(
+                        f'Could not write {osp.join(out_dir, rel_path)}')
                 lines.append(f'{rel_path},{label},{x1},{y1},{x2},{y2}\n')
         with open(osp.join(out_dir, f'{split}.txt'), 'w') as f:
             f.writelines(lines)

@@ -25,7 +25,9 @@ def caers(tmp_path):
 
 def _build(root, **kwargs):
     cfg = dict(
-        type='CAERSDataset', data_root=str(root), ann_file='list.txt',
+        type='CAERSDataset',
+        data_root=str(root),
+        ann_file='list.txt',
         split='train')
     cfg.update(kwargs)
     return DATASETS.build(cfg)
@@ -80,10 +82,11 @@ def test_missing_split_folder(caers):
 
 
 def test_listed_image_missing_on_disk(caers):
-    write_text(str(caers / 'list.txt'),
-               LIST + 'train/Sad/0009.png,5,0,0,4,4\n')
-    with pytest.raises(FileNotFoundError,
-                       match=r'list\.txt:5: image .train/Sad/0009\.png'):
+    write_text(
+        str(caers / 'list.txt'), LIST + 'train/Sad/0009.png,5,0,0,4,4\n')
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'list\.txt:5: image .train/Sad/0009\.png'):
         _build(caers)
 
 

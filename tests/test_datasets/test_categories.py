@@ -8,12 +8,18 @@ def test_papers_order():
                             'Sad', 'Surprise')
 
 
-@pytest.mark.parametrize('name,expected', [
-    ('Anger', 'Anger'), ('angry', 'Anger'), ('ANGRY', 'Anger'),
-    ('Disgusted', 'Disgust'), ('fearful', 'Fear'), ('Afraid', 'Fear'),
-    ('Happiness', 'Happy'), ('happy', 'Happy'), (' Neutral ', 'Neutral'),
-    ('Sadness', 'Sad'), ('surprised', 'Surprise'), ('Surprise', 'Surprise')
-])
+@pytest.mark.parametrize('name,expected', [('Anger', 'Anger'),
+                                           ('angry', 'Anger'),
+                                           ('ANGRY', 'Anger'),
+                                           ('Disgusted', 'Disgust'),
+                                           ('fearful', 'Fear'),
+                                           ('Afraid', 'Fear'),
+                                           ('Happiness', 'Happy'),
+                                           ('happy', 'Happy'),
+                                           (' Neutral ', 'Neutral'),
+                                           ('Sadness', 'Sad'),
+                                           ('surprised', 'Surprise'),
+                                           ('Surprise', 'Surprise')])
 def test_spellings(name, expected):
     assert normalize_class_name(name) == expected
 

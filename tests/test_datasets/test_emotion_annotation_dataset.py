@@ -35,25 +35,27 @@ def test_load(tmp_path):
     ])
     ds = _build(tmp_path)
     infos = [ds.get_data_info(i) for i in range(3)]
-    assert [(osp.relpath(i['img_path'], str(tmp_path)), i['gt_label'],
-             i['face_bbox']) for i in infos] == [
-                 ('imgs/a.png', 2, [1, 2, 3, 4]), ('imgs/b/c.jpg', 6, None),
-                 ('imgs/d.jpg', 0, None)
-             ]
+    assert [(osp.relpath(i['img_path'],
+                         str(tmp_path)), i['gt_label'], i['face_bbox'])
+            for i in infos] == [('imgs/a.png', 2, [1, 2, 3, 4]),
+                                ('imgs/b/c.jpg', 6, None),
+                                ('imgs/d.jpg', 0, None)]
     assert ds.CLASSES == CAER_CLASSES
 
 
 def test_other_spellings_of_the_same_classes(tmp_path):
-    _write(tmp_path, [dict(img_path='a.png', gt_label=0)],
-           classes=[c.lower() for c in CAER_CLASSES])
+    _write(
+        tmp_path, [dict(img_path='a.png', gt_label=0)],
+        classes=[c.lower() for c in CAER_CLASSES])
     assert len(_build(tmp_path)) == 1
     _write(tmp_path, [dict(img_path='a.png', gt_label=0)], classes=None)
     assert len(_build(tmp_path)) == 1
 
 
 def test_classes_in_other_order_rejected(tmp_path):
-    _write(tmp_path, [dict(img_path='a.png', gt_label=0)],
-           classes=CAER_CLASSES[::-1])
+    _write(
+        tmp_path, [dict(img_path='a.png', gt_label=0)],
+        classes=CAER_CLASSES[::-1])
     with pytest.raises(ValueError, match=r'ann\.json: its classes'):
         _build(tmp_path)
 
@@ -61,8 +63,8 @@ def test_classes_in_other_order_rejected(tmp_path):
 @pytest.mark.parametrize('entry,match', [
     (dict(img_path='a.png'), r'data_list\[0\] needs'),
     (dict(img_path='a.png', gt_label=7), r'data_list\[0\]: label 7'),
-    (dict(img_path='a.png', gt_label=1, face_bbox=[1, 2]),
-     r'data_list\[0\]: a face box must be 4'),
+    (dict(img_path='a.png', gt_label=1,
+          face_bbox=[1, 2]), r'data_list\[0\]: a face box must be 4'),
 ])
 def test_bad_entries(tmp_path, entry, match):
     _write(tmp_path, [entry])

@@ -29,12 +29,13 @@ def _build(root, **kwargs):
 def test_layout_and_boxes(ncaers):
     ds = _build(ncaers)
     infos = [ds.get_data_info(i) for i in range(len(ds))]
-    assert [(osp.relpath(i['img_path'], str(ncaers)), i['gt_label'],
-             i['face_bbox']) for i in infos] == [
-                 ('images/train/Surprise/0001.jpg', 6, [3, 4, 20, 22]),
-                 ('images/train/Surprise/0002.jpg', 6, None),
-                 ('images/train/disgust/0007.jpg', 1, [1, 2, 9, 10]),
-             ]
+    assert [(osp.relpath(i['img_path'],
+                         str(ncaers)), i['gt_label'], i['face_bbox'])
+            for i in infos] == [
+                ('images/train/Surprise/0001.jpg', 6, [3, 4, 20, 22]),
+                ('images/train/Surprise/0002.jpg', 6, None),
+                ('images/train/disgust/0007.jpg', 1, [1, 2, 9, 10]),
+            ]
     val = _build(ncaers, split='val')
     assert len(val) == 1 and val.get_data_info(0)['face_bbox'] is None
 

@@ -22,14 +22,15 @@ def _count(img, color, tol=12):
 
 def test_same_seed_identical_bytes(tmp_path):
     sizes = dict(train=2, test=1)
-    assert generate_toy_caers(str(tmp_path / 'a'), sizes, seed=3) == dict(
-        train=14, test=7)
+    assert generate_toy_caers(
+        str(tmp_path / 'a'), sizes, seed=3) == dict(
+            train=14, test=7)
     generate_toy_caers(str(tmp_path / 'b'), sizes, seed=3)
     generate_toy_caers(str(tmp_path / 'c'), sizes, seed=4)
     cmp = filecmp.dircmp(str(tmp_path / 'a'), str(tmp_path / 'b'))
     files = ['train.txt', 'test.txt'] + [
-        f'{s}/{c}/{i:04d}.png' for s, n in sizes.items()
-        for c in CAER_CLASSES for i in range(n)
+        f'{s}/{c}/{i:04d}.png' for s, n in sizes.items() for c in CAER_CLASSES
+        for i in range(n)
     ]
     match, mismatch, errors = filecmp.cmpfiles(
         str(tmp_path / 'a'), str(tmp_path / 'b'), files, shallow=False)
@@ -46,8 +47,9 @@ def test_labels_follow_cue_rules():
     colour outside it only, and they are the ones of the label's cues."""
     for label, (face_cue, context_cue) in enumerate(TOY_CUES):
         for i in range(3):
-            img, (x1, y1, x2, y2) = draw_toy_scene(
-                label, np.random.default_rng([7, label, i]))
+            img, (x1, y1, x2,
+                  y2) = draw_toy_scene(label,
+                                       np.random.default_rng([7, label, i]))
             assert img.shape == (144, 192, 3) and img.dtype == np.uint8
             face = img[y1:y2, x1:x2]
             context = img.copy()

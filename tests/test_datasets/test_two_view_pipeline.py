@@ -74,8 +74,8 @@ def test_test_pipeline_values(toy_root):
     info = ds.get_data_info(0)
     img = cv2.imread(info['img_path'])
     x1, y1, x2, y2 = (int(v) for v in info['face_bbox'])
-    face = cv2.resize(img[y1:y2, x1:x2], (96, 96),
-                      interpolation=cv2.INTER_LINEAR)
+    face = cv2.resize(
+        img[y1:y2, x1:x2], (96, 96), interpolation=cv2.INTER_LINEAR)
     masked = img.copy()
     masked[y1:y2, x1:x2] = 0
     ctx = cv2.resize(masked, (171, 128), interpolation=cv2.INTER_LINEAR)
@@ -141,8 +141,8 @@ def test_corrupt_files_are_named(tmp_path, name, content):
     if content == 'half':
         ok, buf = cv2.imencode(
             name[-4:],
-            np.random.default_rng(0).integers(0, 256, (64, 64, 3),
-                                              dtype=np.uint8))
+            np.random.default_rng(0).integers(
+                0, 256, (64, 64, 3), dtype=np.uint8))
         content = buf.tobytes()[:len(buf) // 2]
     ds = _dataset_of(tmp_path, {name: content})
     with pytest.raises(RuntimeError, match=rf'Failed to prepare .*{name}'):
@@ -160,9 +160,8 @@ def test_missing_file_is_named(tmp_path):
 
 
 def test_dropping_transform_is_an_error(tmp_path):
-    ds = _dataset_of(
-        tmp_path, {'gone.png': np.zeros((4, 4, 3), np.uint8)},
-        [dict(type='LoadImageFromFile', ignore_empty=True)])
+    ds = _dataset_of(tmp_path, {'gone.png': np.zeros((4, 4, 3), np.uint8)},
+                     [dict(type='LoadImageFromFile', ignore_empty=True)])
     (tmp_path / 'gone.png').unlink()
     ds.test_mode = False
     with pytest.raises(RuntimeError, match=r'dropped .*gone\.png'):
@@ -202,8 +201,7 @@ def test_color_jitter_without_hue_is_cv2_only():
     t = TRANSFORMS.build(cfgs[0])
     assert t.hue is None and t.backend == 'cv2'
     assert t.brightness and t.contrast and t.saturation
-    img = np.random.default_rng(0).integers(
-        0, 256, (8, 8, 3), dtype=np.uint8)
+    img = np.random.default_rng(0).integers(0, 256, (8, 8, 3), dtype=np.uint8)
     np.random.seed(0)
     out = t(dict(img=img.copy()))['img']
     assert out.dtype == np.uint8 and out.shape == img.shape

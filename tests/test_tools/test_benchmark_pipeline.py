@@ -22,9 +22,9 @@ def test_benchmark_pipeline_on_toy_data(tmp_path, monkeypatch, capsys):
     tool = _load_tool()
     monkeypatch.setattr(sys, 'argv', [
         'benchmark_pipeline.py',
-        osp.join(ROOT, 'configs', '_base_', 'datasets', 'toy_caers.py'),
-        '--num-workers', '1', '--num-samples', '8', '--cfg-options',
-        f'train_dataloader.dataset.data_root={tmp_path}',
+        osp.join(ROOT, 'configs', '_base_', 'datasets',
+                 'toy_caers.py'), '--num-workers', '1', '--num-samples', '8',
+        '--cfg-options', f'train_dataloader.dataset.data_root={tmp_path}',
         'train_dataloader.batch_size=4'
     ])
     results = tool.main()

@@ -87,7 +87,9 @@ class CropFace(BaseTransform):
             x1, y1, x2, y2 = box
             # Plain slicing: mmcv.imcrop treats x2/y2 as inclusive.
             face = mmcv.imresize(
-                img[y1:y2, x1:x2], self.scale, interpolation=self.interpolation)
+                img[y1:y2, x1:x2],
+                self.scale,
+                interpolation=self.interpolation)
             results['face_bbox'] = np.array(box, dtype=np.float32)
         results['face_img'] = face
         return results

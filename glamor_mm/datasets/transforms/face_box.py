@@ -3,9 +3,9 @@ import math
 from typing import Optional, Sequence, Tuple
 
 
-def face_box_to_pixels(bbox: Optional[Sequence[float]],
-                       img_shape: Tuple[int, int]
-                       ) -> Optional[Tuple[int, int, int, int]]:
+def face_box_to_pixels(
+        bbox: Optional[Sequence[float]],
+        img_shape: Tuple[int, int]) -> Optional[Tuple[int, int, int, int]]:
     """Clip a face box to the image and round it outwards to whole pixels.
 
     The box ``x1, y1, x2, y2`` is in pixel coordinates with ``x2, y2``

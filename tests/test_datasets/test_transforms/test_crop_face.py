@@ -7,8 +7,8 @@ import glamor_mm  # noqa: F401
 
 
 def _img(h=20, w=30):
-    return np.arange(h * w * 3, dtype=np.uint32).reshape(h, w, 3).astype(
-        np.uint8)
+    return np.arange(
+        h * w * 3, dtype=np.uint32).reshape(h, w, 3).astype(np.uint8)
 
 
 def test_crop_equals_resized_box_region():
