@@ -145,3 +145,69 @@ def test_layouts(tmp_path):
     (tmp_path / 'flat' / 'Bored').mkdir()
     with pytest.raises(ValueError, match='Bored'):
         tool.scan_images(str(tmp_path / 'flat'), 'folder', '')
+
+
+def test_detected_annotations_train_one_epoch(tmp_path, real_photos):
+    """Detect on generated data, then train one epoch from the written file.
+
+    The built-in toy scenes have cartoon faces that dlib does not detect, so
+    the generated split is made of the real photos (flipped, rescaled,
+    brightened): two images per class plus a faceless one.
+    """
+    cv2 = pytest.importorskip('cv2')
+    root = tmp_path / 'photos'
+    grace = real_photos['grace_hopper']['img']
+    astronaut = real_photos['astronaut']['img']
+    variants = [
+        cv2.resize(grace, None, fx=0.5, fy=0.5), astronaut,
+        cv2.flip(astronaut, 1),
+        cv2.convertScaleAbs(
+            cv2.resize(grace, None, fx=0.6, fy=0.6), alpha=1.2)
+    ]
+    classes = ('Anger', 'Disgust', 'Fear', 'Happy', 'Neutral', 'Sad',
+               'Surprise')
+    for i, cls in enumerate(classes):
+        (root / 'train' / cls).mkdir(parents=True)
+        for j in range(2):
+            cv2.imwrite(
+                str(root / 'train' / cls / f'{j}.png'),
+                variants[(i + j) % len(variants)])
+    cv2.imwrite(
+        str(root / 'train' / 'Sad' / 'coffee.png'),
+        real_photos['coffee']['img'][::2, ::2])
+    ann = root / 'train_faces.json'
+    run_tool('--data-root', root, '--split', 'train', '--out', ann)
+    data_list = mmengine.load(ann)['data_list']
+    assert len(data_list) == 15
+    assert sum(item['face_bbox'] is None for item in data_list) == 1
+
+    config = tmp_path / 'train_from_detections.py'
+    base = osp.join(ROOT, 'configs', 'glamor',
+                    'glamor_original_1xb32-12e_toy.py')
+    split = (f"dict(_delete_=True, type='EmotionAnnotationDataset', "
+             f"data_root=r'{root}', ann_file='train_faces.json', "
+             '{pipeline})')
+    config.write_text(f"""_base_ = [r'{base}']
+train_dataloader = dict(batch_size=5, num_workers=0, persistent_workers=False,
+    dataset={split.format(pipeline='pipeline={{_base_.train_pipeline}}')})
+val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
+    dataset={split.format(pipeline='pipeline={{_base_.test_pipeline}}')})
+test_dataloader = val_dataloader
+train_cfg = dict(max_epochs=1, val_interval=1)
+default_hooks = dict(logger=dict(interval=1))
+""")
+    work_dir = tmp_path / 'work'
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(ROOT, 'tools', 'train.py'),
+        str(config), '--work-dir',
+        str(work_dir)
+    ],
+                          capture_output=True,
+                          text=True,
+                          env=env,
+                          cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert osp.isfile(work_dir / 'epoch_1.pth')
+    assert 'accuracy/top1' in proc.stdout + proc.stderr
