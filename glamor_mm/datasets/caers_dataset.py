@@ -92,7 +92,9 @@ class CAERSDataset(BaseEmotionDataset):
                                  f'(first at {boxes[rel_path][2]}).')
             boxes[rel_path] = (self._check_label(fields[1], where),
                                parse_face_bbox(fields[2:], where), where)
-        if num_lines and not boxes:
+        if not num_lines:
+            raise ValueError(f'{self.ann_file}: the face-box list is empty.')
+        if not boxes:
             raise ValueError(
                 f'{self.ann_file}: none of its {num_lines} lines is an image '
                 f'of split {self.split!r} (paths must start with '

@@ -60,6 +60,10 @@ class EmotionAnnotationDataset(BaseEmotionDataset):
             raise ValueError(
                 f'{self.ann_file}: its classes {tuple(file_classes)} are not '
                 f'the dataset classes {tuple(self.CLASSES)} in that order.')
+        # like MMEngine: the file's other metainfo (e.g. the face detector
+        # that wrote the boxes) completes the dataset's
+        for key, value in annotations['metainfo'].items():
+            self._metainfo.setdefault(key, value)
         data_list = []
         for i, raw in enumerate(annotations['data_list']):
             where = f'{self.ann_file}: data_list[{i}]'

@@ -70,13 +70,13 @@ def test_unknown_class_folder(caers):
 
 def test_empty_split(caers):
     (caers / 'val' / 'Sad').mkdir(parents=True)
-    write_text(str(caers / 'val.txt'), '')
+    write_text(str(caers / 'val.txt'), 'val/Sad/0001.png,5,0,0,4,4\n')
     with pytest.raises(ValueError, match=r'val.*empty split'):
         _build(caers, ann_file='val.txt', split='val')
 
 
 def test_missing_split_folder(caers):
-    write_text(str(caers / 'val.txt'), '')
+    write_text(str(caers / 'val.txt'), 'val/Sad/0001.png,5,0,0,4,4\n')
     with pytest.raises(FileNotFoundError, match=r'folder .*val.* not exist'):
         _build(caers, ann_file='val.txt', split='val')
 
@@ -106,6 +106,12 @@ def test_bad_lines_name_file_and_line(caers, line, match):
 def test_list_of_other_split(caers):
     write_text(str(caers / 'list.txt'), 'test/Sad/0001.png,5,0,0,5,5\n')
     with pytest.raises(ValueError, match="none of its 1 lines.*'train'"):
+        _build(caers)
+
+
+def test_empty_list(caers):
+    write_text(str(caers / 'list.txt'), '\n')
+    with pytest.raises(ValueError, match=r'list\.txt: the face-box list is'):
         _build(caers)
 
 

@@ -10,7 +10,9 @@ from .utils import write_image, write_text
 
 
 def _write(root, data_list, classes=CAER_CLASSES):
-    metainfo = {} if classes is None else dict(classes=list(classes))
+    metainfo = dict(face_detector='dlib_cnn')
+    if classes is not None:
+        metainfo['classes'] = list(classes)
     write_text(
         str(root / 'ann.json'),
         json.dumps(dict(metainfo=metainfo, data_list=data_list)))
@@ -41,6 +43,7 @@ def test_load(tmp_path):
                                 ('imgs/b/c.jpg', 6, None),
                                 ('imgs/d.jpg', 0, None)]
     assert ds.CLASSES == CAER_CLASSES
+    assert ds.metainfo['face_detector'] == 'dlib_cnn'
 
 
 def test_other_spellings_of_the_same_classes(tmp_path):
