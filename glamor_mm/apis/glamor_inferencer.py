@@ -199,6 +199,19 @@ class GlamorInferencer(BaseInferencer):
             picture['faces'] = faces
         return pictures
 
+    def classify_faces(self, input_: InputType) -> list:
+        """Detect and classify the faces of one picture (no progress bar).
+
+        For streams (see ``demo/video_demo.py``).
+
+        Args:
+            input_ (str | np.ndarray): Image path or BGR uint8 array.
+
+        Returns:
+            list[DataSample]: One prediction per face (see :meth:`forward`).
+        """
+        return self.forward([self.prepare(input_)])[0]['faces']
+
     def _inputs_to_list(self, inputs: InputType) -> list:
         """Paths, arrays, folders (their images) or a video (its frames)."""
         if isinstance(

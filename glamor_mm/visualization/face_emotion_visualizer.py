@@ -101,7 +101,8 @@ class FaceEmotionVisualizer(Visualizer):
             image (np.ndarray): RGB picture, H×W×3.
             faces (Sequence[DataSample]): Per face: ``pred_label``,
                 ``pred_score`` and metainfo ``face_bbox``; optional
-                ``attention`` (h×w) and ``fusion_weights`` ([w_f, w_c]).
+                ``attention`` (h×w), ``fusion_weights`` ([w_f, w_c]) and
+                metainfo ``track_id`` (written instead of the face number).
             classes (Sequence[str], optional): Class names. Defaults to None.
             context (np.ndarray, optional): The RGB masked context view the
                 model saw; needed for the attention tiles. Defaults to None.
@@ -124,7 +125,9 @@ class FaceEmotionVisualizer(Visualizer):
         for i, face in enumerate(faces, start=1):
             box = torch.as_tensor(face.metainfo['face_bbox']).reshape(1, 4)
             label = int(face.pred_label)
-            text = f'{i}: ' + (classes[label] if classes else str(label))
+            ident = face.metainfo.get('track_id')
+            ident = i if ident is None else f'#{ident}'
+            text = f'{ident}: ' + (classes[label] if classes else str(label))
             if draw_score:
                 text += f' {float(face.pred_score[label]):.2f}'
             self.draw_bboxes(box, edge_colors='lime', line_widths=line)

@@ -1,0 +1,83 @@
+"""Recognise the emotion of every face in pictures.
+
+Detects the faces with an MMDet face detector, classifies each with a
+GLAMOR-Net model (the context of a picture is encoded once, with all faces
+masked) and writes, per picture, a PNG with the boxes, labels and each
+face's attention map over the masked context.
+
+Examples:
+    python demo/image_demo.py photo.jpg configs/glamor_r18_caers.py \\
+        work_dirs/glamor_r18_caers/epoch_60.pth --out-dir outputs/
+    python demo/image_demo.py photos/ CONFIG CKPT \\
+        --detector configs/face_detectors/dlib_cnn.py
+"""
+from argparse import ArgumentParser
+
+import mmengine
+
+from glamor_mm.apis import GlamorInferencer
+
+
+def parse_args():
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('img', help='image file or folder of images')
+    parser.add_argument('config', help='classifier config')
+    parser.add_argument(
+        'checkpoint', nargs='?', default=None, help='classifier checkpoint')
+    parser.add_argument(
+        '--detector',
+        default='configs/face_detectors/dlib_hog.py',
+        help='face detector config (MMDet)')
+    parser.add_argument(
+        '--detector-weights', default=None, help='face detector checkpoint')
+    parser.add_argument(
+        '--det-thr',
+        type=float,
+        default=0.,
+        help='ignore face detections scored below it')
+    parser.add_argument('--device', default=None, help='e.g. cpu, cuda:0')
+    parser.add_argument(
+        '--out-dir', default='outputs/image_demo', help='PNG output folder')
+    parser.add_argument(
+        '--no-attention',
+        action='store_true',
+        help='do not draw the attention tiles')
+    parser.add_argument(
+        '--show', action='store_true', help='show each result in a window')
+    parser.add_argument(
+        '--out-json', default=None, help='also dump the predictions')
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    inferencer = GlamorInferencer(
+        args.config,
+        args.checkpoint,
+        detector=args.detector,
+        detector_weights=args.detector_weights,
+        device=args.device,
+        det_score_thr=args.det_thr)
+    results = inferencer(
+        args.img,
+        show=args.show,
+        show_dir=args.out_dir,
+        draw_attention=not args.no_attention)
+    for result in results:
+        faces = ', '.join(f"{i}: {f['pred_class']} {f['pred_score']:.2f} "
+                          f"at {[round(v) for v in f['bbox']]}"
+                          for i, f in enumerate(result['faces'], start=1))
+        print(f"{result['img_path']}: {faces or 'no face found'}")
+    print(f'Drawings written to {args.out_dir}')
+    if args.out_json:
+        for result in results:
+            result.pop('visualization')
+            for face in result['faces']:
+                for key in ('pred_scores', 'attention'):
+                    if face[key] is not None:
+                        face[key] = face[key].tolist()
+        mmengine.dump(results, args.out_json)
+
+
+if __name__ == '__main__':
+    main()
