@@ -1,10 +1,12 @@
 """Code shared by the CAER-S, NCAER-S and annotation-file datasets."""
+import logging
 import os
 import os.path as osp
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.fileio import exists
+from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset
 
 from .categories import CAER_CLASSES, normalize_class_name
@@ -55,6 +57,7 @@ class BaseEmotionDataset(BaseDataset):
     of MMPretrain's :class:`BaseDataset` this class
 
     - checks that the annotation file exists and that a split is not empty,
+      and logs how many images have no face box,
     - maps class folder / label spellings with :func:`normalize_class_name`,
     - re-raises any error of the data pipeline (a corrupt or truncated image,
       an image with no face under ``missing_face='error'``, ...) as a
@@ -145,6 +148,20 @@ class BaseEmotionDataset(BaseDataset):
         if len(data_list) == 0:
             raise ValueError(f'{type(self).__name__}: no image found in '
                              f'{source!r} (empty split).')
+        return data_list
+
+    def _check_data_list(self, data_list: List[dict], source: str) -> list:
+        """Check that a loaded split is not empty and log how many of its
+        images have no face box (they follow ``CropFace``'s policy)."""
+        self._check_not_empty(data_list, source)
+        no_face = sum(info['face_bbox'] is None for info in data_list)
+        if no_face:
+            print_log(
+                f'{type(self).__name__} ({source}): {no_face} of '
+                f'{len(data_list)} images have no face box (handled by '
+                "CropFace's missing_face policy).",
+                logger='current',
+                level=logging.WARNING)
         return data_list
 
     def prepare_data(self, idx: int) -> Any:

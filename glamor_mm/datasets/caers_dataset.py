@@ -134,7 +134,7 @@ class CAERSDataset(BaseEmotionDataset):
                 f'{where}: image {rel_path!r} is not in {split_dir!r} '
                 f'({len(boxes)} listed image(s) of split {self.split!r} are '
                 'missing on disk).')
-        return self._check_not_empty(data_list, split_dir)
+        return self._check_data_list(data_list, split_dir)
 
     def extra_repr(self) -> List[str]:
         """The extra repr information of the dataset."""

@@ -75,4 +75,4 @@ class EmotionAnnotationDataset(BaseEmotionDataset):
             info['gt_label'] = self._check_label(raw['gt_label'], where)
             info['face_bbox'] = parse_face_bbox(raw.get('face_bbox'), where)
             data_list.append(info)
-        return self._check_not_empty(data_list, self.ann_file)
+        return self._check_data_list(data_list, self.ann_file)

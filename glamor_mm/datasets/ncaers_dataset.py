@@ -21,8 +21,9 @@ class NCAERSDataset(BaseEmotionDataset):
         └── crop/train/Angry/0001.txt    # crop/<split>/<Class>/<img>.txt
 
     Class folders may use any spelling accepted by
-    :func:`normalize_class_name`. An image whose box file is missing or empty
-    (no face was found) gets ``face_bbox=None``, handled by :class:`CropFace`'s
+    :func:`normalize_class_name`. An image whose box file is missing, empty
+    or ``0,0,0,0`` (the authors' marker for "no face found") gets
+    ``face_bbox=None``, handled by :class:`CropFace`'s
     ``missing_face`` policy; a box file that is not four numbers raises an
     error naming it.
 
@@ -54,8 +55,9 @@ class NCAERSDataset(BaseEmotionDataset):
     def _read_box(self, box_file: str) -> Optional[List[float]]:
         """Read one ``x1,y1,x2,y2`` box file (None if missing or empty)."""
         text = get_text(box_file).strip() if exists(box_file) else ''
-        return parse_face_bbox(re.split(r'[,\s]+', text), box_file) \
+        box = parse_face_bbox(re.split(r'[,\s]+', text), box_file) \
             if text else None
+        return None if box == [0, 0, 0, 0] else box
 
     def load_data_list(self) -> List[dict]:
         """Load the images of the split and their face boxes.
@@ -65,15 +67,20 @@ class NCAERSDataset(BaseEmotionDataset):
         """
         split_dir = osp.join(self.data_prefix['img_path'], self.split)
         box_dir = osp.join(self.data_prefix['box_path'], self.split)
+        samples = self._scan_class_folders(split_dir)
+        if not osp.isdir(box_dir):
+            raise FileNotFoundError(
+                f'{type(self).__name__}: face-box folder {box_dir!r} does not '
+                'exist.')
         data_list = []
-        for rel_path, label in self._scan_class_folders(split_dir):
+        for rel_path, label in samples:
             box_file = osp.join(box_dir, osp.splitext(rel_path)[0] + '.txt')
             data_list.append(
                 dict(
                     img_path=osp.join(split_dir, rel_path),
                     gt_label=label,
                     face_bbox=self._read_box(box_file)))
-        return data_list
+        return self._check_data_list(data_list, split_dir)
 
     def extra_repr(self) -> List[str]:
         """The extra repr information of the dataset."""

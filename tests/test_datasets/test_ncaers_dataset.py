@@ -15,8 +15,11 @@ def ncaers(tmp_path):
         write_image(str(tmp_path / 'images' / rel))
     write_text(str(tmp_path / 'crop/train/Surprise/0001.txt'), '3,4,20,22\n')
     write_text(str(tmp_path / 'crop/train/disgust/0007.txt'), ' 1 2 9 10 ')
-    # train/Surprise/0002.jpg has no box file, val/Sad/0001 an empty one
+    # no face: train/Surprise/0002.jpg has no box file, val/Sad/0001 an
+    # empty one, val/Sad/0002 the authors' 0,0,0,0
     write_text(str(tmp_path / 'crop/val/Sad/0001.txt'), '\n')
+    write_image(str(tmp_path / 'images/val/Sad/0002.jpg'))
+    write_text(str(tmp_path / 'crop/val/Sad/0002.txt'), '0,0,0,0\n')
     return tmp_path
 
 
@@ -37,14 +40,18 @@ def test_layout_and_boxes(ncaers):
                 ('images/train/disgust/0007.jpg', 1, [1, 2, 9, 10]),
             ]
     val = _build(ncaers, split='val')
-    assert len(val) == 1 and val.get_data_info(0)['face_bbox'] is None
+    assert len(val) == 2
+    assert val.get_data_info(0)['face_bbox'] is None
+    assert val.get_data_info(1)['face_bbox'] is None
 
 
-def test_custom_prefixes(ncaers, tmp_path):
-    ds = _build(
-        ncaers, data_prefix=dict(img_path='images', box_path='nowhere'))
-    assert all(
-        ds.get_data_info(i)['face_bbox'] is None for i in range(len(ds)))
+def test_custom_prefixes(ncaers):
+    (ncaers / 'images').rename(ncaers / 'jpg')
+    (ncaers / 'crop').rename(ncaers / 'boxes')
+    ds = _build(ncaers, data_prefix=dict(img_path='jpg', box_path='boxes'))
+    assert ds.get_data_info(0)['face_bbox'] == [3, 4, 20, 22]
+    with pytest.raises(FileNotFoundError, match=r'face-box folder .*nowhere'):
+        _build(ncaers, data_prefix=dict(img_path='jpg', box_path='nowhere'))
 
 
 def test_malformed_box_file_is_named(ncaers):
