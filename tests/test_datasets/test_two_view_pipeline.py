@@ -206,3 +206,24 @@ def test_color_jitter_without_hue_is_cv2_only():
     out = t(dict(img=img.copy()))['img']
     assert out.dtype == np.uint8 and out.shape == img.shape
     assert not np.array_equal(out, img)
+
+
+def test_image_without_box_gets_zero_face(toy_root, tmp_path):
+    """CAER-S images missing from the face-box list go through the training
+    pipeline with an all-zero face and an unmasked context."""
+    lines = (toy_root / 'test.txt').read_text().splitlines()
+    (tmp_path / 'test.txt').write_text('\n'.join(lines[1:]) + '\n')
+    (tmp_path / 'test').symlink_to(toy_root / 'test')
+    ds = DATASETS.build(
+        dict(
+            type='CAERSDataset',
+            data_root=str(tmp_path),
+            ann_file='test.txt',
+            split='test',
+            pipeline=TRAIN_PIPELINE))
+    assert ds.get_data_info(0)['face_bbox'] is None
+    sample = ds[0]
+    assert not sample['inputs']['face'].any()
+    assert sample['inputs']['context'].shape == (3, 112, 112)
+    assert sample['data_samples'].face_bbox is None
+    assert sample['data_samples'].gt_label.tolist() == [0]
