@@ -127,6 +127,7 @@ def setup_cpu_distributed(cfg: Config) -> bool:
         world_size=int(os.environ['WORLD_SIZE']),
         **kwargs)
     wrapper_cfg = cfg.get('model_wrapper_cfg', None) or {}
-    wrapper_cfg.setdefault('type', 'CPUDistributedDataParallel')
+    # scoped: the Runner looks the type up in MMEngine's root registry
+    wrapper_cfg.setdefault('type', 'mmpretrain.CPUDistributedDataParallel')
     cfg.model_wrapper_cfg = wrapper_cfg
     return True
