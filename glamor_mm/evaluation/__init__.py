@@ -2,6 +2,6 @@ from .prediction_dump import PredictionDump, load_prediction_dump
 from .stuart_maxwell import StuartMaxwellResult, chi2_sf, stuart_maxwell
 
 __all__ = [
-    'PredictionDump', 'load_prediction_dump', 'StuartMaxwellResult',
-    'chi2_sf', 'stuart_maxwell'
+    'PredictionDump', 'load_prediction_dump', 'StuartMaxwellResult', 'chi2_sf',
+    'stuart_maxwell'
 ]

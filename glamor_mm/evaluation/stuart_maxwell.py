@@ -101,8 +101,9 @@ def stuart_maxwell(labels_a: LabelArray, labels_b: LabelArray,
                          f'{a.size} and {b.size} labels.')
 
     table = np.bincount(
-        a * num_classes + b, minlength=num_classes**2).reshape(
-            num_classes, num_classes).astype(np.float64)
+        a * num_classes + b,
+        minlength=num_classes**2).reshape(num_classes,
+                                          num_classes).astype(np.float64)
     diff = table.sum(1) - table.sum(0)
     disagreement = table + table.T
     np.fill_diagonal(disagreement, 0)

@@ -18,8 +18,11 @@ def toy_root(tmp_path_factory) -> str:
     return root
 
 
-def _load_on_toy(row_config: str, toy_root: str, work_dir: str,
-                 experiment_name: str, num_train: int = 2) -> Config:
+def _load_on_toy(row_config: str,
+                 toy_root: str,
+                 work_dir: str,
+                 experiment_name: str,
+                 num_train: int = 2) -> Config:
     """A table config on the toy data through ``configs/toy/on_toy_caers.py``,
     shrunk to ``num_train`` training images in batches of 2, one epoch, no
     validation and no checkpoint.

@@ -37,8 +37,7 @@ def test_two_process_gloo_training(toy_root, tmp_path):
     # one short epoch: 7 images, 2 per process and batch -> 2 iterations
     options = [
         f'{loader}.dataset.data_root={toy_root}'
-        for loader in ('train_dataloader', 'val_dataloader',
-                       'test_dataloader')
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
     ] + [
         'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False',
@@ -53,15 +52,16 @@ def test_two_process_gloo_training(toy_root, tmp_path):
         PYTHON=sys.executable,
         OMP_NUM_THREADS='1',
         PYTHONPATH=os.pathsep.join([REPO, osp.dirname(__file__)]))
-    proc = subprocess.run([
-        'bash', 'tools/dist_train.sh', str(config), '2',
-        '--work-dir', work_dir, '--cfg-options'
-    ] + options,
-                          cwd=REPO,
-                          env=env,
-                          capture_output=True,
-                          text=True,
-                          timeout=900)
+    proc = subprocess.run(
+        [
+            'bash', 'tools/dist_train.sh',
+            str(config), '2', '--work-dir', work_dir, '--cfg-options'
+        ] + options,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900)
     assert proc.returncode == 0, proc.stderr[-6000:] + proc.stdout[-3000:]
     assert 'fusion weights: w_face=' in proc.stdout + proc.stderr
 
@@ -72,7 +72,8 @@ def test_two_process_gloo_training(toy_root, tmp_path):
         assert torch.equal(value, rank1[key]), key
     # rank 0 saved the checkpoint of those weights after 2 iterations
     ckpt = torch.load(
-        osp.join(work_dir, 'epoch_1.pth'), map_location='cpu',
+        osp.join(work_dir, 'epoch_1.pth'),
+        map_location='cpu',
         weights_only=False)
     assert ckpt['meta']['iter'] == 2
     for key, value in rank0.items():

@@ -35,8 +35,9 @@ GLAMOR_ROWS = {
     'fusion/glamor-fusion-net_original_1xb32-60e_ncaers.py':
     (('face', 'context'), 'GlobalLocalAttentionNeck', 'net', True),
     # Table 2 CAER-Net-S on CAER-S (own recipe)
-    'baselines/caernet-s_original_1xb32-12e_caers.py':
-    (('face', 'context'), 'ContextAttentionNeck', 'net', True),
+    'baselines/caernet-s_original_1xb32-12e_caers.py': (('face', 'context'),
+                                                        'ContextAttentionNeck',
+                                                        'net', True),
     # two-stage training, stage 1 (stage 2: test_two_stage.py)
     'two_stage/glamor-stage1-face_original_1xb32-60e_ncaers.py':
     (('face', ), 'GlobalAveragePoolingTwoViewNeck', 'net', True),
@@ -93,8 +94,8 @@ def test_resnet50_baseline_finetunes_from_checkpoint(on_toy, tmp_path):
     cfg = on_toy('baselines/resnet50_1xb32-60e_ncaers-face.py')
     assert cfg.train_dataloader.dataset.pipeline[-1] == dict(
         type='PackInputs', input_key='face_img')
-    source = MODELS.build(dict(cfg.model, backbone=dict(
-        cfg.model.backbone, init_cfg=None)))
+    source = MODELS.build(
+        dict(cfg.model, backbone=dict(cfg.model.backbone, init_cfg=None)))
     source.init_weights()
     checkpoint = str(tmp_path / 'resnet50_in1k.pth')
     torch.save(dict(state_dict=source.state_dict()), checkpoint)

@@ -35,8 +35,8 @@ def test_two_stage_chain(on_toy):
     model.init_weights()  # what runner.train() does first
 
     # Both encoders start from the final stage-1 weights (BN stats too).
-    for stream, state in (('face_backbone', face_state),
-                          ('context_backbone', context_state)):
+    for stream, state in (('face_backbone', face_state), ('context_backbone',
+                                                          context_state)):
         loaded = getattr(model, stream).state_dict()
         expected = {
             k[len(stream) + 1:]: v

@@ -41,8 +41,9 @@ def dumps(tmp_path):
     gts = rng.integers(0, 7, size=200)
     good = np.where(rng.random(200) < 0.8, gts, rng.integers(0, 7, 200))
     bad = np.where(rng.random(200) < 0.3, gts, 4)  # predicts Neutral a lot
-    return (write_dump(tmp_path / 'good.pkl', good, gts),
-            write_dump(tmp_path / 'bad.pkl', bad, gts), good, bad, gts)
+    return (write_dump(tmp_path / 'good.pkl', good,
+                       gts), write_dump(tmp_path / 'bad.pkl', bad,
+                                        gts), good, bad, gts)
 
 
 def test_load_prediction_dump(dumps):
@@ -67,7 +68,8 @@ def test_stuart_maxwell_tool(dumps, tmp_path, capsys):
     good_path, bad_path, good, bad, gts = dumps
     out = tmp_path / 'table.json'
     load_tool('stuart_maxwell').main(
-        [good_path, bad_path, '--names', 'GLA', 'CA', '--out', str(out)])
+        [good_path, bad_path, '--names', 'GLA', 'CA', '--out',
+         str(out)])
     printed = capsys.readouterr().out
     assert '| Methods | GLA | CA |' in printed
     result = json.loads(out.read_text())

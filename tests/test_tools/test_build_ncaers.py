@@ -50,8 +50,8 @@ def images_of(out):
     found = {}
     for dirpath, _, files in os.walk(osp.join(out, 'images')):
         for f in files:
-            found[osp.relpath(osp.join(dirpath, f), out)] = osp.join(
-                dirpath, f)
+            found[osp.relpath(osp.join(dirpath, f),
+                              out)] = osp.join(dirpath, f)
     return found
 
 
@@ -63,13 +63,22 @@ def test_build_ncaers(caer_root, tmp_path):
     for rel in images:
         split, cls = rel.split(os.sep)[1:3]
         counts[(split, cls)] = counts.get((split, cls), 0) + 1
-    assert counts == {('train', 'Anger'): 4, ('train', 'Happy'): 3,
-                      ('val', 'Anger'): 1, ('test', 'Happy'): 1}
+    assert counts == {
+        ('train', 'Anger'): 4,
+        ('train', 'Happy'): 3,
+        ('val', 'Anger'): 1,
+        ('test', 'Happy'): 1
+    }
     assert not any('dup' in rel for rel in images)
 
     # One frame per ~2 s part, the frame the file name says.
-    bounds = {'a': [0, 11, 22], 'b': [0, 11, 22], 'c': [0, 11, 21, 32],
-              'd': [0, 8], 'e': [0, 12]}
+    bounds = {
+        'a': [0, 11, 22],
+        'b': [0, 11, 22],
+        'c': [0, 11, 21, 32],
+        'd': [0, 8],
+        'e': [0, 12]
+    }
     per_clip = {}
     for rel, path in images.items():
         clip, frame = osp.splitext(osp.basename(rel))[0].split('_')
@@ -101,8 +110,10 @@ def test_build_ncaers_resume(caer_root, tmp_path):
     images = images_of(out)
     lost = sorted(images)[0]
     os.remove(images[lost])
-    mtimes = {k: os.stat(p).st_mtime_ns for k, p in images.items()
-              if k != lost}
+    mtimes = {
+        k: os.stat(p).st_mtime_ns
+        for k, p in images.items() if k != lost
+    }
     build_ncaers.main([caer_root, out])
     resumed = images_of(out)
     assert sorted(resumed) == sorted(images)

@@ -27,10 +27,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('dump', help='prediction dump (tools/test.py --out).')
     parser.add_argument('--out', required=True, help='output image (.png).')
     parser.add_argument(
-        '--classes', nargs='+', default=list(CAER_CLASSES),
+        '--classes',
+        nargs='+',
+        default=list(CAER_CLASSES),
         help='class names in label order (defaults to the CAER classes).')
     parser.add_argument(
-        '--counts', action='store_true',
+        '--counts',
+        action='store_true',
         help='show raw counts instead of per-true-class rates.')
     parser.add_argument(
         '--cmap', default='Blues', help='matplotlib colour map.')
@@ -58,9 +61,13 @@ def plot_confusion_matrix(matrix: np.ndarray,
     threshold = (matrix.max() + matrix.min()) / 2
     for i in range(num_classes):
         for j in range(num_classes):
-            ax.text(j, i, f'{matrix[i, j]:d}' if is_int else
-                    f'{matrix[i, j]:.2f}', ha='center', va='center',
-                    color='white' if matrix[i, j] > threshold else 'black')
+            ax.text(
+                j,
+                i,
+                f'{matrix[i, j]:d}' if is_int else f'{matrix[i, j]:.2f}',
+                ha='center',
+                va='center',
+                color='white' if matrix[i, j] > threshold else 'black')
     ax.set(
         xticks=np.arange(num_classes),
         yticks=np.arange(num_classes),

@@ -29,10 +29,14 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         'dumps', nargs='+', help='prediction dumps (tools/test.py --out).')
     parser.add_argument(
-        '--names', nargs='+', help='model names, one per dump '
+        '--names',
+        nargs='+',
+        help='model names, one per dump '
         '(defaults to the file names).')
     parser.add_argument(
-        '--num-classes', type=int, help='number of classes (defaults to the '
+        '--num-classes',
+        type=int,
+        help='number of classes (defaults to the '
         'length of pred_score in the dumps, else 1 + the largest label).')
     parser.add_argument(
         '--out', help='save the p-value table (and statistics) as .json.')
@@ -72,8 +76,10 @@ def stuart_maxwell_table(dumps: List[PredictionDump],
 
 def format_table(names: List[str], table: List[List[Optional[dict]]]) -> str:
     """Markdown table of p-values like the paper's Table 5."""
-    lines = ['| Methods | ' + ' | '.join(names) + ' |',
-             '|---' * (len(names) + 1) + '|']
+    lines = [
+        '| Methods | ' + ' | '.join(names) + ' |',
+        '|---' * (len(names) + 1) + '|'
+    ]
     for name, row in zip(names, table):
         cells = ['' if c is None else f"{c['p_value']:.3g}" for c in row]
         lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
@@ -83,7 +89,8 @@ def format_table(names: List[str], table: List[List[Optional[dict]]]) -> str:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     names = args.names or [
-        osp.splitext(osp.basename(p))[0] for p in args.dumps]
+        osp.splitext(osp.basename(p))[0] for p in args.dumps
+    ]
     if len(names) != len(args.dumps):
         raise ValueError(f'Got {len(names)} names for {len(args.dumps)} '
                          'dumps.')
@@ -99,8 +106,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     print(format_table(names, table))
     if args.out:
         mmengine.dump(
-            dict(names=names, num_classes=num_classes, table=table),
-            args.out)
+            dict(names=names, num_classes=num_classes, table=table), args.out)
         print(f'Saved to {args.out}')
 
 

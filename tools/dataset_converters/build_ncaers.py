@@ -48,17 +48,20 @@ class Clip(NamedTuple):
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Build the NCAER-S image dataset from CAER videos.')
-    parser.add_argument('caer_root', help='CAER root with <split>/<Class>/'
-                        '<clip>.avi')
+    parser.add_argument(
+        'caer_root', help='CAER root with <split>/<Class>/'
+        '<clip>.avi')
     parser.add_argument('out', help='output NCAER-S root')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     parser.add_argument(
         '--part-seconds', type=float, default=2., help='part length (s)')
     parser.add_argument(
-        '--balance', action='store_true',
+        '--balance',
+        action='store_true',
         help='cap every class of a split at its smallest class size')
     parser.add_argument(
-        '--detector-config', help='MMDet face detector config; detect faces '
+        '--detector-config',
+        help='MMDet face detector config; detect faces '
         'and write crop/<split>/<Class>/<img>.txt')
     parser.add_argument('--detector-checkpoint', help='detector weights')
     parser.add_argument('--device', default='cpu', help='detector device')
@@ -155,9 +158,10 @@ def plan_clips(caer_root: str, layout: Dict[str, Dict[str, List[str]]],
                     raise ValueError(f'{path}: the video has no frame rate.')
                 key = osp.relpath(path, caer_root)
                 clips.append(
-                    Clip(split, cls, path,
-                         sample_frames(num_frames, fps, part_seconds,
-                                       clip_rng(seed, key))))
+                    Clip(
+                        split, cls, path,
+                        sample_frames(num_frames, fps, part_seconds,
+                                      clip_rng(seed, key))))
     return clips
 
 

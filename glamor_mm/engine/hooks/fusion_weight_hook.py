@@ -71,7 +71,8 @@ class FusionWeightHook(Hook):
 
     def after_train_epoch(self, runner) -> None:
         totals = torch.cat(
-            [self._sums, torch.tensor([self._count], dtype=torch.float64)])
+            [self._sums,
+             torch.tensor([self._count], dtype=torch.float64)])
         all_reduce(totals)  # in-place sum over ranks; no-op when not dist
         if totals[-1] == 0:
             runner.logger.warning(
@@ -94,8 +95,10 @@ class FusionWeightHook(Hook):
                 f'{self.collapse_thr}): the model ignores that branch. '
                 'Consider two-stage training (configs/two_stage).')
         runner.visualizer.add_scalars(
-            {f'fusion/{k}': v
-             for k, v in means.items()}, step=epoch)
+            {
+                f'fusion/{k}': v
+                for k, v in means.items()
+            }, step=epoch)
         history: List[Dict] = list(
             runner.message_hub.get_info('fusion_weights') or [])
         history.append(dict(epoch=epoch, **means))

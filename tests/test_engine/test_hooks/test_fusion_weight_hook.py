@@ -19,8 +19,8 @@ class WeightDataset(Dataset):
         return len(self.weights)
 
     def __getitem__(self, index):
-        return dict(inputs=torch.tensor([self.weights[index]]),
-                    data_samples=index)
+        return dict(
+            inputs=torch.tensor([self.weights[index]]), data_samples=index)
 
 
 class FusionLikeModel(BaseModel):
@@ -50,8 +50,8 @@ def build_runner(tmp_path, weights, epochs, **hook_kwargs):
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
         train_cfg=dict(by_epoch=True, max_epochs=epochs),
         custom_hooks=[dict(type='FusionWeightHook', **hook_kwargs)],
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook',
-                                           interval=100)),
+        default_hooks=dict(
+            checkpoint=dict(type='CheckpointHook', interval=100)),
         default_scope='mmpretrain',
         log_level='WARNING',
         experiment_name=f'fusion_hook_{tmp_path.name}')
