@@ -29,6 +29,9 @@ class FusionWeightHook(Hook):
       (saved in checkpoints, so resuming keeps the history) and writes that
       history to ``work_dir/<out_file>``.
 
+    It needs an epoch-based training loop (``train_cfg.by_epoch=True``, as
+    in all shipped configs).
+
     Args:
         keys (Sequence[str]): Log variables to average.
             Defaults to ``('fusion_w_face', 'fusion_w_context')``.
