@@ -213,7 +213,10 @@ def mmpretrain_import():
 
 
 def pkg_resources_import():
-    import pkg_resources  # noqa: F401
+    import warnings
+    with warnings.catch_warnings():  # "pkg_resources is deprecated"
+        warnings.simplefilter('ignore')
+        import pkg_resources  # noqa: F401
     import setuptools
     return f'setuptools {setuptools.__version__}'
 
@@ -309,15 +312,9 @@ pip_install "setuptools<82" wheel ninja "${REQ_ARGS[@]}"
 # 4. mmcv with compiled ops, from the cache or built once
 # --------------------------------------------------------------------------
 mmcv_ok() {
-    (cd / && "$PY" -c "
-import importlib.metadata as md, importlib.util, os, sys
-try:
-    v = md.version('mmcv')
-except md.PackageNotFoundError:
-    sys.exit(1)
-d = os.path.dirname(importlib.util.find_spec('mmcv').origin)
-sys.exit(0 if v == '$MMCV_VERSION' and any(f.startswith('_ext.') for f in os.listdir(d)) else 1)
-")
+    local missing
+    missing=$(env_missing)
+    ! grep -q '^mmcv' <<<"$missing"
 }
 
 if mmcv_ok; then
@@ -439,6 +436,9 @@ EOB
         log "mmcv built in $(((SECONDS - BUILD_START) / 60)) min, cached as $WHEEL"
     fi
     exec 9>&-
+    # mmcv-lite / mmcv-full / an mmcv without ops own the same `mmcv` package
+    # folder, and pip would keep an installed mmcv==2.1.0 without ops
+    "$PY" -m pip uninstall -y -q mmcv mmcv-lite mmcv-full 2>/dev/null || true
     pip_install "$WHEEL"
 fi
 
