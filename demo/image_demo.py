@@ -33,8 +33,9 @@ def parse_args():
     parser.add_argument(
         '--det-thr',
         type=float,
-        default=0.,
-        help='ignore face detections scored below it')
+        default=0.3,
+        help='ignore face detections scored below it (dlib HOG margins of '
+        'true faces are ~1-2; MMDet detectors give probabilities)')
     parser.add_argument('--device', default=None, help='e.g. cpu, cuda:0')
     parser.add_argument(
         '--out-dir', default='outputs/image_demo', help='PNG output folder')

@@ -32,8 +32,9 @@ def parse_args():
     parser.add_argument(
         '--det-thr',
         type=float,
-        default=0.,
-        help='ignore face detections scored below it')
+        default=0.3,
+        help='ignore face detections scored below it (dlib HOG margins of '
+        'true faces are ~1-2; MMDet detectors give probabilities)')
     parser.add_argument('--device', default=None, help='e.g. cpu, cuda:0')
     parser.add_argument('--out', default=None, help='output video file')
     parser.add_argument('--show', action='store_true', help='show frames')
