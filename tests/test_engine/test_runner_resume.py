@@ -61,7 +61,9 @@ def runner_cfg(work_dir: str, name: str, max_epochs: int = 2, **kwargs) -> dict:
         default_hooks=dict(
             checkpoint=dict(type='CheckpointHook', interval=1),
             logger=dict(type='LoggerHook', interval=1)),
-        randomness=dict(seed=42, deterministic=True),
+        # CPU runs are bit-exact without `deterministic`, which would switch
+        # on torch.use_deterministic_algorithms for the whole test session
+        randomness=dict(seed=42),
         default_scope='mmpretrain',
         log_level='WARNING')
     cfg.update(kwargs)
@@ -80,9 +82,12 @@ def weights(runner: Runner) -> dict:
 
 
 def assert_same_weights(a: dict, b: dict) -> None:
+    """Bit-exact on the CPU; cuDNN's backward may differ in the last bits."""
     assert a.keys() == b.keys()
     for key in a:
-        torch.testing.assert_close(a[key], b[key], rtol=0, atol=0, msg=key)
+        tol = 0 if a[key].device.type == 'cpu' else 1e-5
+        torch.testing.assert_close(
+            a[key], b[key].to(a[key].device), rtol=tol, atol=tol, msg=key)
 
 
 @pytest.fixture(scope='module')
