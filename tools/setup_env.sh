@@ -6,6 +6,7 @@
 #
 #   bash tools/setup_env.sh            # runtime
 #   bash tools/setup_env.sh --tests    # + requirements/tests.txt and optional.txt
+#   bash tools/setup_env.sh --check    # install nothing: report what is missing
 #
 # What it does and why:
 #   * torch: an installed torch (e.g. a CUDA build) is kept and pinned, and
@@ -31,13 +32,15 @@ MMCV_VERSION=2.1.0
 DEFAULT_TORCH=2.14.1
 
 usage() {
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 WITH_TESTS=0
+CHECK_ONLY=0
 for arg in "$@"; do
     case "$arg" in
         --tests) WITH_TESTS=1 ;;
+        --check) CHECK_ONLY=1 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "setup_env.sh: unknown argument '$arg'" >&2; usage >&2; exit 2 ;;
     esac
@@ -72,8 +75,8 @@ pip_install() {
 
 START=$SECONDS
 log "python: $PY ($("$PY" -c 'import sys; print(sys.version.split()[0])'))"
-if [[ -z "${VIRTUAL_ENV:-}" && -z "${CONDA_PREFIX:-}" ]]; then
-    log "note: no virtualenv/conda env is active; installing into $PY"
+if [[ -z "${CONDA_PREFIX:-}" ]] && "$PY" -c 'import sys; sys.exit(sys.prefix != sys.base_prefix)'; then
+    log "note: $PY is not a virtualenv's Python; installing into it anyway"
 fi
 
 # --------------------------------------------------------------------------
@@ -262,6 +265,9 @@ if [[ -z "$MISSING" ]]; then
 fi
 log "to install:"
 sed 's/^/    /' <<<"$MISSING"
+if [[ $CHECK_ONLY == 1 ]]; then
+    die "the environment is incomplete (run without --check to install)"
+fi
 
 # --------------------------------------------------------------------------
 # 2. torch + torchvision
