@@ -88,7 +88,16 @@ def test_detect_faces_writes_annotation_file(photo_tree, tmp_path, real_photos,
 
 
 def test_detect_faces_resumes(photo_tree, tmp_path, real_photos,
-                              face_region_check):
+                              face_region_check, monkeypatch, capsys):
+    """Runs the tool in-process (its CLI is tested above)."""
+    tool = load_tool()
+
+    def run(*args):
+        monkeypatch.setattr(sys, 'argv', ['detect_faces.py', HOG_CFG] +
+                            [str(a) for a in args])
+        tool.main()
+        return capsys.readouterr().out
+
     out = tmp_path / 'test.json'
     partial = f'{out}.partial.jsonl'
     header = dict(config='dlib_hog.py', checkpoint=None, score_thr=0.)
@@ -100,8 +109,8 @@ def test_detect_faces_resumes(photo_tree, tmp_path, real_photos,
     with open(partial, 'w') as f:
         f.write(json.dumps(header) + '\n' + json.dumps(fake) + '\n')
         f.write('{"img_path": "test/Happy/gra')
-    proc = run_tool('--data-root', photo_tree, '--split', 'test', '--out', out)
-    assert '1 already done, detecting faces in 2' in proc.stdout
+    stdout = run('--data-root', photo_tree, '--split', 'test', '--out', out)
+    assert '1 already done, detecting faces in 2' in stdout
     items = {i['img_path']: i for i in mmengine.load(out)['data_list']}
     # the recorded result was reused, not recomputed
     assert items['test/SAD/coffee.png']['face_bbox'] == [1., 2., 30., 40.]
@@ -110,25 +119,22 @@ def test_detect_faces_resumes(photo_tree, tmp_path, real_photos,
     assert not osp.exists(partial)
 
     # a re-run with the same detector finds everything in --out
-    proc = run_tool('--data-root', photo_tree, '--split', 'test', '--out', out,
-                    '--select', 'area')
-    assert '3 already done, detecting faces in 0' in proc.stdout
+    stdout = run('--data-root', photo_tree, '--split', 'test', '--out', out,
+                 '--select', 'area')
+    assert '3 already done, detecting faces in 0' in stdout
     # results of another detector setting are never mixed in
     with open(partial, 'w') as f:
         f.write(json.dumps(header) + '\n')
-    proc = run_tool(
-        '--data-root',
-        photo_tree,
-        '--split',
-        'test',
-        '--out',
-        out,
-        '--score-thr',
-        0.5,
-        check=False)
-    assert proc.returncode != 0
-    assert 'was made by another detector' in proc.stderr
-    assert '--restart' in proc.stderr
+    with pytest.raises(
+            ValueError, match='made by another detector.*--restart'):
+        run('--data-root', photo_tree, '--split', 'test', '--out', out,
+            '--score-thr', 0.5)
+    # --restart ignores both the partial file and --out
+    stdout = run('--data-root', photo_tree, '--split', 'test', '--out', out,
+                 '--score-thr', 0.5, '--restart')
+    assert '0 already done, detecting faces in 3' in stdout
+    items = {i['img_path']: i for i in mmengine.load(out)['data_list']}
+    assert items['test/SAD/coffee.png']['face_bbox'] is None
 
 
 def test_layouts(tmp_path):
