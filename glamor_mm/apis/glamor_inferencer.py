@@ -102,8 +102,8 @@ class GlamorInferencer(BaseInferencer):
         """
         face_cfgs, context_cfgs, pack_cfg = [], [], None
         for t in cfg.test_dataloader.dataset.pipeline:
-            if t['type'].startswith('LoadImage'):
-                continue  # images are loaded (or given) by `prepare`
+            if t['type'].startswith('LoadImage') or t['type'] == 'DetectFace':
+                continue  # `prepare` loads the image and detects faces
             if t['type'].startswith('Pack'):
                 pack_cfg = t
             elif t['type'] in FACE_TRANSFORMS:

@@ -90,3 +90,23 @@ def test_detector_built_once_per_worker_on_cpu(real_photos):
     assert out[0]['face_bbox'][0] is not None
     assert out[1]['face_bbox'][0] is None
     assert transform._detector is main_detector  # the main copy is kept
+
+
+def test_in_the_two_view_test_pipeline(real_photos, face_region_check):
+    from mmcv.transforms import Compose
+    from mmengine.config import Config
+    cfg = Config.fromfile(
+        osp.join(
+            osp.dirname(__file__),
+            '../../../configs/glamor/glamor_original_1xb32-12e_toy.py'))
+    pipeline = list(cfg.test_dataloader.dataset.pipeline)
+    assert pipeline[0]['type'] == 'LoadImageFromFile'
+    pipeline.insert(1, dict(type='DetectFace', config=HOG_CFG))
+    pipeline = Compose([TRANSFORMS.build(t) for t in pipeline])
+    photo = real_photos['grace_hopper']
+    packed = pipeline(dict(img_path=photo['path'], gt_label=3, face_bbox=None))
+    sample = packed['data_samples']
+    assert face_region_check(sample.face_bbox, photo['face'])
+    assert packed['inputs']['face'].shape == (3, 96, 96)
+    # the face crop is the detected face: not all zeros
+    assert packed['inputs']['face'].float().std() > 10
