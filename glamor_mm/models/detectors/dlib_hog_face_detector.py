@@ -1,5 +1,5 @@
 """dlib's HOG + linear SVM frontal face detector as an MMDet detector."""
-from typing import Optional, Tuple
+from typing import Tuple
 
 import numpy as np
 from mmdet.registry import MODELS
