@@ -122,11 +122,6 @@ def check_amp_available() -> None:
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Merge CLI arguments to config."""
-    if args.no_validate:
-        cfg.val_cfg = None
-        cfg.val_dataloader = None
-        cfg.val_evaluator = None
-
     cfg.launcher = args.launcher
 
     # work_dir is determined in this priority: CLI > segment in file > filename
@@ -156,6 +151,12 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+
+    # after --cfg-options, so that options may still name val_dataloader
+    if args.no_validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
 
     # torch rejects persistent workers for a loader without worker processes
     for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
