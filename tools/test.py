@@ -25,6 +25,7 @@ from mmengine.runner import Runner
 
 import glamor_mm  # noqa: F401  (registers glamor_mm components)
 from glamor_mm.engine import setup_cpu_distributed
+from glamor_mm.utils import trust_checkpoint
 
 
 def parse_args() -> argparse.Namespace:
@@ -60,6 +61,12 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         help='whether to disable the pin_memory option in dataloaders.')
     parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='fully unpickle CHECKPOINT even if it holds types beyond those '
+        'of MMEngine checkpoints (it can run code: only for a file you '
+        'trust)')
+    parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
@@ -84,6 +91,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
                                 osp.splitext(osp.basename(args.config))[0])
 
     cfg.load_from = args.checkpoint
+    if args.trust_checkpoint:
+        trust_checkpoint(args.checkpoint)
 
     if args.amp:
         cfg.test_cfg.fp16 = True

@@ -23,6 +23,7 @@ from mmengine.runner import Runner
 
 import glamor_mm  # noqa: F401  (registers glamor_mm components)
 from glamor_mm.engine import setup_cpu_distributed
+from glamor_mm.utils import trust_checkpoint
 
 
 def parse_args() -> argparse.Namespace:
@@ -69,6 +70,12 @@ def parse_args() -> argparse.Namespace:
         'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
         'Note that the quotation marks are necessary and that no white space '
         'is allowed.')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='fully unpickle the checkpoint of `--resume PATH` / `load_from` '
+        'even if it holds types beyond those of MMEngine checkpoints (it can '
+        'run code: only for a file you trust)')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -157,6 +164,12 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.val_cfg = None
         cfg.val_dataloader = None
         cfg.val_evaluator = None
+
+    if args.trust_checkpoint:
+        if not cfg.get('load_from', None):
+            raise SystemExit('error: --trust-checkpoint needs a checkpoint: '
+                             '--resume PATH or load_from in the config.')
+        trust_checkpoint(cfg.load_from)
 
     # torch rejects persistent workers for a loader without worker processes
     for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):

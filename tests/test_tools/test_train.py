@@ -1,4 +1,5 @@
 """tools/train.py and tools/test.py on small generated toy data."""
+import argparse
 import os.path as osp
 
 import mmengine
@@ -149,3 +150,23 @@ def test_amp_on_cpu_fails_clearly(toy_config, run_tool, tmp_path):
     assert '--amp (automatic mixed precision) needs a CUDA GPU' in \
         proc.stderr
     assert 'Traceback' not in proc.stderr
+
+
+def test_test_trust_checkpoint(trained, toy_config, tiny_toy_opts, run_tool,
+                               check_ok, tmp_path):
+    """A checkpoint with a type MMEngine checkpoints do not hold is refused
+    with a hint; ``--trust-checkpoint`` loads it."""
+    ckpt = torch.load(
+        osp.join(trained, 'epoch_8.pth'), map_location='cpu',
+        weights_only=False)
+    ckpt['meta']['extra'] = argparse.Namespace(note='not an MMEngine type')
+    path = str(tmp_path / 'extra.pth')
+    torch.save(ckpt, path)
+    args = [
+        'tools/test.py', toy_config, path, '--work-dir',
+        str(tmp_path / 'test'), '--cfg-options'
+    ] + tiny_toy_opts
+    proc = run_tool(args)
+    assert proc.returncode != 0
+    assert '--trust-checkpoint' in proc.stderr
+    check_ok(run_tool(args[:3] + ['--trust-checkpoint'] + args[3:]))
