@@ -147,3 +147,14 @@ def test_build_ncaers_face_detection(caer_root, tmp_path):
         with open(osp.splitext(box_file)[0] + '.txt') as f:
             # Flat synthetic frames hold no face.
             assert f.read().strip() == '0,0,0,0'
+
+
+def test_extract_frames_short_video(caer_root, tmp_path):
+    # A header that over-counts the frames: the missing frame is left out
+    # with a warning naming the video, the others are written.
+    path = osp.join(caer_root, 'validation', 'Anger', 'd.avi')  # 8 frames
+    clip = build_ncaers.Clip('val', 'Anger', path, [2, 30])
+    with pytest.warns(UserWarning, match=r'd\.avi.*\[30\]'):
+        written = build_ncaers.extract_frames(clip, str(tmp_path))
+    assert list(written) == [2]
+    assert decoded_index(written[2]) == 2

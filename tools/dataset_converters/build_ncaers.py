@@ -25,6 +25,7 @@ import argparse
 import hashlib
 import os
 import os.path as osp
+import warnings
 import zlib
 from collections import defaultdict
 from typing import Dict, List, NamedTuple, Optional, Sequence
@@ -199,11 +200,14 @@ def write_atomic_image(path: str, image: np.ndarray) -> None:
     os.replace(tmp, path)
 
 
-def extract_frames(clip: Clip, out_dir: str) -> List[str]:
+def extract_frames(clip: Clip, out_dir: str) -> Dict[int, str]:
     """Write the chosen frames of a clip; existing images are kept.
 
+    A video that ends before a chosen frame (its header over-counts the
+    frames) loses that frame with a warning naming the file.
+
     Returns:
-        list[str]: Paths of the clip's images.
+        dict[int, str]: Frame index -> path of the clip's images.
     """
     targets = {f: osp.join(out_dir, image_name(clip, f)) for f in clip.frames}
     todo = {f for f, path in targets.items() if not osp.exists(path)}
@@ -221,9 +225,9 @@ def extract_frames(clip: Clip, out_dir: str) -> List[str]:
             index += 1
         cap.release()
         if todo:
-            raise IOError(f'{clip.path}: the video ended after {index} '
-                          f'frames, frames {sorted(todo)} are missing.')
-    return [targets[f] for f in clip.frames]
+            warnings.warn(f'{clip.path}: the video ended after {index} '
+                          f'frames; left out frames {sorted(todo)}.')
+    return {f: path for f, path in targets.items() if f not in todo}
 
 
 def detect_face(model, img_path: str) -> List[int]:
@@ -255,7 +259,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     for clip in clips:
         paths = extract_frames(
             clip, osp.join(args.out, 'images', clip.split, clip.cls))
-        for frame, path in zip(clip.frames, paths):
+        for frame, path in paths.items():
             images.append((clip, path))
             sources[clip.split].append(
                 f'{clip.cls}/{osp.basename(path)},'
