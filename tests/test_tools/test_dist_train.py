@@ -48,7 +48,7 @@ def test_dist_train_and_test_two_cpu_processes(toy_config, tiny_toy_opts,
     ] + opts,
                     env=dict(env, PORT=str(free_port())))
     check_ok(proc)
-    assert 'Distributed world size: 2' in proc.stdout + proc.stderr
+    assert 'Distributed training: True' in proc.stdout + proc.stderr
 
     rank0 = torch.load(osp.join(work_dir, 'rank0.pth'))
     rank1 = torch.load(osp.join(work_dir, 'rank1.pth'))
