@@ -6,6 +6,7 @@ import shutil
 import cv2
 import numpy as np
 import pytest
+from mmengine.registry import DefaultScope
 
 ROOT = osp.join(osp.dirname(__file__), '..', '..')
 spec = importlib.util.spec_from_file_location(
@@ -140,7 +141,10 @@ def test_build_ncaers_face_detection(caer_root, tmp_path):
     if not osp.exists(config):
         pytest.skip('the dlib HOG face detector config is not available')
     out = str(tmp_path / 'ncaer_s')
+    scope_before = DefaultScope.get_current_instance()
     build_ncaers.main([caer_root, out, '--detector-config', config])
+    # The MMDet detector must not leave 'mmdet' as the global default scope.
+    assert DefaultScope.get_current_instance() is scope_before
     images = images_of(out)
     for rel in images:
         box_file = osp.join(out, 'crop', *rel.split(os.sep)[1:])

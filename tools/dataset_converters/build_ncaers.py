@@ -232,12 +232,11 @@ def extract_frames(clip: Clip, out_dir: str) -> Dict[int, str]:
 
 def detect_face(model, img_path: str) -> List[int]:
     """Highest-scoring face box ``[x1, y1, x2, y2]``; zeros if none."""
-    from mmdet.apis import inference_detector
-    instances = inference_detector(model, img_path).pred_instances
-    if len(instances) == 0:
+    from glamor_mm.apis import detect_faces
+    bboxes, _ = detect_faces(model, img_path)[0]  # sorted by score
+    if len(bboxes) == 0:
         return [0, 0, 0, 0]
-    best = int(instances.scores.argmax())
-    return [int(round(v)) for v in instances.bboxes[best].tolist()]
+    return [int(round(v)) for v in bboxes[0].tolist()]
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
@@ -273,8 +272,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             f.write('\n'.join(sorted(lines)) + '\n')
 
     if args.detector_config:
-        from mmdet.apis import init_detector
-        detector = init_detector(
+        from glamor_mm.apis import init_face_detector
+        detector = init_face_detector(
             args.detector_config, args.detector_checkpoint, device=args.device)
         print(f'Detecting faces in {len(images)} images')
         progress = ProgressBar(len(images))
