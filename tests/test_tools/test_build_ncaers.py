@@ -141,10 +141,10 @@ def test_build_ncaers_face_detection(caer_root, tmp_path):
     if not osp.exists(config):
         pytest.skip('the dlib HOG face detector config is not available')
     out = str(tmp_path / 'ncaer_s')
-    scope_before = DefaultScope.get_current_instance()
+    DefaultScope.get_instance('test_build_ncaers', scope_name='mmpretrain')
     build_ncaers.main([caer_root, out, '--detector-config', config])
     # The MMDet detector must not leave 'mmdet' as the global default scope.
-    assert DefaultScope.get_current_instance() is scope_before
+    assert DefaultScope.get_current_instance().scope_name == 'mmpretrain'
     images = images_of(out)
     for rel in images:
         box_file = osp.join(out, 'crop', *rel.split(os.sep)[1:])
