@@ -15,28 +15,13 @@ from argparse import ArgumentParser
 
 import mmengine
 
-from glamor_mm.apis import GlamorInferencer
+from inferencer_args import add_inferencer_args, build_inferencer
 
 
 def parse_args():
     parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('img', help='image file or folder of images')
-    parser.add_argument('config', help='classifier config')
-    parser.add_argument(
-        'checkpoint', nargs='?', default=None, help='classifier checkpoint')
-    parser.add_argument(
-        '--detector',
-        default='configs/face_detectors/dlib_hog.py',
-        help='face detector config (MMDet)')
-    parser.add_argument(
-        '--detector-weights', default=None, help='face detector checkpoint')
-    parser.add_argument(
-        '--det-thr',
-        type=float,
-        default=0.3,
-        help='ignore face detections scored below it (dlib HOG margins of '
-        'true faces are ~1-2; MMDet detectors give probabilities)')
-    parser.add_argument('--device', default=None, help='e.g. cpu, cuda:0')
+    add_inferencer_args(parser)
     parser.add_argument(
         '--out-dir', default='outputs/image_demo', help='PNG output folder')
     parser.add_argument(
@@ -52,13 +37,7 @@ def parse_args():
 
 def main():
     args = parse_args()
-    inferencer = GlamorInferencer(
-        args.config,
-        args.checkpoint,
-        detector=args.detector,
-        detector_weights=args.detector_weights,
-        device=args.device,
-        det_score_thr=args.det_thr)
+    inferencer = build_inferencer(args)
     results = inferencer(
         args.img,
         show=args.show,

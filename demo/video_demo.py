@@ -13,29 +13,15 @@ from argparse import ArgumentParser
 
 import cv2
 
-from glamor_mm.apis import FaceScoreTracker, GlamorInferencer
+from glamor_mm.apis import FaceScoreTracker
 from glamor_mm.visualization import FaceEmotionVisualizer
+from inferencer_args import add_inferencer_args, build_inferencer
 
 
 def parse_args():
     parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('video', help='video file, or a webcam index')
-    parser.add_argument('config', help='classifier config')
-    parser.add_argument(
-        'checkpoint', nargs='?', default=None, help='classifier checkpoint')
-    parser.add_argument(
-        '--detector',
-        default='configs/face_detectors/dlib_hog.py',
-        help='face detector config (MMDet)')
-    parser.add_argument(
-        '--detector-weights', default=None, help='face detector checkpoint')
-    parser.add_argument(
-        '--det-thr',
-        type=float,
-        default=0.3,
-        help='ignore face detections scored below it (dlib HOG margins of '
-        'true faces are ~1-2; MMDet detectors give probabilities)')
-    parser.add_argument('--device', default=None, help='e.g. cpu, cuda:0')
+    add_inferencer_args(parser)
     parser.add_argument('--out', default=None, help='output video file')
     parser.add_argument('--show', action='store_true', help='show frames')
     parser.add_argument(
@@ -62,13 +48,7 @@ def main():
     if not capture.isOpened():
         raise SystemExit(f'Cannot open video {args.video!r}.')
     fps = capture.get(cv2.CAP_PROP_FPS) or 25
-    inferencer = GlamorInferencer(
-        args.config,
-        args.checkpoint,
-        detector=args.detector,
-        detector_weights=args.detector_weights,
-        device=args.device,
-        det_score_thr=args.det_thr)
+    inferencer = build_inferencer(args)
     tracker = FaceScoreTracker(alpha=args.alpha, iou_thr=args.iou_thr)
     visualizer = FaceEmotionVisualizer.get_instance('video_demo')
     writer = None

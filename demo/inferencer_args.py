@@ -1,0 +1,47 @@
+"""Command-line arguments shared by the image and video demos."""
+from argparse import ArgumentParser, Namespace
+
+from glamor_mm.apis import GlamorInferencer
+
+
+def add_inferencer_args(parser: ArgumentParser) -> None:
+    """Add the classifier and face-detector arguments of the demos.
+
+    Args:
+        parser (ArgumentParser): The demo's parser; its first positional
+            argument (the input) is added by the demo itself.
+    """
+    parser.add_argument('config', help='classifier config')
+    parser.add_argument(
+        'checkpoint', nargs='?', default=None, help='classifier checkpoint')
+    parser.add_argument(
+        '--detector',
+        default='configs/face_detectors/dlib_hog.py',
+        help='face detector config (MMDet)')
+    parser.add_argument(
+        '--detector-weights', default=None, help='face detector checkpoint')
+    parser.add_argument(
+        '--det-thr',
+        type=float,
+        default=0.3,
+        help='ignore face detections scored below it (dlib HOG margins of '
+        'true faces are ~1-2; MMDet detectors give probabilities)')
+    parser.add_argument('--device', default=None, help='e.g. cpu, cuda:0')
+
+
+def build_inferencer(args: Namespace) -> GlamorInferencer:
+    """The inferencer described by :func:`add_inferencer_args`' arguments.
+
+    Args:
+        args (Namespace): Parsed arguments.
+
+    Returns:
+        GlamorInferencer: The classifier with its face detector.
+    """
+    return GlamorInferencer(
+        args.config,
+        args.checkpoint,
+        detector=args.detector,
+        detector_weights=args.detector_weights,
+        device=args.device,
+        det_score_thr=args.det_thr)
