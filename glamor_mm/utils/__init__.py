@@ -1,7 +1,8 @@
-from .checkpoint import (UntrustedCheckpointError, mmengine_safe_globals,
+from .checkpoint import (InertObject, UntrustedCheckpointError,
+                         load_foreign_checkpoint, mmengine_safe_globals,
                          safe_torch_load, trust_checkpoint)
 
 __all__ = [
-    'UntrustedCheckpointError', 'mmengine_safe_globals', 'safe_torch_load',
-    'trust_checkpoint'
+    'InertObject', 'UntrustedCheckpointError', 'load_foreign_checkpoint',
+    'mmengine_safe_globals', 'safe_torch_load', 'trust_checkpoint'
 ]
