@@ -44,11 +44,22 @@ context alone (c1, c2 and c3 each leave two classes), and 1/7 = 14.3 % by
 chance; see :func:`toy_best_accuracy`. The context with the face visible
 (Table 4 setting iii) contains both cues.
 
+A second mode, ``'guided'`` (:func:`draw_guided_scene`), needs the face to
+tell *which* part of the context matters, the case that GLAMOR-Net's
+face-guided attention is built for. Each scene holds four objects, one in each
+colour of ``GUIDED_COLORS`` (green, yellow, orange, cyan), at random places.
+The face carries the face cue above and a hat in the colour of one object.
+The context cue of the label is the *shape* of that object (c0 triangle,
+c1 square, c2 disc, c3 diamond, same table); the three other objects have
+random shapes. See :func:`guided_best_accuracy` for the best possible
+accuracy of each input.
+
 Generation is deterministic: sample ``i`` of class ``c`` in split ``s`` is
 drawn from ``numpy.random.default_rng([seed, s, c, i])`` and written as PNG
 with OpenCV, so the same arguments give identical files (and adding samples
 does not change the existing ones).
 """
+import itertools
 import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -71,10 +82,18 @@ TOY_CUES: Tuple[Tuple[int, int], ...] = (
 TOY_SPLITS = ('train', 'val', 'test')
 DEFAULT_NUM_PER_CLASS = dict(train=60, val=15, test=30)
 DEFAULT_IMG_SIZE = (144, 192)  # (H, W)
+# Scene size of each mode; 'guided' scenes are the context view as they are
+# (no resize or crop), 96x128 -> a 6x8 map of the original encoder.
+DEFAULT_MODE_IMG_SIZE = dict(cues=DEFAULT_IMG_SIZE, guided=(96, 128))
+NUM_SHAPES = 4  # triangle, square, disc, diamond
+GUIDED_VIEWS = ('face', 'context', 'shapes')
 
 # BGR colours.
 _MOUTH_COLORS = ((140, 0, 140), (20, 20, 20), (0, 0, 210), (210, 40, 0))
 _CONTEXT_COLORS = ((0, 0, 230), (0, 190, 0), (0, 220, 240), (230, 60, 0))
+# 'guided' mode: one object in each colour (green, yellow, orange, cyan);
+# none of them is a mouth colour.
+GUIDED_COLORS = ((0, 200, 0), (0, 230, 230), (0, 120, 255), (230, 200, 0))
 
 
 def toy_best_accuracy(views: Sequence[str] = ('face', 'context')) -> float:
@@ -136,17 +155,56 @@ def _draw_face(img: np.ndarray, box: Tuple[int, int, int, int], cue: int,
                     cv2.LINE_AA)
 
 
-def _draw_context_cue(img: np.ndarray, centre: Tuple[int, int], r: int,
-                      cue: int) -> None:
-    """Draw one context-cue shape of radius ``r`` at ``centre`` (in place)."""
+def guided_best_accuracy(
+        views: Sequence[str] = ('face', 'context')) -> float:
+    """Best achievable accuracy on balanced ``'guided'`` toy data.
+
+    Exact, by enumerating every class, target colour and distractor shapes
+    (all equally likely) and guessing the most likely class of every
+    observation.
+
+    Args:
+        views (Sequence[str]): Subset of ``GUIDED_VIEWS``: ``'face'`` (face
+            cue and hat colour), ``'context'`` (the shape of each coloured
+            object) and ``'shapes'`` (the shapes in the context without
+            their colours, i.e. without knowing which object the face
+            points to); empty means chance.
+
+    Returns:
+        float: The Bayes accuracy, e.g. 1.0 for ``('face', 'context')``.
+    """
+    unknown = set(views) - set(GUIDED_VIEWS)
+    if unknown:
+        raise ValueError(f'Unknown view(s) {sorted(unknown)}; choose from '
+                         f'{GUIDED_VIEWS}.')
+    num_objects = len(GUIDED_COLORS)
+    joint: Dict[tuple, np.ndarray] = {}
+    for label, (face_cue, shape) in enumerate(TOY_CUES):
+        for target in range(num_objects):
+            for others in itertools.product(
+                    range(NUM_SHAPES), repeat=num_objects - 1):
+                shapes = others[:target] + (shape, ) + others[target:]
+                seen = dict(
+                    face=(face_cue, target),
+                    context=shapes,
+                    shapes=tuple(sorted(shapes)))
+                key = tuple(seen[v] for v in GUIDED_VIEWS if v in views)
+                joint.setdefault(key, np.zeros(len(TOY_CUES)))[label] += 1
+    total = len(TOY_CUES) * num_objects * NUM_SHAPES**(num_objects - 1)
+    return float(sum(counts.max() for counts in joint.values()) / total)
+
+
+def _draw_shape(img: np.ndarray, centre: Tuple[int, int], r: int, shape: int,
+                color: Tuple[int, int, int]) -> None:
+    """Draw shape ``shape`` (0 triangle, 1 square, 2 disc, 3 diamond) of
+    radius ``r`` at ``centre`` (in place)."""
     x, y = centre
-    color = _CONTEXT_COLORS[cue]
-    if cue == 0:
+    if shape == 0:
         pts = np.array([(x, y - r), (x - r, y + r), (x + r, y + r)], np.int32)
         cv2.fillPoly(img, [pts], color, cv2.LINE_AA)
-    elif cue == 1:
+    elif shape == 1:
         cv2.rectangle(img, (x - r, y - r), (x + r, y + r), color, -1)
-    elif cue == 2:
+    elif shape == 2:
         cv2.circle(img, (x, y), r, color, -1, cv2.LINE_AA)
     else:
         pts = np.array([(x, y - r), (x - r, y), (x, y + r), (x + r, y)],
@@ -160,12 +218,79 @@ def _overlaps(a: Sequence[int], b: Sequence[int], margin: int) -> bool:
                 or a[3] + margin <= b[1] or b[3] + margin <= a[1])
 
 
+def _draw_background(rng: np.random.Generator, img_size: Tuple[int, int],
+                     grey_radius: Tuple[int, int]) -> np.ndarray:
+    """A dull noisy background with 2-4 grey distractors (H x W x 3)."""
+    h, w = img_size
+    base = rng.integers(70, 170, 3).astype(np.float32)
+    base = base.mean() + 0.3 * (base - base.mean())  # low saturation
+    ramp = np.linspace(-25, 25, h, dtype=np.float32)[:, None, None]
+    img = np.broadcast_to(base + ramp, (h, w, 3)).copy()
+    img += rng.normal(0, 5, (h, w, 3)).astype(np.float32)
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    for _ in range(rng.integers(2, 5)):
+        grey = tuple(
+            int(g) for g in rng.integers(40, 220) + rng.integers(-8, 9, 3))
+        x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
+        r = int(rng.integers(*grey_radius))
+        if rng.random() < 0.5:
+            cv2.circle(img, (x, y), r, grey, -1, cv2.LINE_AA)
+        else:
+            cv2.rectangle(img, (x - r, y - r // 2), (x + r, y + r // 2), grey,
+                          -1)
+    return img
+
+
+def _draw_person(img: np.ndarray, rng: np.random.Generator,
+                 face_cue: int) -> Tuple[int, int, int, int]:
+    """Draw a torso and a face with ``face_cue``; return the face box."""
+    h, w = img.shape[:2]
+    fw = int(rng.integers(round(0.26 * h), round(0.42 * h)))
+    fh = round(fw * 1.15)
+    fx = int(rng.integers(0, w - fw))
+    fy = int(rng.integers(0, min(round(0.55 * h), h - fh - 8)))
+    face_box = (fx, fy, fx + fw, fy + fh)
+    torso = tuple(
+        int(g) for g in rng.integers(50, 200) + rng.integers(-15, 16, 3))
+    cv2.rectangle(img, (fx - fw // 3, fy + fh), (fx + fw + fw // 3, h), torso,
+                  -1)
+    _draw_face(img, face_box, face_cue, rng)
+    return face_box
+
+
+def _place_shapes(rng: np.random.Generator, img_size: Tuple[int, int],
+                  r: int, count: int,
+                  face_box: Sequence[int]) -> List[Tuple[int, int]]:
+    """Centres of ``count`` non-overlapping shapes of radius ``r`` inside
+    the image and outside the face box."""
+    h, w = img_size
+    placed: List[Tuple[int, int, int, int]] = []
+    for _ in range(10000):
+        if len(placed) == count:
+            return [((b[0] + b[2]) // 2, (b[1] + b[3]) // 2) for b in placed]
+        x, y = int(rng.integers(r, w - r)), int(rng.integers(r, h - r))
+        box = (x - r, y - r, x + r + 1, y + r + 1)
+        if _overlaps(box, face_box, 3) or any(
+                _overlaps(box, b, 1) for b in placed):
+            continue
+        placed.append(box)
+    raise RuntimeError('No room for the context shapes; enlarge img_size.')
+
+
+def _check_img_size(img_size: Tuple[int, int], minimum: Tuple[int,
+                                                              int]) -> None:
+    """Raise a ValueError if ``img_size`` (H, W) is below ``minimum``."""
+    if img_size[0] < minimum[0] or img_size[1] < minimum[1]:
+        raise ValueError(f'img_size (H, W) must be at least {minimum}, got '
+                         f'{tuple(img_size)}.')
+
+
 def draw_toy_scene(
     label: int,
     rng: np.random.Generator,
     img_size: Tuple[int, int] = DEFAULT_IMG_SIZE
 ) -> Tuple[np.ndarray, Tuple[int, int, int, int]]:
-    """Draw one synthetic scene of class ``label``.
+    """Draw one synthetic scene of class ``label`` (``'cues'`` mode).
 
     Args:
         label (int): Index into ``CAER_CLASSES``.
@@ -177,63 +302,65 @@ def draw_toy_scene(
         tuple: The ``H x W x 3`` uint8 BGR image and the face box
         ``(x1, y1, x2, y2)`` (integers, ``x2, y2`` exclusive).
     """
-    h, w = img_size
-    if h < 96 or w < 128:
-        raise ValueError(f'img_size (H, W) must be at least (96, 128), got '
-                         f'{img_size}.')
+    _check_img_size(img_size, (96, 128))
     face_cue, context_cue = TOY_CUES[label]
-    # background: dull colour, vertical gradient, noise
-    base = rng.integers(70, 170, 3).astype(np.float32)
-    base = base.mean() + 0.3 * (base - base.mean())  # low saturation
-    ramp = np.linspace(-25, 25, h, dtype=np.float32)[:, None, None]
-    img = np.broadcast_to(base + ramp, (h, w, 3)).copy()
-    img += rng.normal(0, 5, (h, w, 3)).astype(np.float32)
-    img = np.clip(img, 0, 255).astype(np.uint8)
-    # grey distractors anywhere
-    for _ in range(rng.integers(2, 5)):
-        grey = tuple(
-            int(g) for g in rng.integers(40, 220) + rng.integers(-8, 9, 3))
-        x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
-        r = int(rng.integers(6, 16))
-        if rng.random() < 0.5:
-            cv2.circle(img, (x, y), r, grey, -1, cv2.LINE_AA)
-        else:
-            cv2.rectangle(img, (x - r, y - r // 2), (x + r, y + r // 2), grey,
-                          -1)
-    # person: face box and torso
-    fw = int(rng.integers(round(0.26 * h), round(0.42 * h)))
-    fh = round(fw * 1.15)
-    fx = int(rng.integers(0, w - fw))
-    fy = int(rng.integers(0, min(round(0.55 * h), h - fh - 8)))
-    face_box = (fx, fy, fx + fw, fy + fh)
-    torso = tuple(
-        int(g) for g in rng.integers(50, 200) + rng.integers(-15, 16, 3))
-    cv2.rectangle(img, (fx - fw // 3, fy + fh), (fx + fw + fw // 3, h), torso,
-                  -1)
-    _draw_face(img, face_box, face_cue, rng)
-    # context cues outside the face box
-    r = max(6, round(0.075 * h))
-    placed: List[Tuple[int, int, int, int]] = []
-    for _ in range(10000):
-        if len(placed) == 3:
-            break
-        x, y = int(rng.integers(r, w - r)), int(rng.integers(r, h - r))
-        box = (x - r, y - r, x + r + 1, y + r + 1)
-        if _overlaps(box, face_box, 3) or any(
-                _overlaps(box, b, 1) for b in placed):
-            continue
-        placed.append(box)
-        _draw_context_cue(img, (x, y), r, context_cue)
-    else:
-        raise RuntimeError('No room for the context cues; enlarge img_size.')
+    img = _draw_background(rng, img_size, grey_radius=(6, 16))
+    face_box = _draw_person(img, rng, face_cue)
+    # three copies of the context cue outside the face box
+    r = max(6, round(0.075 * img_size[0]))
+    for centre in _place_shapes(rng, img_size, r, 3, face_box):
+        _draw_shape(img, centre, r, context_cue, _CONTEXT_COLORS[context_cue])
     return img, face_box
 
 
-def generate_toy_caers(
-        out_dir: str,
-        num_per_class: Optional[Dict[str, int]] = None,
-        seed: int = 0,
-        img_size: Tuple[int, int] = DEFAULT_IMG_SIZE) -> Dict[str, int]:
+def draw_guided_scene(
+    label: int,
+    rng: np.random.Generator,
+    img_size: Tuple[int, int] = DEFAULT_MODE_IMG_SIZE['guided']
+) -> Tuple[np.ndarray, Tuple[int, int, int, int]]:
+    """Draw one ``'guided'`` scene of class ``label``.
+
+    The face gets the face cue of the label and a hat in the colour of a
+    random target object; the target gets the shape of the label's context
+    cue; the other objects get random shapes.
+
+    Args:
+        label (int): Index into ``CAER_CLASSES``.
+        rng (np.random.Generator): Source of randomness.
+        img_size (tuple[int, int]): ``(H, W)`` of the scene, at least
+            ``(80, 112)``. Defaults to ``(96, 128)``.
+
+    Returns:
+        tuple: The ``H x W x 3`` uint8 BGR image and the face box
+        ``(x1, y1, x2, y2)`` (integers, ``x2, y2`` exclusive).
+    """
+    _check_img_size(img_size, (80, 112))
+    face_cue, shape = TOY_CUES[label]
+    img = _draw_background(rng, img_size, grey_radius=(4, 11))
+    target = int(rng.integers(len(GUIDED_COLORS)))
+    shapes = rng.integers(NUM_SHAPES, size=len(GUIDED_COLORS))
+    shapes[target] = shape
+    x1, y1, x2, y2 = face_box = _draw_person(img, rng, face_cue)
+    hat_w, hat_h = round(0.3 * (x2 - x1)), round(0.17 * (y2 - y1))
+    cx = (x1 + x2) // 2
+    cv2.rectangle(img, (cx - hat_w, y1), (cx + hat_w, y1 + hat_h),
+                  GUIDED_COLORS[target], -1)
+    r = max(6, round(0.085 * img_size[0]))
+    centres = _place_shapes(rng, img_size, r, len(GUIDED_COLORS), face_box)
+    for centre, s, color in zip(centres, shapes, GUIDED_COLORS):
+        _draw_shape(img, centre, r, int(s), color)
+    return img, face_box
+
+
+TOY_SCENES = dict(cues=draw_toy_scene, guided=draw_guided_scene)
+TOY_MODES = tuple(TOY_SCENES)
+
+
+def generate_toy_caers(out_dir: str,
+                       num_per_class: Optional[Dict[str, int]] = None,
+                       seed: int = 0,
+                       img_size: Optional[Tuple[int, int]] = None,
+                       mode: str = 'cues') -> Dict[str, int]:
     """Write the toy dataset in the CAER-S layout with face-box lists.
 
     Layout::
@@ -247,8 +374,11 @@ def generate_toy_caers(
             split; splits left out are not written. Defaults to
             ``DEFAULT_NUM_PER_CLASS`` (train 60, val 15, test 30).
         seed (int): Seed of the whole dataset. Defaults to 0.
-        img_size (tuple[int, int]): ``(H, W)`` of the scenes. Defaults to
-            ``(144, 192)``.
+        img_size (tuple[int, int], optional): ``(H, W)`` of the scenes.
+            Defaults to the mode's ``DEFAULT_MODE_IMG_SIZE``: ``(144, 192)``
+            for ``'cues'``, ``(96, 128)`` for ``'guided'``.
+        mode (str): ``'cues'`` (:func:`draw_toy_scene`) or ``'guided'``
+            (:func:`draw_guided_scene`). Defaults to ``'cues'``.
 
     Returns:
         dict[str, int]: Number of images written per split.
@@ -259,6 +389,10 @@ def generate_toy_caers(
     if unknown:
         raise ValueError(f'Unknown split(s) {sorted(unknown)}; the toy data '
                          f'has {TOY_SPLITS}.')
+    if mode not in TOY_MODES:
+        raise ValueError(f'Unknown mode {mode!r}; choose from {TOY_MODES}.')
+    draw = TOY_SCENES[mode]
+    img_size = tuple(img_size or DEFAULT_MODE_IMG_SIZE[mode])
     counts = {}
     for split_idx, split in enumerate(TOY_SPLITS):
         if split not in num_per_class:
@@ -268,7 +402,7 @@ def generate_toy_caers(
             os.makedirs(osp.join(out_dir, split, name), exist_ok=True)
             for i in range(num_per_class[split]):
                 rng = np.random.default_rng([seed, split_idx, label, i])
-                img, (x1, y1, x2, y2) = draw_toy_scene(label, rng, img_size)
+                img, (x1, y1, x2, y2) = draw(label, rng, img_size)
                 rel_path = f'{split}/{name}/{i:04d}.png'
                 if not cv2.imwrite(osp.join(out_dir, rel_path), img):
                     raise OSError(

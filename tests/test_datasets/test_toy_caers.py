@@ -8,8 +8,10 @@ from mmpretrain.registry import DATASETS
 
 import glamor_mm  # noqa: F401
 from glamor_mm.datasets import CAER_CLASSES
-from glamor_mm.datasets.toy_caers import (TOY_CUES, draw_toy_scene,
+from glamor_mm.datasets.toy_caers import (GUIDED_COLORS, TOY_CUES,
+                                          draw_guided_scene, draw_toy_scene,
                                           generate_toy_caers,
+                                          guided_best_accuracy,
                                           toy_best_accuracy)
 
 _MOUTH = {0: (140, 0, 140), 1: (20, 20, 20), 2: (0, 0, 210), 3: (210, 40, 0)}
@@ -95,3 +97,116 @@ def test_bad_arguments(tmp_path):
         generate_toy_caers(str(tmp_path), dict(training=3))
     with pytest.raises(ValueError, match='img_size'):
         draw_toy_scene(0, np.random.default_rng(0), (64, 64))
+
+
+def test_guided_same_seed_identical_bytes(tmp_path):
+    sizes = dict(val=2)
+    for name, seed in (('a', 5), ('b', 5), ('c', 6)):
+        assert generate_toy_caers(
+            str(tmp_path / name), sizes, seed=seed, mode='guided') == dict(
+                val=14)
+    files = ['val.txt'] + [
+        f'val/{c}/{i:04d}.png' for c in CAER_CLASSES for i in range(2)
+    ]
+    match, mismatch, errors = filecmp.cmpfiles(
+        str(tmp_path / 'a'), str(tmp_path / 'b'), files, shallow=False)
+    assert len(match) == len(files) and not mismatch and not errors
+    _, mismatch, _ = filecmp.cmpfiles(
+        str(tmp_path / 'a'), str(tmp_path / 'c'), files[1:], shallow=False)
+    assert len(mismatch) == len(files) - 1
+    # guided scenes differ from the default mode's and have their own size
+    generate_toy_caers(str(tmp_path / 'd'), sizes, seed=5)
+    _, mismatch, _ = filecmp.cmpfiles(
+        str(tmp_path / 'a'), str(tmp_path / 'd'), files[1:], shallow=False)
+    assert len(mismatch) == len(files) - 1
+    assert cv2.imread(str(tmp_path / 'a' / files[1])).shape == (96, 128, 3)
+
+
+def _mask(img, color, tol=12):
+    return np.abs(img.astype(int) - color).max(-1) <= tol
+
+
+def _read_shape(mask):
+    """0 triangle, 1 square, 2 disc, 3 diamond from a binary object mask."""
+    ys, xs = np.nonzero(mask)
+    box = mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    if box.mean() > 0.9:
+        return 1
+    if box.mean() > 0.65:
+        return 2
+    widths = box.sum(1)
+    quarter = max(1, len(widths) // 4)
+    # a triangle is widest at the bottom, a diamond in the middle
+    return 0 if widths[-quarter:].mean() > 1.5 * widths[:quarter].mean() \
+        else 3
+
+
+def _read_guided_scene(img, box):
+    """The oracle: the face cue, the hat colour and each object's shape,
+    read from the pixels."""
+    x1, y1, x2, y2 = box
+    face = img[y1:y2, x1:x2]
+    context = img.copy()
+    context[y1:y2, x1:x2] = 0
+    mouths = {cue: _mask(face, _MOUTH[cue]).sum() for cue in (0, 2, 3)}
+    face_cue = max(mouths, key=mouths.get) if max(mouths.values()) else 1
+    hats = [_mask(face, c).sum() for c in GUIDED_COLORS]
+    target = int(np.argmax(hats))
+    assert hats[target] > 20 and sorted(hats)[-2] == 0
+    shapes = tuple(_read_shape(_mask(context, c)) for c in GUIDED_COLORS)
+    return face_cue, target, shapes
+
+
+def _oracle_guess(views, face_cue, target, shapes):
+    """Bayes guess of the oracle from what ``views`` show."""
+    candidates = [
+        label for label, cues in enumerate(TOY_CUES)
+        if 'face' not in views or cues[0] == face_cue
+    ]
+    if 'face' in views and 'context' in views:
+        votes = {label: TOY_CUES[label][1] == shapes[target]
+                 for label in candidates}
+    elif 'context' in views or 'shapes' in views:
+        # the target is any object: count the objects of each label's shape
+        votes = {label: shapes.count(TOY_CUES[label][1])
+                 for label in candidates}
+    else:
+        votes = {label: 0 for label in candidates}
+    return max(candidates, key=lambda label: votes[label])
+
+
+def test_guided_oracle_reaches_stated_best_accuracies():
+    """An oracle reading the cues from the pixels is always right with face
+    and context, and scores the stated bound (within 3 binomial standard
+    deviations of 700 scenes) with less."""
+    num = 100
+    observations, labels = [], []
+    for label in range(len(CAER_CLASSES)):
+        for i in range(num):
+            img, box = draw_guided_scene(label,
+                                         np.random.default_rng([9, label, i]))
+            assert img.shape == (96, 128, 3)
+            observations.append(_read_guided_scene(img, box))
+            labels.append(label)
+    for views, stated in ((('face', 'context'), 1.0), (('face', ), 4 / 7),
+                          (('context', ), 0.30357),
+                          (('face', 'shapes'), 0.80580), ((), 1 / 7)):
+        assert guided_best_accuracy(views) == pytest.approx(stated, abs=1e-5)
+        acc = np.mean([
+            _oracle_guess(views, *obs) == label
+            for obs, label in zip(observations, labels)
+        ])
+        if stated == 1.0:
+            assert acc == 1.0
+        else:
+            tol = 3 * np.sqrt(stated * (1 - stated) / len(labels))
+            assert abs(acc - stated) < tol, (views, acc, stated)
+
+
+def test_guided_bad_arguments(tmp_path):
+    with pytest.raises(ValueError, match='Unknown mode'):
+        generate_toy_caers(str(tmp_path), dict(val=1), mode='faces')
+    with pytest.raises(ValueError, match='img_size'):
+        draw_guided_scene(0, np.random.default_rng(0), (64, 96))
+    with pytest.raises(ValueError, match='Unknown view'):
+        guided_best_accuracy(('hat', ))

@@ -1,14 +1,18 @@
 """Generate the built-in toy dataset (synthetic CAER-S-layout scenes).
 
-Example:
+Examples:
     python tools/dataset_converters/generate_toy_caers.py data/toy_caers
+    python tools/dataset_converters/generate_toy_caers.py data/toy_guided \
+        --mode guided --num-train-per-class 150 --num-val-per-class 20 \
+        --num-test-per-class 60
 """
 import argparse
 import time
 
-from glamor_mm.datasets.toy_caers import (DEFAULT_IMG_SIZE,
-                                          DEFAULT_NUM_PER_CLASS,
+from glamor_mm.datasets.toy_caers import (DEFAULT_MODE_IMG_SIZE,
+                                          DEFAULT_NUM_PER_CLASS, TOY_MODES,
                                           generate_toy_caers,
+                                          guided_best_accuracy,
                                           toy_best_accuracy)
 
 
@@ -26,13 +30,21 @@ def parse_args() -> argparse.Namespace:
             help=f'images per class in {split}/ (default {num})')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     parser.add_argument(
+        '--mode',
+        choices=TOY_MODES,
+        default='cues',
+        help="'cues': a face cue and a context cue set the label; 'guided': "
+        'the face names one of four coloured objects whose shape sets the '
+        "label with the face cue (default 'cues')")
+    parser.add_argument(
         '--img-size',
         type=int,
         nargs=2,
-        default=DEFAULT_IMG_SIZE,
+        default=None,
         metavar=('H', 'W'),
-        help=f'scene size (default {DEFAULT_IMG_SIZE[0]} '
-        f'{DEFAULT_IMG_SIZE[1]})')
+        help='scene size (default: ' + ', '.join(
+            f'{h} {w} for {mode}'
+            for mode, (h, w) in DEFAULT_MODE_IMG_SIZE.items()) + ')')
     return parser.parse_args()
 
 
@@ -47,14 +59,19 @@ def main() -> None:
             for split in DEFAULT_NUM_PER_CLASS
         },
         seed=args.seed,
-        img_size=tuple(args.img_size))
+        img_size=args.img_size and tuple(args.img_size),
+        mode=args.mode)
     print(f'Wrote {counts} images to {args.out_dir} in '
           f'{time.time() - start:.1f} s.')
-    print('Best possible accuracy: face+context '
-          f'{toy_best_accuracy():.1%}, face only '
-          f"{toy_best_accuracy(('face', )):.1%}, context only "
-          f"{toy_best_accuracy(('context', )):.1%}, chance "
-          f'{toy_best_accuracy(()):.1%}.')
+    best = dict(cues=toy_best_accuracy, guided=guided_best_accuracy)[args.mode]
+    message = ('Best possible accuracy: face+context '
+               f'{best():.1%}, face only '
+               f"{best(('face', )):.1%}, context only "
+               f"{best(('context', )):.1%}")
+    if args.mode == 'guided':
+        message += (', face + the shapes without knowing which object '
+                    f"{best(('face', 'shapes')):.1%}")
+    print(f'{message}, chance {best(()):.1%}.')
 
 
 if __name__ == '__main__':

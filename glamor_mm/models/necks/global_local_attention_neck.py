@@ -2,6 +2,7 @@
 from typing import Optional, Tuple
 
 import torch
+import torch.nn as nn
 from mmpretrain.registry import MODELS
 
 from ..utils import ScoreMLP
@@ -27,6 +28,14 @@ class GlobalLocalAttentionNeck(BaseTwoViewNeck):
             ``dict(type='BN1d')``: the authors' TensorFlow code does
             FC -> ReLU -> BN -> ReLU there (the paper text has no BN).
             Defaults to None.
+        uniform_init (bool): Start the last scorer layer at zero, so that
+            every score is 0 and the attention starts uniform: at
+            initialisation v_c is the global average of the context map, as
+            in the model without attention, and the attention grows from
+            there. Neither the paper nor the authors' code (Keras' Xavier
+            default) does this; it keeps single-stage training from falling
+            below the model without attention (docs/attention.md).
+            Defaults to False.
         init_cfg (dict, optional): Initialisation config. Defaults to
             Xavier-uniform linear layers (the Keras default).
     """
@@ -38,6 +47,7 @@ class GlobalLocalAttentionNeck(BaseTwoViewNeck):
                  context_channels: int = 256,
                  hidden_channels: int = 128,
                  norm_cfg: Optional[dict] = None,
+                 uniform_init: bool = False,
                  init_cfg: Optional[dict] = dict(
                      type='Xavier', layer='Linear', distribution='uniform')):
         super().__init__(init_cfg=init_cfg)
@@ -45,6 +55,15 @@ class GlobalLocalAttentionNeck(BaseTwoViewNeck):
         self.context_channels = context_channels
         self.scorer = ScoreMLP(face_channels + context_channels,
                                hidden_channels, norm_cfg)
+        self.uniform_init = uniform_init
+
+    def init_weights(self) -> None:
+        """Initialise by ``init_cfg``, then zero the last scorer layer if
+        ``uniform_init``."""
+        super().init_weights()
+        if self.uniform_init:
+            nn.init.zeros_(self.scorer.fc2.weight)
+            nn.init.zeros_(self.scorer.fc2.bias)
 
     def pool_context(
             self, v_f: torch.Tensor,

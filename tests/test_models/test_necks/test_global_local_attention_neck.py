@@ -136,3 +136,26 @@ def test_missing_streams():
         neck(None, torch.randn(1, 2, 2, 2))
     with pytest.raises(ValueError, match='N×C×H×W'):
         neck(face, torch.randn(2, 2))
+
+
+def test_uniform_init_starts_as_average_pooling_and_learns():
+    """With uniform_init the first forward pass equals global average
+    pooling; one SGD step then makes the attention depend on the input."""
+    torch.manual_seed(3)
+    neck = build_gla(4, 4, norm_cfg=dict(type='BN1d'), uniform_init=True)
+    neck.init_weights()
+    assert neck.scorer.fc2.weight.abs().sum() == 0
+    assert neck.scorer.fc1.weight.abs().sum() > 0  # Xavier, as before
+    face, context = torch.randn(2, 4, 2, 2), torch.randn(2, 4, 3, 3)
+    _, v_c, attn = neck(face, context)
+    torch.testing.assert_close(attn, torch.full((2, 3, 3), 1 / 9))
+    torch.testing.assert_close(v_c, context.mean(dim=(2, 3)))
+    optimizer = torch.optim.SGD(neck.parameters(), lr=0.5)
+    (v_c[:, 0] - v_c[:, 1]).sum().backward()
+    optimizer.step()
+    _, _, attn = neck(face, context)
+    assert attn.std(dim=(1, 2)).min() > 1e-3
+    # the default keeps the Xavier (Keras) init of the authors' code
+    default = build_gla(4, 4)
+    default.init_weights()
+    assert default.scorer.fc2.weight.abs().sum() > 0
