@@ -83,8 +83,8 @@ TOY_SPLITS = ('train', 'val', 'test')
 DEFAULT_NUM_PER_CLASS = dict(train=60, val=15, test=30)
 DEFAULT_IMG_SIZE = (144, 192)  # (H, W)
 # Scene size of each mode; 'guided' scenes are the context view as they are
-# (no resize or crop), 96x128 -> a 6x8 map of the original encoder.
-DEFAULT_MODE_IMG_SIZE = dict(cues=DEFAULT_IMG_SIZE, guided=(96, 128))
+# (no resize or crop), 80x112 -> a 5x7 map of the original encoder.
+DEFAULT_MODE_IMG_SIZE = dict(cues=DEFAULT_IMG_SIZE, guided=(80, 112))
 NUM_SHAPES = 4  # triangle, square, disc, diamond
 GUIDED_VIEWS = ('face', 'context', 'shapes')
 
@@ -328,7 +328,7 @@ def draw_guided_scene(
         label (int): Index into ``CAER_CLASSES``.
         rng (np.random.Generator): Source of randomness.
         img_size (tuple[int, int]): ``(H, W)`` of the scene, at least
-            ``(80, 112)``. Defaults to ``(96, 128)``.
+            ``(80, 112)``. Defaults to ``(80, 112)``.
 
     Returns:
         tuple: The ``H x W x 3`` uint8 BGR image and the face box
@@ -376,7 +376,7 @@ def generate_toy_caers(out_dir: str,
         seed (int): Seed of the whole dataset. Defaults to 0.
         img_size (tuple[int, int], optional): ``(H, W)`` of the scenes.
             Defaults to the mode's ``DEFAULT_MODE_IMG_SIZE``: ``(144, 192)``
-            for ``'cues'``, ``(96, 128)`` for ``'guided'``.
+            for ``'cues'``, ``(80, 112)`` for ``'guided'``.
         mode (str): ``'cues'`` (:func:`draw_toy_scene`) or ``'guided'``
             (:func:`draw_guided_scene`). Defaults to ``'cues'``.
 

@@ -119,7 +119,7 @@ def test_guided_same_seed_identical_bytes(tmp_path):
     _, mismatch, _ = filecmp.cmpfiles(
         str(tmp_path / 'a'), str(tmp_path / 'd'), files[1:], shallow=False)
     assert len(mismatch) == len(files) - 1
-    assert cv2.imread(str(tmp_path / 'a' / files[1])).shape == (96, 128, 3)
+    assert cv2.imread(str(tmp_path / 'a' / files[1])).shape == (80, 112, 3)
 
 
 def _mask(img, color, tol=12):
@@ -134,11 +134,9 @@ def _read_shape(mask):
         return 1
     if box.mean() > 0.65:
         return 2
-    widths = box.sum(1)
-    quarter = max(1, len(widths) // 4)
     # a triangle is widest at the bottom, a diamond in the middle
-    return 0 if widths[-quarter:].mean() > 1.5 * widths[:quarter].mean() \
-        else 3
+    widest = np.flatnonzero(box.sum(1) == box.sum(1).max()).mean()
+    return 0 if widest > 0.75 * (len(box) - 1) else 3
 
 
 def _read_guided_scene(img, box):
@@ -185,7 +183,7 @@ def test_guided_oracle_reaches_stated_best_accuracies():
         for i in range(num):
             img, box = draw_guided_scene(label,
                                          np.random.default_rng([9, label, i]))
-            assert img.shape == (96, 128, 3)
+            assert img.shape == (80, 112, 3)
             observations.append(_read_guided_scene(img, box))
             labels.append(label)
     for views, stated in ((('face', 'context'), 1.0), (('face', ), 4 / 7),
@@ -207,6 +205,6 @@ def test_guided_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match='Unknown mode'):
         generate_toy_caers(str(tmp_path), dict(val=1), mode='faces')
     with pytest.raises(ValueError, match='img_size'):
-        draw_guided_scene(0, np.random.default_rng(0), (64, 96))
+        draw_guided_scene(0, np.random.default_rng(0), (64, 112))
     with pytest.raises(ValueError, match='Unknown view'):
         guided_best_accuracy(('hat', ))
