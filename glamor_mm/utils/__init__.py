@@ -1,7 +1,10 @@
-from .checkpoint import (UntrustedCheckpointError, mmengine_safe_globals,
-                         safe_torch_load, trust_checkpoint)
+from .checkpoint import (UntrustedCheckpointError, http_cache_path,
+                         mmengine_safe_globals, pretrained_checkpoints,
+                         safe_pickle_load, safe_torch_load, trust_checkpoint,
+                         trust_config_checkpoints)
 
 __all__ = [
-    'UntrustedCheckpointError', 'mmengine_safe_globals', 'safe_torch_load',
-    'trust_checkpoint'
+    'UntrustedCheckpointError', 'http_cache_path', 'mmengine_safe_globals',
+    'pretrained_checkpoints', 'safe_pickle_load', 'safe_torch_load',
+    'trust_checkpoint', 'trust_config_checkpoints'
 ]
