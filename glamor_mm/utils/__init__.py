@@ -1,10 +1,12 @@
-from .checkpoint import (UntrustedCheckpointError, http_cache_path,
+from .checkpoint import (InertObject, UntrustedCheckpointError,
+                         http_cache_path, load_foreign_checkpoint,
                          mmengine_safe_globals, pretrained_checkpoints,
                          safe_pickle_load, safe_torch_load, trust_checkpoint,
                          trust_config_checkpoints)
 
 __all__ = [
-    'UntrustedCheckpointError', 'http_cache_path', 'mmengine_safe_globals',
+    'InertObject', 'UntrustedCheckpointError', 'http_cache_path',
+    'load_foreign_checkpoint', 'mmengine_safe_globals',
     'pretrained_checkpoints', 'safe_pickle_load', 'safe_torch_load',
     'trust_checkpoint', 'trust_config_checkpoints'
 ]

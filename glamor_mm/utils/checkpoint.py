@@ -412,6 +412,81 @@ def load_from_http(
     return safe_torch_load(cached, map_location, trust_key=filename)
 
 
+class InertObject:
+    """Stand-in for a class or function named in a foreign checkpoint.
+
+    :func:`load_foreign_checkpoint` maps every global of the file that
+    torch's ``weights_only`` unpickler does not allow to a subclass of this,
+    named after it (``target``). Calling it, creating it or restoring its
+    state only records the arguments in ``args`` / ``kwargs`` / ``state``:
+    none of the file's code, and none of the named class's code, runs.
+    """
+
+    target = ''
+
+    def __new__(cls, *args, **kwargs) -> 'InertObject':
+        obj = super().__new__(cls)
+        obj.args, obj.kwargs, obj.state = args, kwargs, None
+        return obj
+
+    def __init__(self, *args, **kwargs) -> None:
+        pass  # __new__ recorded the arguments
+
+    def __setstate__(self, state: Any) -> None:
+        self.state = state
+
+    def __repr__(self) -> str:
+        return f'<inert {self.target}>'
+
+
+def _inert_class(target: str) -> type:
+    """A new :class:`InertObject` subclass standing for ``target``."""
+    return type(f'Inert[{target}]', (InertObject, ), dict(target=target))
+
+
+def load_foreign_checkpoint(filename: str,
+                            map_location: Optional[Any] = 'cpu') -> Any:
+    """Load a torch checkpoint from another code base without running it.
+
+    Checkpoints written by other projects' trainers pickle their own
+    objects (a config class, ``pathlib`` paths, numpy scalars...) next to the
+    tensors. This loads them with torch's ``weights_only`` unpickler, the
+    mechanism of :func:`safe_torch_load`, after mapping every global the
+    file names beyond torch's allowed ones (listed by
+    ``torch.serialization.get_unsafe_globals_in_checkpoint``, which only
+    parses the pickle) to an :class:`InertObject` subclass. Tensors come
+    back as tensors; the foreign objects come back inert.
+
+    Args:
+        filename (str): Local checkpoint file (torch's zip format).
+        map_location (Any, optional): Same as :func:`torch.load`.
+            Defaults to ``'cpu'``.
+
+    Returns:
+        Any: The loaded object, e.g. a dict with a ``state_dict``.
+
+    Raises:
+        FileNotFoundError: ``filename`` does not exist.
+        ValueError: The file is not a readable torch checkpoint (truncated,
+            another format, or a pickle that even inert stand-ins cannot
+            rebuild); the message names the file.
+    """
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'Checkpoint {filename} does not exist.')
+    try:
+        names = torch.serialization.get_unsafe_globals_in_checkpoint(filename)
+        stand_ins = [(_inert_class(name), name) for name in names]
+        with torch.serialization.safe_globals(stand_ins):
+            return torch.load(
+                filename, map_location=map_location, weights_only=True)
+    except (RuntimeError, pickle.UnpicklingError, EOFError, OSError) as e:
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise ValueError(
+            f'Cannot read {filename} as a PyTorch checkpoint '
+            f'(truncated or corrupted file, or not written by torch.save): '
+            f'{reason}') from e
+
+
 CheckpointLoader.register_scheme(
     prefixes='', loader=load_from_local, force=True)
 CheckpointLoader.register_scheme(
