@@ -11,7 +11,8 @@
 # What it does and why:
 #   * torch: an installed torch (e.g. a CUDA build) is kept and pinned, and
 #     torchvision is matched to it (minor = torch minor + 15, same patch);
-#     without torch it installs torch==2.14.1 torchvision==0.29.1.
+#     without torch it installs torch==2.14.1 torchvision==0.29.1. A torch
+#     older than 2.6 is refused: it cannot load checkpoints safely.
 #   * requirements/constraints.txt keeps setuptools<82 (mmcv's setup.py and
 #     MMEngine's Config import pkg_resources) and OpenCV 4.
 #   * mmcv 2.1.0 has no wheel on PyPI for current torch/Python: it is built
@@ -37,6 +38,9 @@ set -euo pipefail
 
 MMCV_VERSION=2.1.0
 DEFAULT_TORCH=2.14.1
+# torch.serialization.safe_globals and weights_only=True by default: without
+# them checkpoints cannot be loaded safely (glamor_mm/utils/checkpoint.py)
+MIN_TORCH=2.6
 
 usage() {
     sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
@@ -285,6 +289,12 @@ EOF
     log "environment OK ($((SECONDS - START)) s)"
 }
 
+TORCH_HAVE=$(dist_version torch)
+if [[ -n "$TORCH_HAVE" ]] && ! "$PY" -c 'import sys
+major, minor = sys.argv[1].split("+")[0].split(".")[:2]
+sys.exit((int(major), int(minor)) < tuple(map(int, sys.argv[2].split("."))))' "$TORCH_HAVE" "$MIN_TORCH"; then
+    die "torch $TORCH_HAVE is installed, but glamor_mm needs torch >= $MIN_TORCH: older torch has no torch.serialization.safe_globals, so checkpoints could only be loaded by unpickling them unrestricted (which can run code). Upgrade it (pip install 'torch>=$MIN_TORCH', with --index-url for a CUDA build) or uninstall it to get torch $DEFAULT_TORCH, then re-run this script."
+fi
 MISSING=$(env_missing) || die "could not inspect the environment of $PY"
 if [[ -z "$MISSING" ]]; then
     log "everything is installed already; nothing to do"

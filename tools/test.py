@@ -26,7 +26,7 @@ from mmengine.runner import Runner
 
 import glamor_mm  # noqa: F401  (registers glamor_mm components)
 from glamor_mm.engine import setup_cpu_distributed
-from glamor_mm.utils import trust_checkpoint
+from glamor_mm.utils import trust_config_checkpoints
 
 
 def parse_args() -> argparse.Namespace:
@@ -69,9 +69,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--trust-checkpoint',
         action='store_true',
-        help='fully unpickle CHECKPOINT even if it holds types beyond those '
-        'of MMEngine checkpoints (it can run code: only for a file you '
-        'trust)')
+        help="fully unpickle CHECKPOINT (and the config's `Pretrained` init "
+        'checkpoints) even if it holds types beyond those of MMEngine '
+        'checkpoints (it can run code: only for files you trust)')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -97,8 +97,6 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
                                 osp.splitext(osp.basename(args.config))[0])
 
     cfg.load_from = args.checkpoint
-    if args.trust_checkpoint:
-        trust_checkpoint(args.checkpoint)
 
     if args.amp:
         cfg.test_cfg.fp16 = True
@@ -121,6 +119,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    if args.trust_checkpoint:
+        trust_config_checkpoints(cfg)
     return cfg
 
 

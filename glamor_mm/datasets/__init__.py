@@ -4,9 +4,10 @@ from .caers_dataset import CAERSDataset
 from .categories import CAER_CLASSES, normalize_class_name
 from .emotion_annotation_dataset import EmotionAnnotationDataset
 from .ncaers_dataset import NCAERSDataset
+from .pipeline_cache import TwoViewPipelineCache
 
 __all__ = [
     'BaseEmotionDataset', 'CAERSDataset', 'CAER_CLASSES',
     'EmotionAnnotationDataset', 'NCAERSDataset', 'normalize_class_name',
-    'parse_face_bbox'
+    'parse_face_bbox', 'TwoViewPipelineCache'
 ]

@@ -25,6 +25,10 @@ train_pipeline = [
     # face like the authors' code; 'error' stops with the file name instead.
     dict(type='CropFace', scale=(96, 96), missing_face='zeros'),
     dict(type='MaskFace'),
+    # The steps up to here are deterministic: with
+    # `train_dataloader.dataset.cache_dir` set, the dataset caches their
+    # output once (memory-mapped) and runs only the random steps below.
+    dict(type='Resize', scale=(171, 128)),
     dict(
         type='ApplyToFace',
         transforms=[
@@ -41,7 +45,6 @@ train_pipeline = [
                 pad_val=0,
                 interpolation='bilinear'),
         ]),
-    dict(type='Resize', scale=(171, 128)),
     dict(type='RandomCrop', crop_size=112),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     # hue stays 0: mmcv.adjust_hue overflows with numpy 2 for negative hues

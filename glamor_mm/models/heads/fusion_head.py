@@ -3,6 +3,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
+from mmcv.cnn import build_norm_layer
 from mmpretrain.models.heads import ClsHead
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
@@ -28,6 +29,14 @@ class FusionHead(ClsHead):
       different model from the paper's), use ``'concat'`` otherwise.
     - ``'concat'``: plain concatenation.
 
+    With ``vector_norm_cfg`` each branch vector is first normalised by its
+    own layer (``vector_norms['face']`` / ``vector_norms['context']``) and
+    everything after it (fusion weights, fused vector, single-branch
+    classifier) uses the normalised vector. This is the ``BatchNorm1d`` on
+    the face and context vectors (``fusion_net.face_bn`` / ``context_bn``)
+    of the PyTorch CAER-Net-S of github.com/ndkhanh360/CAER; neither paper
+    has it.
+
     The fused vector goes through FC(hidden) -> ReLU -> Dropout ->
     FC(num_classes). With a single branch (paper Table 4 settings i-iii)
     its vector is classified directly and ``fusion`` is not used; a face
@@ -48,6 +57,9 @@ class FusionHead(ClsHead):
             Defaults to 128.
         dropout (float): Dropout probability in the classifier.
             Defaults to 0.5.
+        vector_norm_cfg (dict, optional): Norm applied to each branch vector
+            before the fusion, e.g. ``dict(type='BN1d')``. Defaults to None
+            (no norm).
         init_cfg (dict, optional): Initialisation config. Defaults to
             Xavier-uniform linear layers (the Keras default).
         **kwargs: ``loss``, ``topk`` and ``cal_acc`` of :class:`ClsHead`.
@@ -62,6 +74,7 @@ class FusionHead(ClsHead):
                  fusion_hidden_channels: int = 128,
                  hidden_channels: int = 128,
                  dropout: float = 0.5,
+                 vector_norm_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = dict(
                      type='Xavier', layer='Linear', distribution='uniform'),
                  **kwargs):
@@ -93,6 +106,10 @@ class FusionHead(ClsHead):
             in_channels = face_channels
         else:
             in_channels = face_channels + context_channels
+        self.vector_norms = nn.ModuleDict({
+            branch: build_norm_layer(vector_norm_cfg, channels[branch])[1]
+            for branch in self.branches
+        } if vector_norm_cfg is not None else {})
         if len(self.branches) == 2 and fusion == 'net':
             self.face_scorer = ScoreMLP(face_channels, fusion_hidden_channels)
             self.context_scorer = ScoreMLP(context_channels,
@@ -120,6 +137,8 @@ class FusionHead(ClsHead):
                 raise ValueError(
                     f'FusionHead uses the {branch} branch but its vector is '
                     'None; run that stream.')
+            if branch in self.vector_norms:
+                vectors[branch] = self.vector_norms[branch](vectors[branch])
         if len(self.branches) == 1:
             return vectors[self.branches[0]], None
         v_f, v_c = vectors['face'], vectors['context']

@@ -132,3 +132,65 @@ def test_loss_and_predict_report_fusion_weights():
 
     add_losses = build_head(fusion='add').loss((v_f, v_c, None), samples)
     assert set(add_losses) == {'loss'}
+
+
+@pytest.mark.parametrize('fusion', ['net', 'concat'])
+def test_vector_norm_normalises_each_branch_before_fusion(fusion):
+    """vector_norm_cfg=BN1d: eval-mode BN with set statistics on each vector,
+    then the same fusion as without it (the PyTorch CAER-Net-S face_bn /
+    context_bn)."""
+    torch.manual_seed(0)
+    head = build_head(fusion=fusion, vector_norm_cfg=dict(type='BN1d'))
+    plain = build_head(fusion=fusion)
+    plain.load_state_dict(
+        {k: v
+         for k, v in head.state_dict().items()
+         if not k.startswith('vector_norms.')})
+    stats = dict(
+        face=([1., -2.], [4., 0.25], [2., 1.], [0.5, -1.]),
+        context=([0., 3.], [1., 9.], [-1., 0.5], [0., 2.]))
+    with torch.no_grad():
+        for branch, (mean, var, weight, bias) in stats.items():
+            norm = head.vector_norms[branch]
+            norm.running_mean.copy_(torch.tensor(mean))
+            norm.running_var.copy_(torch.tensor(var))
+            norm.weight.copy_(torch.tensor(weight))
+            norm.bias.copy_(torch.tensor(bias))
+    head.eval()
+    plain.eval()
+    v_f = torch.tensor([[3., -1.], [1., 0.]])
+    v_c = torch.tensor([[1., 0.], [-2., 6.]])
+    eps = 1e-5
+    # (v - mean) / sqrt(var + eps) * weight + bias, element by element
+    n_f = torch.tensor([[(3 - 1) / (4 + eps)**.5 * 2 + .5,
+                         (-1 + 2) / (.25 + eps)**.5 * 1 - 1],
+                        [(1 - 1) / (4 + eps)**.5 * 2 + .5,
+                         (0 + 2) / (.25 + eps)**.5 * 1 - 1]])
+    n_c = torch.tensor([[(1 - 0) / (1 + eps)**.5 * -1 + 0,
+                         (0 - 3) / (9 + eps)**.5 * .5 + 2],
+                        [(-2 - 0) / (1 + eps)**.5 * -1 + 0,
+                         (6 - 3) / (9 + eps)**.5 * .5 + 2]])
+    fused, weights = head.fuse((v_f, v_c, None))
+    fused_plain, weights_plain = plain.fuse((n_f, n_c, None))
+    torch.testing.assert_close(fused, fused_plain)
+    if fusion == 'net':
+        torch.testing.assert_close(weights, weights_plain)
+        torch.testing.assert_close(
+            fused, torch.cat([n_f * weights[:, :1], n_c * weights[:, 1:]], 1))
+    else:
+        torch.testing.assert_close(fused, torch.cat([n_f, n_c], 1))
+    torch.testing.assert_close(head((v_f, v_c, None)), mlp(head, fused))
+
+
+def test_vector_norm_off_by_default_and_per_used_branch():
+    assert len(build_head().vector_norms) == 0
+    assert 'vector_norms.face.weight' not in build_head().state_dict()
+    face_only = build_head(
+        branches=('face', ), vector_norm_cfg=dict(type='BN1d'))
+    assert set(face_only.vector_norms) == {'face'}
+    face_only.train()
+    out = face_only.pre_logits((torch.tensor([[1., 2.], [3., 6.]]), None,
+                                None))
+    # training-mode BN: batch statistics, unit weight, zero bias
+    torch.testing.assert_close(
+        out, torch.tensor([[-1., -1.], [1., 1.]]), atol=1e-4, rtol=0)
