@@ -8,6 +8,7 @@ Examples:
     python tools/test.py configs/glamor_r18_caers.py work_dirs/.../epoch_60.pth
     python tools/test.py CONFIG CKPT --out preds.pkl        # dump predictions
     python tools/test.py CONFIG CKPT --out m.json --out-item metrics
+    python tools/test.py VIDEO_CONFIG CKPT --clip-level  # + clip accuracy
     bash tools/dist_test.sh CONFIG CKPT 8
 """
 import argparse
@@ -52,6 +53,11 @@ def parse_args() -> argparse.Namespace:
         'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
         'Note that the quotation marks are necessary and that no white space '
         'is allowed.')
+    parser.add_argument(
+        '--clip-level',
+        action='store_true',
+        help='video models: also report the accuracy of the single clips '
+        '(ClipAccuracy); the accuracy is per video, over its averaged clips')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -105,6 +111,12 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
     if args.amp:
         cfg.test_cfg.fp16 = True
+
+    if args.clip_level:
+        metrics = cfg.test_evaluator
+        metrics = list(metrics) if isinstance(metrics,
+                                              (list, tuple)) else [metrics]
+        cfg.test_evaluator = metrics + [dict(type='ClipAccuracy')]
 
     # Like MMPretrain: default_collate (the two-view data preprocessor
     # accepts it as well as pseudo_collate).
