@@ -17,6 +17,13 @@ def _listed(names: Sequence[str], limit: int = 10) -> str:
     return shown + (f' (and {more} more)' if more > 0 else '')
 
 
+def build_model(config: str) -> torch.nn.Module:
+    """The model of a glamor_mm config, with its initial weights."""
+    cfg = Config.fromfile(config)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return MODELS.build(cfg.model)
+
+
 def check_state_dict(state_dict: Dict[str, torch.Tensor], config: str,
                      source: str) -> None:
     """Check that ``state_dict`` loads with ``strict=True`` into ``config``.
@@ -31,9 +38,7 @@ def check_state_dict(state_dict: Dict[str, torch.Tensor], config: str,
             for the model of ``config``; the message names each of them,
             ``source`` and ``config``.
     """
-    cfg = Config.fromfile(config)
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        model = MODELS.build(cfg.model)
+    model = build_model(config)
     expected = model.state_dict()
     problems: List[str] = []
     missing = [k for k in expected if k not in state_dict]
