@@ -32,9 +32,10 @@ class MaskFace(BaseTransform):
     Required Keys:
 
     - img (np.ndarray): ``H x W x C`` image.
-    - ``bbox_key`` (list | np.ndarray | None, optional): One box
-      ``x1, y1, x2, y2`` or ``K x 4`` boxes (e.g. every face detected in the
-      image) in pixels of ``img``.
+    - ``bbox_key`` (list | np.ndarray | None): One box ``x1, y1, x2, y2`` or
+      ``K x 4`` boxes (e.g. every face detected in the image) in pixels of
+      ``img``, or None (no face). A sample without the key is an error (a
+      misspelt ``bbox_key`` must not silently turn masking off).
 
     Modified Keys:
 
@@ -72,15 +73,22 @@ class MaskFace(BaseTransform):
         Returns:
             dict: The result dict with the masked ``img``.
         """
-        bboxes = results.get(self.bbox_key)
         img = results['img']
-        if self.enabled and bboxes is not None:
-            img = img.copy()
-            for bbox in np.asarray(bboxes, dtype=np.float64).reshape(-1, 4):
-                box = face_box_to_pixels(bbox, img.shape)
-                if box is not None:
-                    x1, y1, x2, y2 = box
-                    img[y1:y2, x1:x2] = 0
+        if self.enabled:
+            if self.bbox_key not in results:
+                raise KeyError(
+                    f'MaskFace: the sample has no key {self.bbox_key!r} '
+                    f'(keys: {sorted(results)}); a misspelt bbox_key would '
+                    'leave the face visible in the context.')
+            bboxes = results[self.bbox_key]
+            if bboxes is not None:
+                img = img.copy()
+                for bbox in np.asarray(
+                        bboxes, dtype=np.float64).reshape(-1, 4):
+                    box = face_box_to_pixels(bbox, img.shape)
+                    if box is not None:
+                        x1, y1, x2, y2 = box
+                        img[y1:y2, x1:x2] = 0
         if self.jpeg_quality is not None:
             img = self._jpeg_round_trip(img, results.get('img_path'))
         results['img'] = img

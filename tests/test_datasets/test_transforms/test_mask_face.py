@@ -87,3 +87,9 @@ def test_jpeg_round_trip_of_the_masked_picture():
     assert np.abs(no_box.astype(int) - img).max() > 0
     with pytest.raises(ValueError, match='jpeg_quality'):
         TRANSFORMS.build(dict(type='MaskFace', jpeg_quality=0))
+
+
+def test_misspelt_bbox_key_is_an_error():
+    mask = TRANSFORMS.build(dict(type='MaskFace', bbox_key='face_box'))
+    with pytest.raises(KeyError, match="no key 'face_box'.*face_bbox"):
+        mask(dict(img=_img(), face_bbox=[2, 3, 5, 7]))
