@@ -1,6 +1,8 @@
 """Command-line arguments shared by the image and video demos."""
 from argparse import ArgumentParser, Namespace
 
+import torch
+
 from glamor_mm.apis import GlamorInferencer
 
 
@@ -13,7 +15,23 @@ def add_inferencer_args(parser: ArgumentParser) -> None:
     """
     parser.add_argument('config', help='classifier config')
     parser.add_argument(
-        'checkpoint', nargs='?', default=None, help='classifier checkpoint')
+        'checkpoint',
+        nargs='?',
+        default=None,
+        help='classifier checkpoint (.pth), or the .onnx file of '
+        'tools/deployment/pytorch2onnx.py with --backend onnxruntime')
+    parser.add_argument(
+        '--backend',
+        choices=('pytorch', 'onnxruntime'),
+        default='pytorch',
+        help='run the classifier with PyTorch or with ONNX Runtime')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=1,
+        help='threads of the classifier (torch.set_num_threads, or ONNX '
+        "Runtime's); default 1: on a busy machine more threads than free "
+        'cores make every frame slower')
     parser.add_argument(
         '--detector',
         default='configs/face_detectors/dlib_hog.py',
@@ -38,10 +56,13 @@ def build_inferencer(args: Namespace) -> GlamorInferencer:
     Returns:
         GlamorInferencer: The classifier with its face detector.
     """
+    torch.set_num_threads(args.threads)
     return GlamorInferencer(
         args.config,
         args.checkpoint,
         detector=args.detector,
         detector_weights=args.detector_weights,
         device=args.device,
-        det_score_thr=args.det_thr)
+        det_score_thr=args.det_thr,
+        backend=args.backend,
+        ort_threads=args.threads)

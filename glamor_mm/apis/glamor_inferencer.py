@@ -65,6 +65,14 @@ class GlamorInferencer(BaseInferencer):
             Defaults to 0.
         classes (Sequence[str], optional): Class names. Defaults to the
             checkpoint's or the dataset's.
+        backend (str): ``'pytorch'``, or ``'onnxruntime'`` to run a model
+            exported by ``tools/deployment/pytorch2onnx.py`` (``pretrained``
+            is then the ``.onnx`` file; ``model`` still gives the test
+            pipeline). Both run the context encoder once per picture.
+            Defaults to 'pytorch'.
+        ort_threads (int): ONNX Runtime's threads per call (see
+            :class:`~glamor_mm.deployment.OnnxRuntimeClassifier`); PyTorch
+            uses the process's ``torch.set_num_threads``. Defaults to 1.
     """
 
     visualize_kwargs = {
@@ -79,10 +87,27 @@ class GlamorInferencer(BaseInferencer):
                  detector_weights: Optional[str] = None,
                  device: Optional[str] = None,
                  det_score_thr: float = 0.,
-                 classes: Optional[Sequence[str]] = None) -> None:
+                 classes: Optional[Sequence[str]] = None,
+                 backend: str = 'pytorch',
+                 ort_threads: int = 1) -> None:
+        if backend not in ('pytorch', 'onnxruntime'):
+            raise ValueError("GlamorInferencer: backend must be 'pytorch' or "
+                             f"'onnxruntime', got {backend!r}.")
+        onnx_file = pretrained if backend == 'onnxruntime' else None
+        if backend == 'onnxruntime' and not onnx_file:
+            raise ValueError("GlamorInferencer: backend='onnxruntime' needs "
+                             'the exported .onnx file as `pretrained`.')
         with keep_default_scope('mmpretrain'):
             super().__init__(
-                model=model, pretrained=pretrained or False, device=device)
+                model=model,
+                pretrained=(pretrained or False) if onnx_file is None else
+                False,
+                device=device)
+        if onnx_file is not None:
+            from glamor_mm.deployment import OnnxRuntimeClassifier
+            self.model = OnnxRuntimeClassifier(
+                onnx_file, num_threads=ort_threads, device=device or 'cpu')
+            classes = classes or self.model.dataset_meta['classes']
         if not hasattr(self.model, 'predict_faces'):
             raise TypeError(
                 f'{type(self.model).__name__} has no predict_faces(); '
