@@ -2,8 +2,11 @@
 
 Detects the faces with an MMDet face detector, classifies each with a
 GLAMOR-Net model (the context of a picture is encoded once, with all faces
-masked) and writes, per picture, a PNG with the boxes, labels and each
-face's attention map over the masked context.
+masked) and writes, per picture, a drawing with the boxes, labels and each
+face's attention map over the masked context, named after the picture's file
+(``photo.jpg`` and ``photo.png`` get one each). A picture of a folder that
+cannot be read is reported and skipped; the demo then exits with status 1
+after writing the results of the others.
 
 Examples:
     python demo/image_demo.py photo.jpg configs/glamor_r18_caers.py \\
@@ -23,7 +26,9 @@ def parse_args():
     parser.add_argument('img', help='image file or folder of images')
     add_inferencer_args(parser)
     parser.add_argument(
-        '--out-dir', default='outputs/image_demo', help='PNG output folder')
+        '--out-dir',
+        default='outputs/image_demo',
+        help='output folder of the drawings')
     parser.add_argument(
         '--no-attention',
         action='store_true',
@@ -47,7 +52,8 @@ def main():
         faces = ', '.join(f"{i}: {f['pred_class']} {f['pred_score']:.2f} "
                           f"at {[round(v) for v in f['bbox']]}"
                           for i, f in enumerate(result['faces'], start=1))
-        print(f"{result['img_path']}: {faces or 'no face found'}")
+        print(f"{result['img_path']}: "
+              f"{result['error'] or faces or 'no face found'}")
     print(f'Drawings written to {args.out_dir}')
     if args.out_json:
         for result in results:
@@ -57,6 +63,10 @@ def main():
                     if face[key] is not None:
                         face[key] = face[key].tolist()
         mmengine.dump(results, args.out_json)
+    failed = [r['img_path'] for r in results if r['error']]
+    if failed:
+        raise SystemExit(f'{len(failed)} of {len(results)} pictures could '
+                         f'not be read: {failed}')
 
 
 if __name__ == '__main__':

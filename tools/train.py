@@ -23,7 +23,7 @@ from mmengine.runner import Runner
 
 import glamor_mm  # noqa: F401  (registers glamor_mm components)
 from glamor_mm.engine import setup_cpu_distributed
-from glamor_mm.utils import trust_checkpoint
+from glamor_mm.utils import trust_config_checkpoints
 
 
 def parse_args() -> argparse.Namespace:
@@ -73,9 +73,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--trust-checkpoint',
         action='store_true',
-        help='fully unpickle the checkpoint of `--resume PATH` / `load_from` '
-        'even if it holds types beyond those of MMEngine checkpoints (it can '
-        'run code: only for a file you trust)')
+        help='fully unpickle the checkpoints of `--resume PATH`, `load_from` '
+        "and the config's `Pretrained` inits even if they hold types beyond "
+        'those of MMEngine checkpoints (it can run code: only for files you '
+        'trust)')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -165,11 +166,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.val_dataloader = None
         cfg.val_evaluator = None
 
-    if args.trust_checkpoint:
-        if not cfg.get('load_from', None):
-            raise SystemExit('error: --trust-checkpoint needs a checkpoint: '
-                             '--resume PATH or load_from in the config.')
-        trust_checkpoint(cfg.load_from)
+    if args.trust_checkpoint and not trust_config_checkpoints(cfg):
+        raise SystemExit('error: --trust-checkpoint needs a checkpoint: '
+                         "--resume PATH, load_from or a 'Pretrained' "
+                         'init_cfg in the config.')
 
     # torch rejects persistent workers for a loader without worker processes
     for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):

@@ -1,22 +1,28 @@
 """In-the-wild emotion recognition: detect every face, classify each."""
+import logging
 import os.path as osp
+from math import ceil
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional, Sequence, Union
+from typing import (Callable, Iterable, Iterator, List, Optional, Sequence,
+                    Union)
 
 import mmcv
 import numpy as np
 import torch
-from mmcv.transforms import Compose
+from mmcv.transforms import Compose, LoadImageFromFile
 from mmengine.config import Config
+from mmengine.logging import print_log
 from mmpretrain.apis.base import BaseInferencer, InputType, ModelType
 from mmpretrain.registry import TRANSFORMS
+from mmpretrain.utils import track
 
+from glamor_mm.datasets.transforms import (ApplyToFace, CropFace, DetectFace,
+                                           MaskFace, PackTwoViewInputs)
+from glamor_mm.utils.state_dict_check import load_checkpoint_checked
 from .face_detection import (detect_faces, init_face_detector,
                              keep_default_scope)
+from .video_frames import VIDEO_EXTENSIONS, read_video_frames
 
-VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v')
-# Transforms of the classifier's test pipeline that make the face view.
-FACE_TRANSFORMS = ('CropFace', 'ApplyToFace')
 ALL_FACES_KEY = 'face_bboxes'
 
 
@@ -65,6 +71,10 @@ class GlamorInferencer(BaseInferencer):
             Defaults to 0.
         classes (Sequence[str], optional): Class names. Defaults to the
             checkpoint's or the dataset's.
+        partial_load (bool): Load a checkpoint that does not fit the model
+            (missing, unexpected or mis-shaped tensors) as far as it fits,
+            instead of raising ``CheckpointMismatchError``. Defaults to
+            False.
         backend (str): ``'pytorch'``, or ``'onnxruntime'`` to run a model
             exported by ``tools/deployment/pytorch2onnx.py`` (``pretrained``
             is then the ``.onnx`` file; ``model`` still gives the test
@@ -88,26 +98,31 @@ class GlamorInferencer(BaseInferencer):
                  device: Optional[str] = None,
                  det_score_thr: float = 0.,
                  classes: Optional[Sequence[str]] = None,
+                 partial_load: bool = False,
                  backend: str = 'pytorch',
                  ort_threads: int = 1) -> None:
         if backend not in ('pytorch', 'onnxruntime'):
             raise ValueError("GlamorInferencer: backend must be 'pytorch' or "
                              f"'onnxruntime', got {backend!r}.")
-        onnx_file = pretrained if backend == 'onnxruntime' else None
-        if backend == 'onnxruntime' and not onnx_file:
+        if backend == 'onnxruntime' and not pretrained:
             raise ValueError("GlamorInferencer: backend='onnxruntime' needs "
                              'the exported .onnx file as `pretrained`.')
         with keep_default_scope('mmpretrain'):
-            super().__init__(
-                model=model,
-                pretrained=(pretrained or False) if onnx_file is None else
-                False,
-                device=device)
-        if onnx_file is not None:
+            super().__init__(model=model, pretrained=False, device=device)
+        if backend == 'onnxruntime':
             from glamor_mm.deployment import OnnxRuntimeClassifier
             self.model = OnnxRuntimeClassifier(
-                onnx_file, num_threads=ort_threads, device=device or 'cpu')
+                pretrained, num_threads=ort_threads, device=device or 'cpu')
             classes = classes or self.model.dataset_meta['classes']
+        elif pretrained:
+            checkpoint = load_checkpoint_checked(
+                self.model,
+                pretrained,
+                partial=partial_load,
+                opt_in='pass partial_load=True (--partial-load in the demos)')
+            meta = checkpoint.get('meta', {})
+            if 'dataset_meta' in meta:
+                self.model._dataset_meta = meta['dataset_meta']
         if not hasattr(self.model, 'predict_faces'):
             raise TypeError(
                 f'{type(self.model).__name__} has no predict_faces(); '
@@ -122,31 +137,44 @@ class GlamorInferencer(BaseInferencer):
     def _init_pipeline(self, cfg: Config) -> Callable:
         """Split the test pipeline into face-view and context-view parts.
 
+        The transforms are built and sorted by their classes, i.e. by what
+        they do, whatever name or scope (``'mmpretrain.CropFace'``) the
+        config gives them:
+
+        - loading (:class:`LoadImageFromFile`) and :class:`DetectFace` are
+          left out: :meth:`prepare` loads the image and detects every face;
+        - :class:`CropFace` and :class:`ApplyToFace` make the face view;
+        - :class:`PackTwoViewInputs` packs both views;
+        - every other transform makes the context view, with
+          :class:`MaskFace` masking all detected faces.
+
         Returns:
             Callable: ``input -> picture dict`` (see :meth:`prepare`).
         """
-        face_cfgs, context_cfgs, pack_cfg = [], [], None
-        for t in cfg.test_dataloader.dataset.pipeline:
-            if t['type'].startswith('LoadImage') or t['type'] == 'DetectFace':
-                continue  # `prepare` loads the image and detects faces
-            if t['type'].startswith('Pack'):
-                pack_cfg = t
-            elif t['type'] in FACE_TRANSFORMS:
-                face_cfgs.append(t)
+        face, context, pack = [], [], None
+        with keep_default_scope('mmpretrain'):
+            transforms = [
+                TRANSFORMS.build(t)
+                for t in cfg.test_dataloader.dataset.pipeline
+            ]
+        for t in transforms:
+            if isinstance(t, (LoadImageFromFile, DetectFace)):
+                continue
+            if isinstance(t, PackTwoViewInputs):
+                pack = t
+            elif isinstance(t, (CropFace, ApplyToFace)):
+                face.append(t)
             else:
-                if t['type'] == 'MaskFace':
-                    t = dict(t, bbox_key=ALL_FACES_KEY)
-                context_cfgs.append(t)
-        if pack_cfg is None or not face_cfgs:
+                if isinstance(t, MaskFace):
+                    t.bbox_key = ALL_FACES_KEY
+                context.append(t)
+        if pack is None or not any(isinstance(t, CropFace) for t in face):
             raise ValueError(
                 'GlamorInferencer: the test pipeline of the config needs a '
-                'CropFace and a packing transform (PackTwoViewInputs).')
-        with keep_default_scope('mmpretrain'):
-            self.face_pipeline = Compose(
-                [TRANSFORMS.build(t) for t in face_cfgs])
-            self.context_pipeline = Compose(
-                [TRANSFORMS.build(t) for t in context_cfgs])
-            self.pack = TRANSFORMS.build(pack_cfg)
+                'CropFace and a PackTwoViewInputs.')
+        self.face_pipeline = Compose(face)
+        self.context_pipeline = Compose(context)
+        self.pack = pack
         return self.prepare
 
     def prepare(self, input_: InputType) -> dict:
@@ -160,6 +188,9 @@ class GlamorInferencer(BaseInferencer):
             ``det_scores`` (K,), ``context_view`` (BGR uint8, all faces
             masked) and ``inputs`` (``face``: K uint8 3×h×w tensors,
             ``context``: the one context tensor, empty when K = 0).
+
+        Raises:
+            OSError: If the image cannot be read.
         """
         if isinstance(input_, np.ndarray):
             img, img_path = input_, None
@@ -167,7 +198,8 @@ class GlamorInferencer(BaseInferencer):
             img_path = str(input_)
             img = mmcv.imread(img_path)
             if img is None:
-                raise ValueError(f'Failed to read image {img_path}.')
+                raise OSError(f'{img_path}: cannot be read as an image '
+                              '(corrupt, truncated or not an image file).')
         bboxes, scores = detect_faces(self.detector, img,
                                       self.det_score_thr)[0]
         base = dict(
@@ -182,6 +214,7 @@ class GlamorInferencer(BaseInferencer):
             bboxes=bboxes,
             det_scores=scores,
             context_view=context['img'],
+            error=None,
             inputs=dict(face=[], context=[]))
         for box in bboxes:
             face = self.face_pipeline(dict(base, face_bbox=box))
@@ -190,11 +223,110 @@ class GlamorInferencer(BaseInferencer):
             picture['inputs']['context'][:1] = [packed['context']]
         return picture
 
-    def preprocess(self,
-                   inputs: List[InputType],
-                   batch_size: int = 1) -> Iterator[List[dict]]:
-        """Pictures in chunks; faces are not collated across pictures."""
-        yield from self._get_chunk_data(map(self.pipeline, inputs), batch_size)
+    def __call__(self,
+                 inputs: Union[InputType, Iterable[InputType]],
+                 return_datasamples: bool = False,
+                 batch_size: int = 1,
+                 **kwargs) -> Union[list, Iterator]:
+        """Detect and classify the faces of pictures, a folder or a video.
+
+        Args:
+            inputs: An image path or BGR array, a folder (its images, by
+                name), a list of those, a video file (its frames), or any
+                other iterable of images and paths (e.g. a generator of
+                frames).
+            return_datasamples (bool): Return DataSamples (see
+                :meth:`postprocess`). Defaults to False.
+            batch_size (int): Pictures per forward call. Defaults to 1.
+            **kwargs: Arguments of :meth:`visualize` (``show_dir``, ...).
+
+        Returns:
+            list | Iterator: One result per picture (see
+            :meth:`postprocess`). For a video file or an iterable that is not
+            a list, a generator that yields them as the frames are read:
+            memory does not grow with the length of the video.
+
+            A picture of a folder, list or iterable that cannot be read is
+            skipped with a warning, and its result has ``error`` set (and no
+            face); a single unreadable picture raises an ``OSError``. A video
+            that cannot be opened, or that ends before its last frame, raises
+            an ``OSError`` (after the frames that could be read).
+        """
+        path = str(inputs) if isinstance(inputs, (str, Path)) else None
+        if path is not None and path.lower().endswith(VIDEO_EXTENSIONS):
+            stream, total, single = read_video_frames(path), None, False
+        elif path is not None or isinstance(inputs, (np.ndarray, list, tuple)):
+            stream = self._inputs_to_list(inputs)
+            total = len(stream)
+            is_list = isinstance(inputs, (list, tuple))
+            single = not is_list and not osp.isdir(path or '')
+        else:
+            stream, total, single = iter(inputs), None, False
+        results = self._infer(stream, total, not single, return_datasamples,
+                              batch_size, kwargs)
+        return results if total is None else list(results)
+
+    def _infer(self, inputs: Iterable[InputType], total: Optional[int],
+               skip_unreadable: bool, return_datasamples: bool,
+               batch_size: int, kwargs: dict) -> Iterator:
+        """Results of ``inputs``, chunk by chunk (see :meth:`__call__`)."""
+        _, forward_kwargs, visualize_kwargs, postprocess_kwargs = \
+            self._dispatch_kwargs(**kwargs)
+        failed, names = [], set()
+        chunks = self._get_chunk_data(inputs, batch_size)
+        for chunk in track(
+                chunks,
+                'Inference',
+                total=None if total is None else ceil(total / batch_size)):
+            pictures = []
+            for input_ in chunk:
+                try:
+                    picture = self.pipeline(input_)
+                except OSError as e:
+                    if not skip_unreadable:
+                        raise
+                    print_log(
+                        f'Skipped: {e}',
+                        logger='current',
+                        level=logging.WARNING)
+                    failed.append(str(input_))
+                    picture = dict(
+                        img_path=str(input_), bboxes=[], error=str(e))
+                picture['drawing_name'] = self._drawing_name(
+                    input_, len(names), names)
+                pictures.append(picture)
+            preds = self.forward(pictures, **forward_kwargs)
+            drawings = self.visualize(chunk, preds, **visualize_kwargs)
+            yield from self.postprocess(preds, drawings, return_datasamples,
+                                        **postprocess_kwargs)
+        if failed:
+            print_log(
+                f'GlamorInferencer: {len(failed)} of {len(names)} pictures '
+                f'could not be read (their results have "error" set): '
+                f'{failed}',
+                logger='current',
+                level=logging.WARNING)
+
+    @staticmethod
+    def _drawing_name(input_: InputType, index: int, used: set) -> str:
+        """File name of a picture's drawing, unique within one call.
+
+        Like MMDet's ``DetInferencer``: the picture's own file name (so
+        ``photo.jpg`` and ``photo.png`` get two drawings), ``_1``, ``_2``...
+        added for the same name from another folder; ``000042.png`` for the
+        43rd picture given as an array (e.g. a video frame).
+        """
+        if isinstance(input_, np.ndarray):
+            name = f'{index:06d}.png'
+        else:
+            name = osp.basename(str(input_))
+            stem, ext = osp.splitext(name)
+            k = 0
+            while name in used:
+                k += 1
+                name = f'{stem}_{k}{ext}'
+        used.add(name)
+        return name
 
     @torch.no_grad()
     def forward(self, pictures: List[dict]) -> List[dict]:
@@ -207,7 +339,7 @@ class GlamorInferencer(BaseInferencer):
         """
         for picture in pictures:
             picture['faces'] = []
-            if len(picture['bboxes']) == 0:
+            if picture['error'] is not None or len(picture['bboxes']) == 0:
                 continue
             data = self.model.data_preprocessor(
                 dict(inputs=picture.pop('inputs')), False)
@@ -238,12 +370,7 @@ class GlamorInferencer(BaseInferencer):
         return self.forward([self.prepare(input_)])[0]['faces']
 
     def _inputs_to_list(self, inputs: InputType) -> list:
-        """Paths, arrays, folders (their images) or a video (its frames)."""
-        if isinstance(
-                inputs,
-            (str, Path)) and str(inputs).lower().endswith(VIDEO_EXTENSIONS):
-            video = mmcv.VideoReader(str(inputs))
-            return [frame for frame in video]
+        """Paths, arrays or folders (their images, sorted by name)."""
         if isinstance(inputs, Path):
             inputs = str(inputs)
         if isinstance(inputs, str) and osp.isdir(inputs):
@@ -258,11 +385,15 @@ class GlamorInferencer(BaseInferencer):
                   show_dir: Optional[str] = None,
                   draw_score: bool = True,
                   draw_attention: bool = True) -> Optional[List[np.ndarray]]:
-        """Draw boxes, labels and attention tiles; PNGs into ``show_dir``.
+        """Draw boxes, labels and attention tiles into ``show_dir``.
+
+        A drawing is named after its picture's file (see
+        :meth:`_drawing_name`).
 
         Returns:
-            list[np.ndarray] | None: RGB drawings, or None when neither
-            ``show`` nor ``show_dir`` is given.
+            list[np.ndarray | None] | None: RGB drawings (None for a picture
+            that could not be read), or None when neither ``show`` nor
+            ``show_dir`` is given.
         """
         if not show and show_dir is None:
             return None
@@ -270,12 +401,20 @@ class GlamorInferencer(BaseInferencer):
         visualizer = FaceEmotionVisualizer.get_instance(
             f'glamor_inferencer_{id(self)}')
         drawings = []
-        for i, (input_, picture) in enumerate(zip(ori_inputs, preds)):
+        for input_, picture in zip(ori_inputs, preds):
+            if picture['error'] is not None:
+                drawings.append(None)
+                continue
             image = input_ if isinstance(input_, np.ndarray) else mmcv.imread(
                 str(input_))
-            name = Path(input_).stem if picture['img_path'] else f'{i:06d}'
-            out_file = None if show_dir is None else osp.join(
-                show_dir, f'{name}.png')
+            out_file = None
+            if show_dir is not None:
+                out_file = osp.join(show_dir, picture['drawing_name'])
+                if not isinstance(input_, np.ndarray) and osp.realpath(
+                        out_file) == osp.realpath(str(input_)):
+                    raise ValueError(
+                        f'show_dir {show_dir!r} holds the input {input_}: '
+                        'its drawing would overwrite it; use another folder.')
             drawings.append(
                 visualizer.visualize_faces(
                     image[..., ::-1],
@@ -287,7 +426,7 @@ class GlamorInferencer(BaseInferencer):
                     show=show,
                     wait_time=wait_time,
                     out_file=out_file,
-                    name=name))
+                    name=picture['drawing_name']))
         return drawings
 
     def postprocess(self,
@@ -300,7 +439,8 @@ class GlamorInferencer(BaseInferencer):
             list: One item per picture: a list of DataSample if
             ``return_datasamples``, else ``dict(img_path, faces=[dict(bbox,
             det_score, pred_label, pred_class, pred_score, pred_scores,
-            attention, fusion_weights)], visualization)``.
+            attention, fusion_weights)], visualization, error)``, ``error``
+            being None or why the picture could not be read.
         """
         if return_datasamples:
             return [picture['faces'] for picture in preds]
@@ -329,7 +469,8 @@ class GlamorInferencer(BaseInferencer):
                     img_path=picture['img_path'],
                     faces=faces,
                     visualization=None
-                    if visualization is None else visualization[i]))
+                    if visualization is None else visualization[i],
+                    error=picture['error']))
         return results
 
     @staticmethod

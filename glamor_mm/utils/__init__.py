@@ -1,7 +1,12 @@
-from .checkpoint import (UntrustedCheckpointError, mmengine_safe_globals,
-                         safe_torch_load, trust_checkpoint)
+from .checkpoint import (InertObject, UntrustedCheckpointError,
+                         http_cache_path, load_foreign_checkpoint,
+                         mmengine_safe_globals, pretrained_checkpoints,
+                         safe_pickle_load, safe_torch_load, trust_checkpoint,
+                         trust_config_checkpoints)
 
 __all__ = [
-    'UntrustedCheckpointError', 'mmengine_safe_globals', 'safe_torch_load',
-    'trust_checkpoint'
+    'InertObject', 'UntrustedCheckpointError', 'http_cache_path',
+    'load_foreign_checkpoint', 'mmengine_safe_globals',
+    'pretrained_checkpoints', 'safe_pickle_load', 'safe_torch_load',
+    'trust_checkpoint', 'trust_config_checkpoints'
 ]

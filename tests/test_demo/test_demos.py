@@ -14,7 +14,7 @@ ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 MODEL_CFG = osp.join(ROOT, 'configs/glamor/glamor_original_1xb32-12e_toy.py')
 
 
-def run_demo(name, *args):
+def run_demo(name, *args, returncode=0):
     env = dict(os.environ, PYTHONPATH=ROOT)
     proc = subprocess.run(
         [sys.executable,
@@ -23,19 +23,44 @@ def run_demo(name, *args):
         text=True,
         env=env,
         cwd=ROOT)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert proc.returncode == returncode, (
+        proc.stdout[-2000:] + proc.stderr[-2000:])
     return proc
 
 
 def test_image_demo(real_photos, tmp_path, face_region_check):
+    """A folder with one unreadable file and two pictures of one name."""
+    folder = tmp_path / 'photos'
+    folder.mkdir()
+    img = real_photos['grace_hopper']['img']
+    cv2.imwrite(str(folder / 'photo.jpg'), img)
+    cv2.imwrite(str(folder / 'photo.png'), np.ascontiguousarray(img[:, ::-1]))
+    (folder / 'broken.png').write_bytes(b'not a png')
     out_json = tmp_path / 'pred.json'
-    proc = run_demo('image_demo.py', real_photos['grace_hopper']['path'],
-                    MODEL_CFG, '--out-dir', tmp_path / 'vis', '--out-json',
-                    out_json)
-    assert 'grace_hopper.jpg: 1: ' in proc.stdout
-    drawing = cv2.imread(str(tmp_path / 'vis' / 'grace_hopper.png'))
-    assert drawing.shape[1] == 512 and drawing.shape[0] > 600
-    face, = json.loads(out_json.read_text())[0]['faces']
+    proc = run_demo(
+        'image_demo.py',
+        folder,
+        MODEL_CFG,
+        '--out-dir',
+        tmp_path / 'vis',
+        '--out-json',
+        out_json,
+        returncode=1)
+    assert 'broken.png: cannot be read as an image' in proc.stdout
+    assert '1 of 3 pictures could not be read' in proc.stderr
+    assert 'photo.jpg: 1: ' in proc.stdout and 'photo.png: 1: ' in proc.stdout
+    drawings = {
+        name: cv2.imread(str(tmp_path / 'vis' / name))
+        for name in ('photo.jpg', 'photo.png')
+    }
+    for drawing in drawings.values():
+        assert drawing.shape[1] == 512 and drawing.shape[0] > 600
+    # two drawings, of the two pictures (one is the mirror of the other)
+    assert np.abs(drawings['photo.jpg'][:600, ::-1].astype(int) -
+                  drawings['photo.png'][:600]).mean() < 20
+    results = json.loads(out_json.read_text())
+    assert [r['error'] is None for r in results] == [False, True, True]
+    face, = results[1]['faces']
     assert face_region_check(face['bbox'], real_photos['grace_hopper']['face'])
     assert len(face['pred_scores']) == 7
     assert np.asarray(face['attention']).shape == (7, 7)
@@ -51,7 +76,7 @@ def test_video_demo(real_photos, tmp_path):
         frame[:, shift:] = img[:, :w - shift]
         writer.write(frame)
     writer.release()
-    out = str(tmp_path / 'out.mp4')
+    out = str(tmp_path / 'new' / 'folder' / 'out.mp4')  # folder created
     proc = run_demo('video_demo.py', src, MODEL_CFG, '--out', out)
     assert f'4 frames written to {out}' in proc.stdout
     video = cv2.VideoCapture(out)
@@ -63,3 +88,20 @@ def test_video_demo(real_photos, tmp_path):
         frame[..., 2] < 100)
     ys, xs = np.nonzero(green[:, :])
     assert 140 < np.median(xs) < 400 and 120 < np.median(ys) < 380
+
+
+def test_video_demo_fails_when_it_cannot_write(real_photos, tmp_path):
+    src = str(tmp_path / 'in.avi')
+    img = real_photos['grace_hopper']['img']
+    writer = cv2.VideoWriter(src, cv2.VideoWriter_fourcc(*'MJPG'), 10,
+                             (img.shape[1], img.shape[0]))
+    writer.write(img)
+    writer.release()
+    proc = run_demo(
+        'video_demo.py',
+        src,
+        MODEL_CFG,
+        '--out',
+        tmp_path / 'out.unknown',
+        returncode=1)
+    assert 'Cannot write the video' in proc.stderr

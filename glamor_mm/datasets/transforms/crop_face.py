@@ -1,5 +1,5 @@
 """Crop the face view out of the image."""
-from typing import Tuple
+from typing import Optional, Tuple
 
 import mmcv
 import numpy as np
@@ -47,18 +47,24 @@ class CropFace(BaseTransform):
             Defaults to ``'zeros'``.
         interpolation (str): Interpolation of :func:`mmcv.imresize`.
             Defaults to ``'bilinear'``.
+        backend (str, optional): Backend of :func:`mmcv.imresize`:
+            ``'cv2'`` or ``'pillow'`` (PIL's filters, which smooth when
+            shrinking, as torchvision's ``Resize`` does on PIL images).
+            Defaults to None (MMCV's default, cv2).
     """
 
     def __init__(self,
                  scale: Tuple[int, int] = (96, 96),
                  missing_face: str = 'zeros',
-                 interpolation: str = 'bilinear') -> None:
+                 interpolation: str = 'bilinear',
+                 backend: Optional[str] = None) -> None:
         if missing_face not in ('zeros', 'error'):
             raise ValueError("missing_face must be 'zeros' or 'error', got "
                              f'{missing_face!r}.')
         self.scale = tuple(scale)
         self.missing_face = missing_face
         self.interpolation = interpolation
+        self.backend = backend
 
     def transform(self, results: dict) -> dict:
         """Add ``face_img`` and clip ``face_bbox``.
@@ -89,7 +95,8 @@ class CropFace(BaseTransform):
             face = mmcv.imresize(
                 img[y1:y2, x1:x2],
                 self.scale,
-                interpolation=self.interpolation)
+                interpolation=self.interpolation,
+                backend=self.backend)
             results['face_bbox'] = np.array(box, dtype=np.float32)
         results['face_img'] = face
         return results
@@ -97,4 +104,5 @@ class CropFace(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(scale={self.scale}, '
                 f"missing_face='{self.missing_face}', "
-                f"interpolation='{self.interpolation}')")
+                f"interpolation='{self.interpolation}', "
+                f'backend={self.backend!r})')

@@ -1,0 +1,51 @@
+"""Read the frames of a video one at a time."""
+from typing import Iterator, Union
+
+import cv2
+import numpy as np
+
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v')
+
+
+def read_video_frames(source: Union[str, int]) -> Iterator[np.ndarray]:
+    """Yield the frames of a video file or a camera, one at a time.
+
+    Only the current frame is held, so memory does not grow with the length
+    of the video. The video is opened at once: a file that cannot be opened
+    raises here, not at the first frame.
+
+    Args:
+        source (str | int): Video file, or the index of a camera.
+
+    Returns:
+        Iterator[np.ndarray]: BGR uint8 frames, ``H x W x 3``.
+
+    Raises:
+        OSError: If the video cannot be opened; or, after its last readable
+            frame, if a file yields no frame or fewer frames than its
+            header announces (a truncated or corrupt video).
+    """
+    capture = cv2.VideoCapture(source)
+    if not capture.isOpened():
+        capture.release()
+        raise OSError(f'{source!r}: cannot be opened as a video (missing, '
+                      'unreadable, or not a video that OpenCV can decode).')
+    expected = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+
+    def frames() -> Iterator[np.ndarray]:
+        count = 0
+        try:
+            while True:
+                ok, frame = capture.read()
+                if not ok:
+                    break
+                count += 1
+                yield frame
+        finally:
+            capture.release()
+        if isinstance(source, str) and (count == 0 or count < expected):
+            raise OSError(
+                f'{source!r}: decoded {count} of the {expected} frames its '
+                'header announces; the video is truncated or corrupt.')
+
+    return frames()
