@@ -142,7 +142,8 @@ class GlamorInferencer(BaseInferencer):
         config gives them:
 
         - loading (:class:`LoadImageFromFile`) and :class:`DetectFace` are
-          left out: :meth:`prepare` loads the image and detects every face;
+          left out: :meth:`prepare` loads the image (as float32 if the
+          loading transform has ``to_float32``) and detects every face;
         - :class:`CropFace` and :class:`ApplyToFace` make the face view;
         - :class:`PackTwoViewInputs` packs both views;
         - every other transform makes the context view, with
@@ -152,13 +153,17 @@ class GlamorInferencer(BaseInferencer):
             Callable: ``input -> picture dict`` (see :meth:`prepare`).
         """
         face, context, pack = [], [], None
+        self.to_float32 = False
         with keep_default_scope('mmpretrain'):
             transforms = [
                 TRANSFORMS.build(t)
                 for t in cfg.test_dataloader.dataset.pipeline
             ]
         for t in transforms:
-            if isinstance(t, (LoadImageFromFile, DetectFace)):
+            if isinstance(t, LoadImageFromFile):
+                self.to_float32 = t.to_float32
+                continue
+            if isinstance(t, DetectFace):
                 continue
             if isinstance(t, PackTwoViewInputs):
                 pack = t
@@ -203,7 +208,7 @@ class GlamorInferencer(BaseInferencer):
         bboxes, scores = detect_faces(self.detector, img,
                                       self.det_score_thr)[0]
         base = dict(
-            img=img,
+            img=img.astype(np.float32) if self.to_float32 else img,
             img_path=img_path,
             ori_shape=img.shape[:2],
             img_shape=img.shape[:2])
@@ -213,7 +218,7 @@ class GlamorInferencer(BaseInferencer):
             ori_shape=img.shape[:2],
             bboxes=bboxes,
             det_scores=scores,
-            context_view=context['img'],
+            context_view=np.clip(context['img'], 0, 255).astype(np.uint8),
             error=None,
             inputs=dict(face=[], context=[]))
         for box in bboxes:
