@@ -75,6 +75,14 @@ class GlamorInferencer(BaseInferencer):
             (missing, unexpected or mis-shaped tensors) as far as it fits,
             instead of raising ``CheckpointMismatchError``. Defaults to
             False.
+        backend (str): ``'pytorch'``, or ``'onnxruntime'`` to run a model
+            exported by ``tools/deployment/pytorch2onnx.py`` (``pretrained``
+            is then the ``.onnx`` file; ``model`` still gives the test
+            pipeline). Both run the context encoder once per picture.
+            Defaults to 'pytorch'.
+        ort_threads (int): ONNX Runtime's threads per call (see
+            :class:`~glamor_mm.deployment.OnnxRuntimeClassifier`); PyTorch
+            uses the process's ``torch.set_num_threads``. Defaults to 1.
     """
 
     visualize_kwargs = {
@@ -90,10 +98,23 @@ class GlamorInferencer(BaseInferencer):
                  device: Optional[str] = None,
                  det_score_thr: float = 0.,
                  classes: Optional[Sequence[str]] = None,
-                 partial_load: bool = False) -> None:
+                 partial_load: bool = False,
+                 backend: str = 'pytorch',
+                 ort_threads: int = 1) -> None:
+        if backend not in ('pytorch', 'onnxruntime'):
+            raise ValueError("GlamorInferencer: backend must be 'pytorch' or "
+                             f"'onnxruntime', got {backend!r}.")
+        if backend == 'onnxruntime' and not pretrained:
+            raise ValueError("GlamorInferencer: backend='onnxruntime' needs "
+                             'the exported .onnx file as `pretrained`.')
         with keep_default_scope('mmpretrain'):
             super().__init__(model=model, pretrained=False, device=device)
-        if pretrained:
+        if backend == 'onnxruntime':
+            from glamor_mm.deployment import OnnxRuntimeClassifier
+            self.model = OnnxRuntimeClassifier(
+                pretrained, num_threads=ort_threads, device=device or 'cpu')
+            classes = classes or self.model.dataset_meta['classes']
+        elif pretrained:
             checkpoint = load_checkpoint_checked(
                 self.model,
                 pretrained,
