@@ -1,7 +1,13 @@
 """Command-line arguments shared by the image and video demos."""
+import sys
 from argparse import ArgumentParser, Namespace
 
 from glamor_mm.apis import GlamorInferencer
+
+RANDOM_WEIGHTS_WARNING = (
+    '*' * 72 + '\nWARNING: no CHECKPOINT given: the classifier has RANDOM '
+    'weights.\nThe emotions below show the pipeline working; they mean '
+    'nothing.\n' + '*' * 72)
 
 
 def add_inferencer_args(parser: ArgumentParser) -> None:
@@ -13,7 +19,17 @@ def add_inferencer_args(parser: ArgumentParser) -> None:
     """
     parser.add_argument('config', help='classifier config')
     parser.add_argument(
-        'checkpoint', nargs='?', default=None, help='classifier checkpoint')
+        'checkpoint',
+        nargs='?',
+        default=None,
+        help='classifier checkpoint (without one the classifier has random '
+        'weights and the demo says so loudly)')
+    parser.add_argument(
+        '--partial-load',
+        action='store_true',
+        help='load a checkpoint that does not fit the config (missing, '
+        'unexpected or mis-shaped tensors) as far as it fits; by default '
+        'that is an error listing the tensors')
     parser.add_argument(
         '--detector',
         default='configs/face_detectors/dlib_hog.py',
@@ -35,13 +51,20 @@ def build_inferencer(args: Namespace) -> GlamorInferencer:
     Args:
         args (Namespace): Parsed arguments.
 
+    Without a checkpoint it prints :data:`RANDOM_WEIGHTS_WARNING` to
+    stderr: the demo still shows the pipeline at work, but its emotions
+    mean nothing.
+
     Returns:
         GlamorInferencer: The classifier with its face detector.
     """
+    if args.checkpoint is None:
+        print(RANDOM_WEIGHTS_WARNING, file=sys.stderr)
     return GlamorInferencer(
         args.config,
         args.checkpoint,
         detector=args.detector,
         detector_weights=args.detector_weights,
         device=args.device,
-        det_score_thr=args.det_thr)
+        det_score_thr=args.det_thr,
+        partial_load=args.partial_load)

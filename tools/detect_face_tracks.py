@@ -10,7 +10,8 @@ detection before the first / after the last one; each frame is flagged
 ``d``, ``i`` or ``e``) and writes the annotation file read by
 ``CAERDataset`` (format in its docstring)::
 
-    {"metainfo": {"classes": [...], "face_tracks": {detector, linking}},
+    {"metainfo": {"classes": [...], "face_tracks": {...the settings...},
+                  "failed": [{"video_path": ..., "error": ...}, ...]},
      "data_list": [{"video_path": "train/Anger/0001.avi", "gt_label": 0,
                     "num_frames": 87, "fps": 25.0, "height": 400,
                     "width": 712, "file_size": 1234567,
@@ -22,17 +23,21 @@ Videos are kept whatever happens, and counted at the end:
 
 - no face in any frame: ``face_track: null`` (``CAERDataset``'s
   ``no_face`` decides);
-- a video that cannot be decoded: ``"error": "<reason>"`` (the dataset
-  refuses it, naming the file);
+- a video that cannot be decoded is left out of ``data_list`` and listed
+  with the reason in the metainfo's ``failed`` (the dataset refuses to load
+  the split while it is on disk, quoting the reason; a re-run tries it
+  again);
 - a video with fewer frames than its header says keeps the frames that
   decode (``num_frames``), with a ``"warning"``.
 
 The work is shared by ``--workers`` processes and resumes like
 ``tools/detect_faces.py`` (its machinery is reused): the detections of each
 video are appended to ``<out>.partial.jsonl`` as soon as they are known and
-a re-run skips those videos, and the videos of an existing ``--out`` made
-with the same settings. ``--detect-every N`` runs the detector on every
-N-th frame only (the others are interpolated).
+a re-run skips those videos and the videos of an existing ``--out`` (both
+files record the run's settings: data root, split, detector config and its
+hash, checkpoint, thresholds, linking; a re-run with other settings stops
+with an error, ``--restart`` starts over). ``--detect-every N`` runs the
+detector on every N-th frame only (the others are interpolated).
 
 Example:
     python tools/detect_face_tracks.py configs/face_detectors/dlib_hog.py \\
@@ -84,6 +89,8 @@ def parse_args() -> argparse.Namespace:
         default=1,
         help='run the detector on every N-th frame')
     detection_runner.add_runner_args(parser)
+    # the layout recorded with the run's settings (tools/detect_faces.py)
+    parser.set_defaults(layout='caer')
     args = parser.parse_args()
     if args.detect_every < 1:
         parser.error('--detect-every must be >= 1')
@@ -101,15 +108,14 @@ def scan_videos(data_root: str, split: str) -> List[Tuple[str, int]]:
 
 
 def detection_id(args: argparse.Namespace) -> dict:
-    """What identifies the per-frame detections of a run."""
-    return dict(
-        detection_runner.detector_id(args), detect_every=args.detect_every)
+    """What the per-frame detections of a run depend on."""
+    return dict(detection_runner.run_id(args), detect_every=args.detect_every)
 
 
 def tracks_id(args: argparse.Namespace) -> dict:
-    """What identifies the tracks of a run (checked when resuming)."""
+    """What the tracks of a run depend on (checked when resuming)."""
     return dict(
-        detector=detection_id(args),
+        detection_id(args),
         select=args.select,
         iou_thr=args.iou_thr,
         max_gap=args.max_gap)
@@ -177,11 +183,9 @@ def detect_in_video(task: Tuple[str, str], detect_every: int) -> dict:
 def track_entry(record: dict, label: int, args: argparse.Namespace) -> dict:
     """The annotation entry of a video from its detections."""
     entry = dict(video_path=record['video_path'], gt_label=label)
-    entry.update((k, record[k])
-                 for k in ('num_frames', 'fps', 'height', 'width', 'file_size',
-                           'warning', 'error') if k in record)
-    if 'error' in record:
-        return entry
+    entry.update((k, record[k]) for k in ('num_frames', 'fps', 'height',
+                                          'width', 'file_size', 'warning')
+                 if k in record)
     detections = [
         None if d is None else (np.asarray(d[0], np.float32).reshape(-1, 4),
                                 np.asarray(d[1], np.float32))
@@ -203,20 +207,23 @@ def track_entry(record: dict, label: int, args: argparse.Namespace) -> dict:
 
 def load_previous(args: argparse.Namespace,
                   partial_file: str) -> Tuple[Dict[str, dict], dict]:
-    """Results of previous runs.
+    """Results of previous runs with the same settings.
 
     Returns:
         tuple[dict, dict]: Detections of an interrupted run
-        (``video_path -> record``) and finished entries of an existing
-        ``--out`` made with the same settings (``video_path -> entry``).
+        (``video_path -> record``; failed videos are left out, to be tried
+        again) and the entries of an existing ``--out``
+        (``video_path -> entry``).
     """
     if args.restart:
         return {}, {}
     finished = {}
     if osp.isfile(args.out):
         ann = mmengine.load(args.out)
-        if ann.get('metainfo', {}).get('face_tracks') == tracks_id(args):
-            finished = {e['video_path']: e for e in ann['data_list']}
+        detection_runner.check_same_run(
+            tracks_id(args),
+            ann.get('metainfo', {}).get('face_tracks', {}), args.out)
+        finished = {e['video_path']: e for e in ann['data_list']}
     return detection_runner.load_partial(
         partial_file, detection_id(args), key='video_path'), finished
 
@@ -247,24 +254,29 @@ def main() -> None:
             ident=detection_id(args),
             key='video_path'))
 
-    data_list = [
-        finished[rel] if rel in finished else track_entry(
-            records[rel], label, args) for rel, label in samples
-    ]
-    metainfo = dict(classes=list(CAER_CLASSES), face_tracks=tracks_id(args))
+    data_list, failed = [], []
+    for rel, label in samples:
+        if rel in finished:
+            data_list.append(finished[rel])
+        elif 'error' in records[rel]:
+            failed.append(dict(video_path=rel, error=records[rel]['error']))
+        else:
+            data_list.append(track_entry(records[rel], label, args))
+    metainfo = dict(
+        classes=list(CAER_CLASSES), face_tracks=tracks_id(args), failed=failed)
     mmengine.dump(dict(metainfo=metainfo, data_list=data_list), args.out)
     os.remove(partial_file)
-    no_face = [
-        e for e in data_list if 'error' not in e and not e['face_track']
-    ]
-    errors = [e for e in data_list if 'error' in e]
-    warnings = [e for e in data_list if 'warning' in e]
-    print(f'Wrote {args.out}: {len(data_list)} videos, {len(no_face)} '
-          f'without a face (face_track: null), {len(errors)} unreadable '
-          f'("error"), {len(warnings)} shorter than their header '
+    no_face = sum(not e['face_track'] for e in data_list)
+    short = sum('warning' in e for e in data_list)
+    print(f'Wrote {args.out}: {len(data_list)} videos, {no_face} without a '
+          f'face (face_track: null), {short} shorter than their header '
           '("warning").')
-    for entry in errors:
-        print(f'  unreadable: {entry["video_path"]}: {entry["error"]}')
+    if failed:
+        print(f'{len(failed)} video(s) could not be decoded and are left out '
+              '(listed in the metainfo\'s "failed"; a re-run tries them '
+              'again):')
+        for item in failed:
+            print(f"  {item['video_path']}: {item['error']}")
 
 
 if __name__ == '__main__':

@@ -18,6 +18,7 @@ from mmpretrain.utils import track
 
 from glamor_mm.datasets.transforms import (ApplyToFace, CropFace, DetectFace,
                                            MaskFace, PackTwoViewInputs)
+from glamor_mm.utils.state_dict_check import load_checkpoint_checked
 from .face_detection import (detect_faces, init_face_detector,
                              keep_default_scope)
 from .video_frames import VIDEO_EXTENSIONS, read_video_frames
@@ -70,6 +71,10 @@ class GlamorInferencer(BaseInferencer):
             Defaults to 0.
         classes (Sequence[str], optional): Class names. Defaults to the
             checkpoint's or the dataset's.
+        partial_load (bool): Load a checkpoint that does not fit the model
+            (missing, unexpected or mis-shaped tensors) as far as it fits,
+            instead of raising ``CheckpointMismatchError``. Defaults to
+            False.
     """
 
     visualize_kwargs = {
@@ -84,10 +89,19 @@ class GlamorInferencer(BaseInferencer):
                  detector_weights: Optional[str] = None,
                  device: Optional[str] = None,
                  det_score_thr: float = 0.,
-                 classes: Optional[Sequence[str]] = None) -> None:
+                 classes: Optional[Sequence[str]] = None,
+                 partial_load: bool = False) -> None:
         with keep_default_scope('mmpretrain'):
-            super().__init__(
-                model=model, pretrained=pretrained or False, device=device)
+            super().__init__(model=model, pretrained=False, device=device)
+        if pretrained:
+            checkpoint = load_checkpoint_checked(
+                self.model,
+                pretrained,
+                partial=partial_load,
+                opt_in='pass partial_load=True (--partial-load in the demos)')
+            meta = checkpoint.get('meta', {})
+            if 'dataset_meta' in meta:
+                self.model._dataset_meta = meta['dataset_meta']
         if not hasattr(self.model, 'predict_faces'):
             raise TypeError(
                 f'{type(self.model).__name__} has no predict_faces(); '

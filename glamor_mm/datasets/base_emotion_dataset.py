@@ -48,6 +48,31 @@ def parse_face_bbox(values: Optional[Sequence[Any]],
     return box
 
 
+def face_box_problem(
+        box: Sequence[float],
+        img_shape: Optional[Sequence[int]] = None) -> Optional[str]:
+    """What is wrong with a face box ``x1, y1, x2, y2``, if anything.
+
+    Args:
+        box (Sequence[float]): The box, in pixels.
+        img_shape (Sequence[int], optional): ``(H, W)`` of the image, when
+            known. Defaults to None.
+
+    Returns:
+        str | None: The problem (no area, or entirely outside the image), or
+        None for a valid box.
+    """
+    x1, y1, x2, y2 = box
+    text = '[' + ', '.join(f'{float(v):g}' for v in box) + ']'
+    if not (x2 > x1 and y2 > y1):
+        return f'box {text} has no area (needs x2 > x1 and y2 > y1)'
+    if img_shape is not None:
+        h, w = img_shape[:2]
+        if x2 <= 0 or y2 <= 0 or x1 >= w or y1 >= h:
+            return f'box {text} lies outside the {w}x{h} (WxH) image'
+    return None
+
+
 class BaseEmotionDataset(BaseDataset):
     """Base class of the emotion datasets (one face box per image).
 
@@ -82,6 +107,8 @@ class BaseEmotionDataset(BaseDataset):
     """
 
     METAINFO = {'classes': CAER_CLASSES}
+    # A split with more invalid face boxes than this share is refused.
+    MAX_INVALID_BOX_RATIO = 0.5
 
     def __init__(self, *args, cache_dir: Optional[str] = None, **kwargs):
         self.cache_dir = cache_dir
@@ -216,15 +243,53 @@ class BaseEmotionDataset(BaseDataset):
         return data_list
 
     def _check_data_list(self, data_list: List[dict], source: str) -> list:
-        """Check that a loaded split is not empty and log how many of its
-        images have no face box (they follow ``CropFace``'s policy)."""
+        """Check the face boxes of a loaded split.
+
+        A box is invalid if it has no area (``x2 <= x1`` or ``y2 <= y1``,
+        e.g. swapped corners or a box in ``x, y, w, h`` form) or, when the
+        entry gives the image size (``ori_shape``, ``(H, W)``), if it lies
+        entirely outside the image. An invalid box would become an all-zero
+        face (or an error under ``CropFace(missing_face='error')``), so
+
+        - a split where more than ``MAX_INVALID_BOX_RATIO`` of the boxes are
+          invalid is refused (the whole list is in another format);
+        - otherwise the invalid boxes and the images without a box are
+          counted in a warning, with the first invalid ones named.
+
+        Args:
+            data_list (list[dict]): The loaded entries.
+            source (str): File or folder the split comes from, for messages.
+
+        Returns:
+            list[dict]: ``data_list``.
+
+        Raises:
+            ValueError: For an empty split or one of mostly invalid boxes.
+        """
         self._check_not_empty(data_list, source)
-        no_face = sum(info['face_bbox'] is None for info in data_list)
-        if no_face:
+        name = type(self).__name__
+        boxes = [info for info in data_list if info['face_bbox'] is not None]
+        invalid = [
+            info for info in boxes
+            if face_box_problem(info['face_bbox'], info.get('ori_shape'))
+        ]
+        examples = '; '.join(
+            f"{info['img_path']}: "
+            f"{face_box_problem(info['face_bbox'], info.get('ori_shape'))}"
+            for info in invalid[:3])
+        if invalid and len(invalid) > self.MAX_INVALID_BOX_RATIO * len(boxes):
+            raise ValueError(
+                f'{name} ({source}): {len(invalid)} of {len(boxes)} face '
+                f'boxes are invalid, e.g. {examples}. Boxes must be x1,y1,'
+                'x2,y2 in pixels (not x,y,w,h).')
+        no_face = len(data_list) - len(boxes)
+        if no_face or invalid:
             print_log(
-                f'{type(self).__name__} ({source}): {no_face} of '
-                f'{len(data_list)} images have no face box (handled by '
-                "CropFace's missing_face policy).",
+                f'{name} ({source}): of {len(data_list)} images, {no_face} '
+                f'have no face box and {len(invalid)} an invalid one'
+                f'{" (" + examples + ")" if invalid else ""}; their face '
+                "views follow CropFace's missing_face policy (all-zero by "
+                'default).',
                 logger='current',
                 level=logging.WARNING)
         return data_list

@@ -119,3 +119,9 @@ def test_duplicate_line(caers):
     write_text(str(caers / 'list.txt'), LIST + LIST)
     with pytest.raises(ValueError, match='listed twice'):
         _build(caers)
+
+
+def test_byte_order_mark_keeps_the_first_line(caers):
+    (caers / 'list.txt').write_text('\ufeff' + LIST, encoding='utf-8')
+    ds = _build(caers)
+    assert ds.get_data_info(0)['face_bbox'] == [1, 2, 11, 12]

@@ -48,15 +48,19 @@ def test_tracks_tool_to_one_epoch(tmp_path, run_tool, check_ok):
     proc = run_tool(list(map(str, args + ['--workers', 2])))
     check_ok(proc)
     assert '9 videos, 0 already done, detecting faces in 9' in proc.stdout
-    assert ('9 videos, 1 without a face (face_track: null), 1 unreadable'
+    assert ('8 videos, 1 without a face (face_track: null), 0 shorter'
             in proc.stdout)
+    assert '1 video(s) could not be decoded' in proc.stdout
     assert not os.path.exists(f'{out}.partial.jsonl')
     ann = mmengine.load(str(out))
     assert ann['metainfo']['face_tracks']['select'] == 'length'
     entries = {e['video_path']: e for e in ann['data_list']}
     assert entries['train/Neutral/blank.avi']['face_track'] is None
     assert entries['train/Neutral/blank.avi']['num_frames'] == 6
-    assert 'cannot be opened' in entries['train/Sad/broken.avi']['error']
+    assert 'train/Sad/broken.avi' not in entries
+    failed = ann['metainfo']['failed']
+    assert failed[0]['video_path'] == 'train/Sad/broken.avi'
+    assert 'cannot be opened' in failed[0]['error']
     for rel, true in truth.items():
         entry = entries[rel]
         assert entry['gt_label'] == true['gt_label']
@@ -95,8 +99,13 @@ def test_tracks_tool_to_one_epoch(tmp_path, run_tool, check_ok):
         height=144,
         width=192,
         detections=[[[[1, 2, 50, 60]], [1.0]]] * n)
-    ident = dict(
-        config='dlib_hog.py', checkpoint=None, score_thr=0.0, detect_every=1)
+    # the first line: the settings of the detections (those of the tracks
+    # without the linking)
+    ident = {
+        k: v
+        for k, v in ann['metainfo']['face_tracks'].items()
+        if k not in ('select', 'iou_thr', 'max_gap')
+    }
     with open(f'{out}.partial.jsonl', 'w') as f:
         f.write(json.dumps(ident) + '\n' + json.dumps(record) + '\n{"vid')
     proc = run_tool(list(map(str, args)))

@@ -20,9 +20,10 @@ class MaskFace(BaseTransform):
     Required Keys:
 
     - img (np.ndarray): ``H x W x C`` image.
-    - ``bbox_key`` (list | np.ndarray | None, optional): One box
-      ``x1, y1, x2, y2`` or ``K x 4`` boxes (e.g. every face detected in the
-      image) in pixels of ``img``.
+    - ``bbox_key`` (list | np.ndarray | None): One box ``x1, y1, x2, y2`` or
+      ``K x 4`` boxes (e.g. every face detected in the image) in pixels of
+      ``img``, or None (no face). A sample without the key is an error (a
+      misspelt ``bbox_key`` must not silently turn masking off).
 
     Modified Keys:
 
@@ -48,8 +49,15 @@ class MaskFace(BaseTransform):
         Returns:
             dict: The result dict with the masked ``img``.
         """
-        bboxes = results.get(self.bbox_key)
-        if not self.enabled or bboxes is None:
+        if not self.enabled:
+            return results
+        if self.bbox_key not in results:
+            raise KeyError(
+                f'MaskFace: the sample has no key {self.bbox_key!r} (keys: '
+                f'{sorted(results)}); a misspelt bbox_key would leave the '
+                'face visible in the context.')
+        bboxes = results[self.bbox_key]
+        if bboxes is None:
             return results
         img = results['img'].copy()
         for bbox in np.asarray(bboxes, dtype=np.float64).reshape(-1, 4):

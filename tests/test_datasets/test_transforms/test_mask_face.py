@@ -60,3 +60,9 @@ def test_several_boxes_from_other_key():
     expected[0:2, 0:2] = 0
     expected[8:10, 10:12] = 0
     np.testing.assert_array_equal(out['img'], expected)
+
+
+def test_misspelt_bbox_key_is_an_error():
+    mask = TRANSFORMS.build(dict(type='MaskFace', bbox_key='face_box'))
+    with pytest.raises(KeyError, match="no key 'face_box'.*face_bbox"):
+        mask(dict(img=_img(), face_bbox=[2, 3, 5, 7]))
