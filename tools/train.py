@@ -2,7 +2,7 @@
 
 Follows MMPretrain 1.2's ``tools/train.py`` and adds what a CPU-only machine
 needs: ``--launcher pytorch`` without a GPU uses the gloo backend
-(:func:`glamor_mm.engine.setup_cpu_distributed`) and ``--amp`` without a GPU
+(:func:`glamor_mm.engine.setup_distributed`) and ``--amp`` without a GPU
 stops with a clear message instead of MMEngine's bare assertion.
 
 Examples:
@@ -22,7 +22,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import glamor_mm  # noqa: F401  (registers glamor_mm components)
-from glamor_mm.engine import resumable_checkpoint, setup_cpu_distributed
+from glamor_mm.engine import resumable_checkpoint, setup_distributed
 from glamor_mm.utils import trust_config_checkpoints
 
 
@@ -182,7 +182,7 @@ def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
-    setup_cpu_distributed(cfg)
+    setup_distributed(cfg)
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
