@@ -2,6 +2,8 @@
 import sys
 from argparse import ArgumentParser, Namespace
 
+import torch
+
 from glamor_mm.apis import GlamorInferencer
 
 RANDOM_WEIGHTS_WARNING = (
@@ -22,8 +24,21 @@ def add_inferencer_args(parser: ArgumentParser) -> None:
         'checkpoint',
         nargs='?',
         default=None,
-        help='classifier checkpoint (without one the classifier has random '
-        'weights and the demo says so loudly)')
+        help='classifier checkpoint (.pth; without one the classifier has '
+        'random weights and the demo says so loudly), or the .onnx file of '
+        'tools/deployment/pytorch2onnx.py with --backend onnxruntime')
+    parser.add_argument(
+        '--backend',
+        choices=('pytorch', 'onnxruntime'),
+        default='pytorch',
+        help='run the classifier with PyTorch or with ONNX Runtime')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=1,
+        help='threads of the classifier (torch.set_num_threads, or ONNX '
+        "Runtime's); default 1: on a busy machine more threads than free "
+        'cores make every frame slower')
     parser.add_argument(
         '--partial-load',
         action='store_true',
@@ -58,6 +73,7 @@ def build_inferencer(args: Namespace) -> GlamorInferencer:
     Returns:
         GlamorInferencer: The classifier with its face detector.
     """
+    torch.set_num_threads(args.threads)
     if args.checkpoint is None:
         print(RANDOM_WEIGHTS_WARNING, file=sys.stderr)
     return GlamorInferencer(
@@ -67,4 +83,6 @@ def build_inferencer(args: Namespace) -> GlamorInferencer:
         detector_weights=args.detector_weights,
         device=args.device,
         det_score_thr=args.det_thr,
-        partial_load=args.partial_load)
+        partial_load=args.partial_load,
+        backend=args.backend,
+        ort_threads=args.threads)

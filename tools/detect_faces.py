@@ -48,7 +48,7 @@ import json
 import multiprocessing
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import mmcv
 import mmengine
@@ -75,12 +75,6 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Detect faces in a dataset and write an MMEngine '
         'annotation file for EmotionAnnotationDataset')
-    parser.add_argument('config', help='MMDet face detector config')
-    parser.add_argument(
-        'checkpoint',
-        nargs='?',
-        default=None,
-        help='detector weights (not needed by the dlib detectors)')
     parser.add_argument('--data-root', required=True, help='dataset root')
     parser.add_argument(
         '--layout',
@@ -95,6 +89,18 @@ def parse_args() -> argparse.Namespace:
         choices=['score', 'area'],
         default='score',
         help='face used for training: the most confident or the largest')
+    add_runner_args(parser)
+    return parser.parse_args()
+
+
+def add_runner_args(parser: argparse.ArgumentParser) -> None:
+    """Add the detector, process and resume options of the runner."""
+    parser.add_argument('config', help='MMDet face detector config')
+    parser.add_argument(
+        'checkpoint',
+        nargs='?',
+        default=None,
+        help='detector weights (not needed by the dlib detectors)')
     parser.add_argument(
         '--score-thr',
         type=float,
@@ -109,7 +115,6 @@ def parse_args() -> argparse.Namespace:
         '--restart',
         action='store_true',
         help='ignore results of a previous (interrupted) run')
-    return parser.parse_args()
 
 
 def scan_images(data_root: str, layout: str,
@@ -171,6 +176,29 @@ def load_previous(args: argparse.Namespace,
                 bboxes=item['face_det_bboxes'],
                 scores=item['face_det_scores'],
                 ori_shape=item['ori_shape'])
+    done.update(load_partial(partial_file, ident))
+    return done
+
+
+def load_partial(partial_file: str,
+                 ident: dict,
+                 key: str = 'img_path') -> Dict[str, dict]:
+    """Records of an interrupted run: ``record[key] -> record``.
+
+    Records of inputs that failed are left out, so that they are tried
+    again.
+
+    Args:
+        partial_file (str): The ``.partial.jsonl`` file (may not exist).
+        ident (dict): The settings of this run; a file made with others
+            is refused (see :func:`check_same_run`).
+        key (str): Field naming the input of a record. Defaults to
+            'img_path'.
+
+    Returns:
+        dict: The records found.
+    """
+    done = {}
     if osp.isfile(partial_file):
         with open(partial_file) as f:
             lines = f.read().splitlines()
@@ -182,7 +210,7 @@ def load_previous(args: argparse.Namespace,
             except json.JSONDecodeError:
                 continue  # the last line of a killed run may be cut
             if 'error' not in record:
-                done[record['img_path']] = record
+                done[record[key]] = record
     return done
 
 
@@ -220,18 +248,37 @@ def detect_one(task: Tuple[str, str]) -> dict:
         scores=[round(float(s), 4) for s in scores])
 
 
-def run_detection(args: argparse.Namespace, tasks: List[Tuple[str, str]],
-                  partial_file: str) -> Dict[str, dict]:
-    """Detect faces of ``tasks``, appending each result to the partial file.
+def run_detection(args: argparse.Namespace,
+                  tasks: List[Tuple[str, str]],
+                  partial_file: str,
+                  work: Callable[[Tuple[str, str]], dict] = detect_one,
+                  ident: Optional[dict] = None,
+                  key: str = 'img_path') -> Dict[str, dict]:
+    """Run ``work`` on ``tasks``, appending each result to the partial file.
+
+    The detector of each process is built by :func:`init_worker`;
+    ``args.workers`` processes share the tasks.
+
+    Args:
+        args (argparse.Namespace): ``config``, ``checkpoint``, ``device``,
+            ``score_thr``, ``workers`` and ``restart``.
+        tasks (list[tuple[str, str]]): ``(relative path, path)`` pairs.
+        partial_file (str): File the records are appended to.
+        work (callable): Turns a task into a JSON-able record, with the
+            detector of its process. Defaults to :func:`detect_one`.
+        ident (dict, optional): First line of a new partial file. Defaults
+            to :func:`run_id`.
+        key (str): Field of a record naming its input. Defaults to
+            'img_path'.
 
     Returns:
-        dict: ``img_path -> record`` of the new results.
+        dict: ``record[key] -> record`` of the new results.
     """
     done = {}
     new_file = args.restart or not osp.isfile(partial_file)
     with open(partial_file, 'w' if new_file else 'a') as f:
         if new_file:
-            f.write(json.dumps(run_id(args)) + '\n')
+            f.write(json.dumps(ident or run_id(args)) + '\n')
         if not tasks:
             return done
         initargs = (args.config, args.checkpoint,
@@ -239,17 +286,17 @@ def run_detection(args: argparse.Namespace, tasks: List[Tuple[str, str]],
                     1 if args.workers > 1 else None)
         if args.workers > 1:
             pool = multiprocessing.Pool(args.workers, init_worker, initargs)
-            results = pool.imap_unordered(detect_one, tasks, chunksize=4)
+            results = pool.imap_unordered(work, tasks, chunksize=4)
         else:
             pool = None
             init_worker(*initargs)
-            results = map(detect_one, tasks)
+            results = map(work, tasks)
         progress = ProgressBar(len(tasks))
         try:
             for record in results:
                 f.write(json.dumps(record) + '\n')
                 f.flush()
-                done[record['img_path']] = record
+                done[record[key]] = record
                 progress.update()
         finally:
             if pool is not None:

@@ -75,6 +75,14 @@ class GlamorInferencer(BaseInferencer):
             (missing, unexpected or mis-shaped tensors) as far as it fits,
             instead of raising ``CheckpointMismatchError``. Defaults to
             False.
+        backend (str): ``'pytorch'``, or ``'onnxruntime'`` to run a model
+            exported by ``tools/deployment/pytorch2onnx.py`` (``pretrained``
+            is then the ``.onnx`` file; ``model`` still gives the test
+            pipeline). Both run the context encoder once per picture.
+            Defaults to 'pytorch'.
+        ort_threads (int): ONNX Runtime's threads per call (see
+            :class:`~glamor_mm.deployment.OnnxRuntimeClassifier`); PyTorch
+            uses the process's ``torch.set_num_threads``. Defaults to 1.
     """
 
     visualize_kwargs = {
@@ -90,10 +98,23 @@ class GlamorInferencer(BaseInferencer):
                  device: Optional[str] = None,
                  det_score_thr: float = 0.,
                  classes: Optional[Sequence[str]] = None,
-                 partial_load: bool = False) -> None:
+                 partial_load: bool = False,
+                 backend: str = 'pytorch',
+                 ort_threads: int = 1) -> None:
+        if backend not in ('pytorch', 'onnxruntime'):
+            raise ValueError("GlamorInferencer: backend must be 'pytorch' or "
+                             f"'onnxruntime', got {backend!r}.")
+        if backend == 'onnxruntime' and not pretrained:
+            raise ValueError("GlamorInferencer: backend='onnxruntime' needs "
+                             'the exported .onnx file as `pretrained`.')
         with keep_default_scope('mmpretrain'):
             super().__init__(model=model, pretrained=False, device=device)
-        if pretrained:
+        if backend == 'onnxruntime':
+            from glamor_mm.deployment import OnnxRuntimeClassifier
+            self.model = OnnxRuntimeClassifier(
+                pretrained, num_threads=ort_threads, device=device or 'cpu')
+            classes = classes or self.model.dataset_meta['classes']
+        elif pretrained:
             checkpoint = load_checkpoint_checked(
                 self.model,
                 pretrained,
@@ -121,7 +142,8 @@ class GlamorInferencer(BaseInferencer):
         config gives them:
 
         - loading (:class:`LoadImageFromFile`) and :class:`DetectFace` are
-          left out: :meth:`prepare` loads the image and detects every face;
+          left out: :meth:`prepare` loads the image (as float32 if the
+          loading transform has ``to_float32``) and detects every face;
         - :class:`CropFace` and :class:`ApplyToFace` make the face view;
         - :class:`PackTwoViewInputs` packs both views;
         - every other transform makes the context view, with
@@ -131,13 +153,17 @@ class GlamorInferencer(BaseInferencer):
             Callable: ``input -> picture dict`` (see :meth:`prepare`).
         """
         face, context, pack = [], [], None
+        self.to_float32 = False
         with keep_default_scope('mmpretrain'):
             transforms = [
                 TRANSFORMS.build(t)
                 for t in cfg.test_dataloader.dataset.pipeline
             ]
         for t in transforms:
-            if isinstance(t, (LoadImageFromFile, DetectFace)):
+            if isinstance(t, LoadImageFromFile):
+                self.to_float32 = t.to_float32
+                continue
+            if isinstance(t, DetectFace):
                 continue
             if isinstance(t, PackTwoViewInputs):
                 pack = t
@@ -182,7 +208,7 @@ class GlamorInferencer(BaseInferencer):
         bboxes, scores = detect_faces(self.detector, img,
                                       self.det_score_thr)[0]
         base = dict(
-            img=img,
+            img=img.astype(np.float32) if self.to_float32 else img,
             img_path=img_path,
             ori_shape=img.shape[:2],
             img_shape=img.shape[:2])
@@ -192,7 +218,7 @@ class GlamorInferencer(BaseInferencer):
             ori_shape=img.shape[:2],
             bboxes=bboxes,
             det_scores=scores,
-            context_view=context['img'],
+            context_view=np.clip(context['img'], 0, 255).astype(np.uint8),
             error=None,
             inputs=dict(face=[], context=[]))
         for box in bboxes:

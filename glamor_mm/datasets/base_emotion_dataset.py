@@ -98,10 +98,21 @@ class BaseEmotionDataset(BaseDataset):
       :class:`TwoViewPipelineCache`) and runs only the rest per epoch. The
       samples are the same with and without the cache.
 
+    - with ``holdout``, keeps one of two complementary parts of the split:
+      a seeded, class-stratified share of the images (``part='val'``) or
+      the rest (``part='train'``), so that a validation split can be carved
+      out of a training split that has no validation list (CAER-S).
+
     Args:
         *args: Arguments of :class:`mmpretrain.datasets.BaseDataset`.
         cache_dir (str, optional): Folder of the pipeline cache, relative to
             ``data_root`` unless absolute. Defaults to None (no cache).
+        holdout (dict, optional): ``dict(fraction=0.1, seed=0,
+            part='train' | 'val')``: in every class, ``round(fraction * n)``
+            images drawn with ``seed`` form the ``'val'`` part, the others
+            the ``'train'`` part. Two datasets on the same split with the same
+            ``fraction`` and ``seed`` never share an image. Defaults to None
+            (the whole split).
         **kwargs: Keyword arguments of
             :class:`mmpretrain.datasets.BaseDataset`.
     """
@@ -110,10 +121,46 @@ class BaseEmotionDataset(BaseDataset):
     # A split with more invalid face boxes than this share is refused.
     MAX_INVALID_BOX_RATIO = 0.5
 
-    def __init__(self, *args, cache_dir: Optional[str] = None, **kwargs):
+    def __init__(self,
+                 *args,
+                 cache_dir: Optional[str] = None,
+                 holdout: Optional[dict] = None,
+                 **kwargs):
         self.cache_dir = cache_dir
         self.pipeline_cache: Optional[TwoViewPipelineCache] = None
+        if holdout is not None:
+            holdout = dict(holdout)
+            unknown = set(holdout) - {'fraction', 'seed', 'part'}
+            if (unknown or holdout.get('part') not in ('train', 'val')
+                    or not 0 < holdout.get('fraction', 0) < 1):
+                raise ValueError(
+                    'holdout must be dict(fraction=<in (0, 1)>, seed=<int>, '
+                    f"part='train' or 'val'), got {holdout!r}.")
+        self.holdout = holdout
         super().__init__(*args, **kwargs)
+
+    def filter_data(self) -> List[dict]:
+        """Keep the ``holdout`` part of the split (all of it without one).
+
+        Returns:
+            list[dict]: The kept entries, in their order.
+        """
+        if self.holdout is None:
+            return self.data_list
+        fraction, part = self.holdout['fraction'], self.holdout['part']
+        rng = np.random.default_rng(self.holdout.get('seed', 0))
+        labels = np.array([info['gt_label'] for info in self.data_list])
+        in_val = np.zeros(len(labels), dtype=bool)
+        for label in np.unique(labels):
+            members = np.flatnonzero(labels == label)
+            count = round(fraction * len(members))
+            in_val[rng.permutation(members)[:count]] = True
+        keep = in_val if part == 'val' else ~in_val
+        if not keep.any():
+            raise ValueError(
+                f'{type(self).__name__}: holdout {self.holdout} leaves no '
+                f'image in the {part!r} part of its {len(labels)} images.')
+        return [info for info, k in zip(self.data_list, keep) if k]
 
     def full_init(self) -> None:
         """Load the data list, then open (or create) the pipeline cache."""

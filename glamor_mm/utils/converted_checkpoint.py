@@ -12,6 +12,13 @@ from mmpretrain.registry import MODELS
 from .state_dict_check import state_dict_problems
 
 
+def build_model(config: str) -> torch.nn.Module:
+    """The model of a glamor_mm config, with its initial weights."""
+    cfg = Config.fromfile(config)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return MODELS.build(cfg.model)
+
+
 def check_state_dict(state_dict: Dict[str, torch.Tensor], config: str,
                      source: str) -> None:
     """Check that ``state_dict`` loads with ``strict=True`` into ``config``.
@@ -26,9 +33,7 @@ def check_state_dict(state_dict: Dict[str, torch.Tensor], config: str,
             for the model of ``config``; the message names each of them,
             ``source`` and ``config``.
     """
-    cfg = Config.fromfile(config)
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        model = MODELS.build(cfg.model)
+    model = build_model(config)
     problems = state_dict_problems(model.state_dict(), state_dict)
     if problems:
         raise ValueError(

@@ -1,0 +1,138 @@
+"""Measure the images/s of a config's training step, in several variants.
+
+One training step is what the runner does per iteration:
+``model.train_step(batch, optim_wrapper)`` (data preprocessor, forward,
+loss, backward, optimizer step) on a batch of random uint8 images, without
+data loading. The variants are measured in interleaved rounds in one
+process, so that a busy machine slows them alike; the median of the rounds
+is printed.
+
+Variants:
+- ``default``: the model as the config builds it, with
+  ``channels_last=False``;
+- ``channels_last``: ``model.channels_last=True`` (NHWC backbones);
+- ``compile`` / ``channels_last+compile``: also ``torch.compile`` of
+  ``train_step``, as MMEngine's ``compile=True`` config option does (the
+  compilation itself, in the warm-up steps, is not timed).
+
+Example (the README's numbers):
+    python tools/analysis_tools/benchmark_train_step.py \\
+        configs/glamor/glamor_original_1xb32-12e_toy.py --threads 1
+"""
+import argparse
+import statistics
+import time
+from typing import Dict, List
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import init_default_scope
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+import glamor_mm  # noqa: F401  (registers the models)
+
+VARIANTS = ('default', 'channels_last', 'compile', 'channels_last+compile')
+
+
+def parse_args() -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        description='Images/s of the training step of a config.')
+    parser.add_argument('config', help='config file (model, optim_wrapper)')
+    parser.add_argument(
+        '--variants',
+        nargs='+',
+        default=['default', 'channels_last'],
+        choices=VARIANTS,
+        help='variants to compare (default: default channels_last)')
+    parser.add_argument(
+        '--batch-size', type=int, default=32, help='default 32')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=1,
+        help='torch threads (default 1; see the README on threads)')
+    parser.add_argument(
+        '--rounds', type=int, default=5, help='timed rounds (default 5)')
+    parser.add_argument(
+        '--steps', type=int, default=3, help='steps per round (default 3)')
+    parser.add_argument(
+        '--warmup', type=int, default=2, help='untimed steps (default 2)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, as in tools/train.py')
+    return parser.parse_args()
+
+
+def random_batch(batch_size: int, num_classes: int = 7) -> dict:
+    """A collated batch of random uint8 face and context views."""
+    gen = torch.Generator().manual_seed(0)
+    return dict(
+        inputs=dict(
+            face=torch.randint(
+                0, 256, (batch_size, 3, 96, 96), dtype=torch.uint8,
+                generator=gen),
+            context=torch.randint(
+                0, 256, (batch_size, 3, 112, 112), dtype=torch.uint8,
+                generator=gen)),
+        data_samples=[
+            DataSample().set_gt_label(i % num_classes)
+            for i in range(batch_size)
+        ])
+
+
+def build_step(cfg: Config, variant: str):
+    """The training step of one variant, as a function of the batch."""
+    torch.manual_seed(0)
+    model = MODELS.build(
+        dict(cfg.model, channels_last=variant.startswith('channels_last')))
+    model.train()
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    train_step = model.train_step
+    if variant.endswith('compile'):
+        train_step = torch.compile(train_step)
+    return lambda batch: train_step(batch, optim_wrapper)
+
+
+def main() -> Dict[str, float]:
+    """Time the variants and print a table.
+
+    Returns:
+        dict[str, float]: Median images/s per variant.
+    """
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    torch.set_num_threads(args.threads)
+    batch = random_batch(args.batch_size)
+    steps = {variant: build_step(cfg, variant) for variant in args.variants}
+    for step in steps.values():
+        for _ in range(args.warmup):
+            step(batch)
+    rates: Dict[str, List[float]] = {variant: [] for variant in steps}
+    for _ in range(args.rounds):
+        for variant, step in steps.items():
+            start = time.perf_counter()
+            for _ in range(args.steps):
+                step(batch)
+            rates[variant].append(args.steps * args.batch_size /
+                                  (time.perf_counter() - start))
+    medians = {v: statistics.median(r) for v, r in rates.items()}
+    base = medians[args.variants[0]]
+    print(f'{args.config}: training step, batch {args.batch_size}, '
+          f'{args.threads} torch thread(s), median of {args.rounds} rounds')
+    print(f'| variant | images/s | vs {args.variants[0]} |')
+    print('|---|---:|---:|')
+    for variant, rate in medians.items():
+        print(f'| {variant} | {rate:.1f} | {rate / base:.2f}x |')
+    return medians
+
+
+if __name__ == '__main__':
+    main()
