@@ -123,8 +123,7 @@ def resumable_checkpoint(checkpoint: Optional[str],
     else:
         match = CHECKPOINT_NAME.match(osp.basename(checkpoint))
         candidates = [checkpoint] + (
-            _earlier_checkpoints(
-                osp.dirname(checkpoint), int(match.group(2)))
+            _earlier_checkpoints(osp.dirname(checkpoint), int(match.group(2)))
             if match else [])
     for path in candidates:
         if is_readable_checkpoint(path):

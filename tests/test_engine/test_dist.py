@@ -48,8 +48,11 @@ def one_process_job(monkeypatch):
     """The environment of a 1-process torchrun job; the group is destroyed
     afterwards."""
     for key, value in dict(
-            RANK='0', WORLD_SIZE='1', LOCAL_RANK='0',
-            MASTER_ADDR='127.0.0.1', MASTER_PORT=str(free_port())).items():
+            RANK='0',
+            WORLD_SIZE='1',
+            LOCAL_RANK='0',
+            MASTER_ADDR='127.0.0.1',
+            MASTER_PORT=str(free_port())).items():
         monkeypatch.setenv(key, value)
     yield
     if torch_dist.is_initialized():
@@ -67,8 +70,11 @@ def build_wrapper(cfg, module):
 
 @needs_cpu_gloo
 def test_pytorch_launcher_uses_gloo_with_mmengine_defaults(one_process_job):
-    cfg = Config(dict(launcher='pytorch', find_unused_parameters=True,
-                      env_cfg=dict(dist_cfg=dict(backend='nccl'))))
+    cfg = Config(
+        dict(
+            launcher='pytorch',
+            find_unused_parameters=True,
+            env_cfg=dict(dist_cfg=dict(backend='nccl'))))
     assert setup_distributed(cfg) is True
     assert torch_dist.get_backend() == 'gloo'
     assert cfg.env_cfg.dist_cfg.backend == 'gloo'
@@ -95,12 +101,14 @@ class UserDDP(MMDistributedDataParallel):
 
 
 @needs_cpu_gloo
-@pytest.mark.parametrize('wrapper_type', ['MMDistributedDataParallel',
-                                          'mmpretrain.UserDDP'])
+@pytest.mark.parametrize('wrapper_type',
+                         ['MMDistributedDataParallel', 'mmpretrain.UserDDP'])
 def test_user_wrapper_type_keeps_working(one_process_job, wrapper_type):
-    cfg = Config(dict(launcher='pytorch', default_scope='mmpretrain',
-                      model_wrapper_cfg=dict(type=wrapper_type,
-                                             broadcast_buffers=True)))
+    cfg = Config(
+        dict(
+            launcher='pytorch',
+            default_scope='mmpretrain',
+            model_wrapper_cfg=dict(type=wrapper_type, broadcast_buffers=True)))
     assert setup_distributed(cfg) is True
     wrapper = build_wrapper(cfg, torch.nn.Linear(3, 2))
     assert isinstance(wrapper, ROOT_MODEL_WRAPPERS.get(wrapper_type))
