@@ -6,7 +6,7 @@ from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmcv.transforms import Compose
-from mmengine.fileio import exists
+from mmengine.fileio import exists, load
 from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset
 
@@ -14,6 +14,7 @@ from .categories import CAER_CLASSES, normalize_class_name
 from .pipeline_cache import TwoViewPipelineCache, split_cacheable
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+VIDEO_EXTENSIONS = ('.avi', '.mp4', '.mkv', '.mov', '.webm')
 
 
 def parse_face_bbox(values: Optional[Sequence[Any]],
@@ -107,6 +108,37 @@ class BaseEmotionDataset(BaseDataset):
             raise FileNotFoundError(f'{type(self).__name__}: annotation file '
                                     f'{self.ann_file!r} does not exist.')
 
+    def _load_ann_file(self) -> dict:
+        """Load an OpenMMLab 2.0 annotation file and check its classes.
+
+        If the file's metainfo lists ``classes``, they must be the dataset's
+        classes in the same order (any spelling), otherwise the labels would
+        silently mean other emotions. The file's other metainfo (e.g. the
+        face detector that wrote the boxes) completes the dataset's, as in
+        MMEngine.
+
+        Returns:
+            dict: The file's content, with ``metainfo`` and ``data_list``.
+        """
+        self._check_ann_file()
+        annotations = load(self.ann_file)
+        if not isinstance(annotations, dict) or not {'metainfo', 'data_list'
+                                                     } <= set(annotations):
+            raise ValueError(f'{self.ann_file}: expected a dict with keys '
+                             '"metainfo" and "data_list".')
+        file_classes = annotations['metainfo'].get('classes')
+        if file_classes is not None and [
+                normalize_class_name(c, self.ann_file) for c in file_classes
+        ] != [normalize_class_name(c) for c in self.CLASSES]:
+            raise ValueError(
+                f'{self.ann_file}: its classes {tuple(file_classes)} are not '
+                f'the dataset classes {tuple(self.CLASSES)} in that order.')
+        # like MMEngine: the file's other metainfo (e.g. the face detector
+        # that wrote the boxes) completes the dataset's
+        for key, value in annotations['metainfo'].items():
+            self._metainfo.setdefault(key, value)
+        return annotations
+
     def _label_of(self, name: str, source: str) -> int:
         """Index in ``self.CLASSES`` of a class name in any known spelling.
 
@@ -136,7 +168,10 @@ class BaseEmotionDataset(BaseDataset):
                              f'[0, {len(self.CLASSES) - 1}].')
         return value
 
-    def _scan_class_folders(self, split_dir: str) -> List[Tuple[str, int]]:
+    def _scan_class_folders(
+            self,
+            split_dir: str,
+            extensions: tuple = IMG_EXTENSIONS) -> List[Tuple[str, int]]:
         """List the images of a ``<split_dir>/<Class>/<image>`` tree.
 
         Hidden entries (starting with '.') and files that are not images
@@ -145,6 +180,9 @@ class BaseEmotionDataset(BaseDataset):
 
         Args:
             split_dir (str): Folder holding one sub-folder per class.
+            extensions (tuple[str]): File extensions listed (lower
+                case). Defaults to ``IMG_EXTENSIONS`` (``VIDEO_EXTENSIONS``
+                for video datasets).
 
         Returns:
             list[tuple[str, int]]: Sorted ``(path relative to split_dir with
@@ -166,7 +204,7 @@ class BaseEmotionDataset(BaseDataset):
             label = self._label_of(folder, folder_path)
             for name in sorted(os.listdir(folder_path)):
                 if (not name.startswith('.')
-                        and name.lower().endswith(IMG_EXTENSIONS)):
+                        and name.lower().endswith(extensions)):
                     samples.append((f'{folder}/{name}', label))
         return self._check_not_empty(samples, split_dir)
 
@@ -201,8 +239,8 @@ class BaseEmotionDataset(BaseDataset):
             Any: The output of the pipeline.
         """
         data_info = self.get_data_info(idx)
-        where = (f'{data_info.get("img_path")!r} (sample {idx} of '
-                 f'{type(self).__name__})')
+        path = data_info.get('img_path', data_info.get('video_path'))
+        where = f'{path!r} (sample {idx} of {type(self).__name__})'
         try:
             if self.pipeline_cache is not None:
                 data_info = self.pipeline_cache(data_info)

@@ -1,11 +1,9 @@
 """Emotion dataset from an MMEngine-format annotation file."""
 from typing import List
 
-from mmengine.fileio import load
 from mmpretrain.registry import DATASETS
 
 from .base_emotion_dataset import BaseEmotionDataset, parse_face_bbox
-from .categories import normalize_class_name
 
 
 @DATASETS.register_module()
@@ -47,23 +45,7 @@ class EmotionAnnotationDataset(BaseEmotionDataset):
         Returns:
             list[dict]: Entries with ``img_path``, ``gt_label``, ``face_bbox``.
         """
-        self._check_ann_file()
-        annotations = load(self.ann_file)
-        if not isinstance(annotations, dict) or not {'metainfo', 'data_list'
-                                                     } <= set(annotations):
-            raise ValueError(f'{self.ann_file}: expected a dict with keys '
-                             '"metainfo" and "data_list".')
-        file_classes = annotations['metainfo'].get('classes')
-        if file_classes is not None and [
-                normalize_class_name(c, self.ann_file) for c in file_classes
-        ] != [normalize_class_name(c) for c in self.CLASSES]:
-            raise ValueError(
-                f'{self.ann_file}: its classes {tuple(file_classes)} are not '
-                f'the dataset classes {tuple(self.CLASSES)} in that order.')
-        # like MMEngine: the file's other metainfo (e.g. the face detector
-        # that wrote the boxes) completes the dataset's
-        for key, value in annotations['metainfo'].items():
-            self._metainfo.setdefault(key, value)
+        annotations = self._load_ann_file()
         data_list = []
         for i, raw in enumerate(annotations['data_list']):
             where = f'{self.ann_file}: data_list[{i}]'
