@@ -73,6 +73,13 @@ def parse_args() -> argparse.Namespace:
         'checkpoints) even if it holds types beyond those of MMEngine '
         'checkpoints (it can run code: only for files you trust)')
     parser.add_argument(
+        '--partial-load',
+        action='store_true',
+        help='load a CHECKPOINT that does not fit the model (missing, '
+        'unexpected or mis-shaped tensors) as far as it fits, with warnings; '
+        'by default such a checkpoint is an error, since the rest of the '
+        'model would be random')
+    parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
@@ -97,6 +104,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
                                 osp.splitext(osp.basename(args.config))[0])
 
     cfg.load_from = args.checkpoint
+    if not args.partial_load:
+        cfg.custom_hooks = list(cfg.get('custom_hooks', None) or []) + [
+            dict(type='StrictLoadHook')
+        ]
 
     if args.amp:
         cfg.test_cfg.fp16 = True

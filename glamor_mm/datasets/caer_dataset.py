@@ -31,7 +31,8 @@ class CAERDataset(BaseEmotionDataset):
     the toy video generator, with the true boxes)::
 
         {"metainfo": {"classes": ["Anger", ..., "Surprise"],
-                      "face_tracks": {...how the tracks were made...}},
+                      "face_tracks": {...how the tracks were made...},
+                      "failed": [{"video_path": ..., "error": ...}]},
          "data_list": [
             {"video_path": "train/Anger/0001.avi",  # relative to the root
              "gt_label": 0,
@@ -55,8 +56,8 @@ class CAERDataset(BaseEmotionDataset):
     problem: an unknown class folder, a video without an entry, an entry
     without a video, a label that disagrees with the folder, a video whose
     size changed since its tracks were made (re-run the tool), a video the
-    tool could not decode (its entry has ``"error"``), a track whose length
-    is not ``num_frames``, a malformed box.
+    tool could not decode (listed in the metainfo's ``failed``), a track
+    whose length is not ``num_frames``, a malformed box.
 
     Videos where the tool found no face (``face_track: null``) follow
     ``no_face``:
@@ -146,11 +147,6 @@ class CAERDataset(BaseEmotionDataset):
             dict: ``total_frames``, ``avg_fps``, ``face_track``,
             ``face_track_flags``.
         """
-        if raw.get('error'):
-            raise ValueError(
-                f'{where}: the face-track tool could not decode {path} '
-                f'({raw["error"]}); re-encode or delete the video and re-run '
-                'tools/detect_face_tracks.py.')
         num_frames, fps = raw.get('num_frames'), raw.get('fps')
         if not isinstance(num_frames, int) or num_frames < 1 or not (
                 isinstance(fps, (int, float)) and fps > 0):
@@ -200,12 +196,21 @@ class CAERDataset(BaseEmotionDataset):
             list[dict]: One entry per video (see the class docstring).
         """
         entries = self._read_tracks()
+        failed = {
+            item['video_path']: item.get('error')
+            for item in self.metainfo.get('failed', [])
+        }
         split_dir = osp.join(self.img_prefix, self.split)
         data_list, no_face = [], []
         for rel_in_split, label in self._scan_class_folders(
                 split_dir, VIDEO_EXTENSIONS):
             rel_path = f'{self.split}/{rel_in_split}'
             path = osp.join(self.img_prefix, rel_path)
+            if rel_path in failed:
+                raise ValueError(
+                    f'{self.ann_file}: the face-track tool could not decode '
+                    f'{path} ({failed[rel_path]}); re-encode or delete the '
+                    'video and re-run tools/detect_face_tracks.py.')
             if rel_path not in entries:
                 raise ValueError(
                     f'{self.ann_file} has no face track for video {path}; '

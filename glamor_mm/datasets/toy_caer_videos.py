@@ -124,23 +124,30 @@ def toy_video_best_accuracy(views: Sequence[str] = _VIEWS) -> float:
     return len(keys) / len(TOY_VIDEO_CUES)
 
 
-def write_video(path: str, frames: Sequence[np.ndarray], fps: float) -> None:
-    """Write BGR frames as an MJPG AVI with OpenCV's built-in encoder.
+def write_video(path: str,
+                frames: Sequence[np.ndarray],
+                fps: float,
+                fourcc: str = 'MJPG') -> None:
+    """Write BGR frames as an AVI video.
 
-    The encoder is OpenCV's own (``cv2.CAP_OPENCV_MJPEG``), not FFmpeg's,
-    so the bytes depend only on the frames.
+    MJPG (the default) uses OpenCV's own encoder (``cv2.CAP_OPENCV_MJPEG``),
+    not FFmpeg's, so the bytes depend only on the frames. Other codecs (e.g.
+    ``'XVID'``, MPEG-4 part 2 like many CAER clips) go through OpenCV's
+    FFmpeg, whose output may differ between FFmpeg versions.
 
     Args:
         path (str): Output ``.avi`` file.
         frames (Sequence[np.ndarray]): ``H x W x 3`` uint8 BGR frames of
             one size.
         fps (float): Frame rate written in the header.
+        fourcc (str): Four-character code of the codec. Defaults to 'MJPG'.
     """
     h, w = frames[0].shape[:2]
-    writer = cv2.VideoWriter(path, cv2.CAP_OPENCV_MJPEG,
-                             cv2.VideoWriter_fourcc(*'MJPG'), fps, (w, h))
+    api = cv2.CAP_OPENCV_MJPEG if fourcc == 'MJPG' else cv2.CAP_FFMPEG
+    writer = cv2.VideoWriter(path, api, cv2.VideoWriter_fourcc(*fourcc), fps,
+                             (w, h))
     if not writer.isOpened():
-        raise OSError(f'Could not open {path} for writing (MJPG AVI).')
+        raise OSError(f'Could not open {path} for writing ({fourcc} AVI).')
     for frame in frames:
         writer.write(frame)
     writer.release()
@@ -247,7 +254,8 @@ def generate_toy_caer_videos(out_dir: str,
                              seed: int = 0,
                              frame_size: Tuple[int, int] = DEFAULT_FRAME_SIZE,
                              num_frames: Tuple[int, int] = DEFAULT_NUM_FRAMES,
-                             fps: float = DEFAULT_FPS) -> Dict[str, int]:
+                             fps: float = DEFAULT_FPS,
+                             fourcc: str = 'MJPG') -> Dict[str, int]:
     """Write the toy videos in the CAER layout with their face tracks.
 
     Layout::
@@ -266,6 +274,8 @@ def generate_toy_caer_videos(out_dir: str,
         num_frames (tuple[int, int]): Inclusive range of the number of
             frames of a video. Defaults to ``(20, 32)``.
         fps (float): Frame rate. Defaults to 10.
+        fourcc (str): Codec, see :func:`write_video`. Defaults to 'MJPG'
+            (byte-identical files for the same seed).
 
     Returns:
         dict[str, int]: Number of videos written per split.
@@ -292,7 +302,7 @@ def generate_toy_caer_videos(out_dir: str,
                 frames, boxes = draw_toy_video(label, rng, length, frame_size)
                 rel_path = f'{split}/{name}/{i:04d}.avi'
                 path = osp.join(out_dir, rel_path)
-                write_video(path, frames, fps)
+                write_video(path, frames, fps, fourcc)
                 data_list.append(
                     dict(
                         video_path=rel_path,

@@ -45,7 +45,7 @@ def test_configs_found():
 def toy_root(tmp_path_factory) -> str:
     root = str(tmp_path_factory.mktemp('toy_caers'))
     generate_toy_caers(
-        root, num_per_class=dict(train=1, val=1, test=1), img_size=(96, 128))
+        root, num_per_class=dict(train=10, val=1, test=1), img_size=(96, 128))
     return root
 
 
@@ -108,13 +108,29 @@ def test_name_matches_recipe(name):
     for n in CONFIGS if load(n).train_dataloader.dataset.type == 'CAERSDataset'
 ])
 def test_caers_layout_datasets_build(name, toy_root):
-    """CAER-S-layout configs read the toy tree (which has that layout)."""
+    """CAER-S-layout configs read the toy tree (which has that layout). The
+    CAER-S configs select the checkpoint on a validation split carved out of
+    train.txt, never on test.txt."""
     cfg = load(name)
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+    sizes = dict(train_dataloader=70, val_dataloader=7, test_dataloader=7)
+    holdout = cfg.train_dataloader.dataset.get('holdout')
+    if holdout is not None:
+        val = cfg.val_dataloader.dataset
+        assert val.holdout == dict(holdout, part='val')
+        assert (val.ann_file, val.split) == ('train.txt', 'train')
+        assert cfg.test_dataloader.dataset.ann_file == 'test.txt'
+        sizes['train_dataloader'] = 63
+    paths = {}
+    for loader, size in sizes.items():
         dataset_cfg = cfg[loader].dataset.copy()
         dataset_cfg.data_root = toy_root
         dataset = DATASETS.build(dataset_cfg)
-        assert len(dataset) == 7
+        assert len(dataset) == size
+        paths[loader] = {
+            dataset.get_data_info(i)['img_path']
+            for i in range(len(dataset))
+        }
         sample = dataset[0]
         assert sample['inputs']['face'].shape == (3, 96, 96)
         assert sample['inputs']['context'].shape == (3, 112, 112)
+    assert not paths['train_dataloader'] & paths['val_dataloader']

@@ -86,8 +86,10 @@ def test_class_folder_spellings(caer):
          r'data_list\[2\]: label 4 \(Neutral\) disagrees .*Fear/0000.avi'),
         (lambda a: a['data_list'][1].update(file_size=10), ValueError,
          r'data_list\[1\]: .*Disgust/0000.avi has \d+ bytes'),
-        (lambda a: a['data_list'][1].update(error='moov atom not found'),
-         ValueError, 'could not decode .*moov atom not found'),
+        (lambda a: (a['metainfo'].update(failed=[
+            dict(video_path='train/Disgust/0000.avi', error='moov atom')
+        ]), a['data_list'].pop(1)), ValueError,
+         r'could not decode .*Disgust/0000.avi \(moov atom\)'),
         (lambda a: a['data_list'][5].update(num_frames=9), ValueError,
          r'data_list\[5\]: "face_track" must be a list of one box per frame'),
         (lambda a: a['data_list'][5].update(fps=0), ValueError,

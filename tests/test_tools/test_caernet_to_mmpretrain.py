@@ -310,7 +310,7 @@ def test_bad_inputs_name_the_file(tmp_path, monkeypatch, reference):
     small['fusion_net.fc2.bias'] = torch.zeros(8)
     small_file = tmp_path / 'eight_classes.pth'
     torch.save(small, small_file)
-    with pytest.raises(ValueError, match=r'eight_classes.pth.*wrong shape '
+    with pytest.raises(ValueError, match=r'eight_classes.pth.*wrong shape: '
                        r'head.classifier.3.weight \(8, 128\)'):
         run_tool(monkeypatch, small_file, tmp_path / 'o.pth', '--config',
                  CONFIG)

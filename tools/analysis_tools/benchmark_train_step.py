@@ -1,130 +1,163 @@
-"""Time the training step (and the test forward) of video configs in clips/s.
+"""Measure the images/s (clips/s) of a config's training step, in variants.
 
-Builds each config's model and optimizer, feeds random uint8 clips of the
-given sizes (one clip per video, as in training) through
-``model.train_step`` (data preprocessor, forward, backward, optimizer step),
-and reports clips per second. Several configs are timed in interleaved
-rounds, so that their ratio holds on a machine whose load changes. The data
-pipeline is not included: ``benchmark_pipeline.py`` times it.
+One training step is what the runner does per iteration:
+``model.train_step(batch, optim_wrapper)`` (data preprocessor, forward,
+loss, backward, optimizer step) on a batch of random uint8 images, or of
+clips with ``--clip-len`` (one clip per video, as in training), without
+data loading. The variants are measured in interleaved rounds in one
+process, so that a busy machine slows them alike; the median of the rounds
+is printed.
 
-Examples:
-    python tools/analysis_tools/benchmark_train_step.py \
-        configs/video/caernet_original3d_1xb32-12e_caer.py \
-        configs/video/glamor_original3d_1xb32-12e_caer.py \
-        --batch-size 4 --threads 2
-    python tools/analysis_tools/benchmark_train_step.py \
-        configs/video/caernet_original3d_1xb8-40e_toy-videos.py \
-        --clip-len 8 --face-size 32 --context-size 40 --batch-size 16
+Variants:
+- ``default``: the model as the config builds it, with
+  ``channels_last=False``;
+- ``channels_last``: ``model.channels_last=True`` (NHWC backbones);
+- ``compile`` / ``channels_last+compile``: also ``torch.compile`` of
+  ``train_step``, as MMEngine's ``compile=True`` config option does (the
+  compilation itself, in the warm-up steps, is not timed).
+
+Examples (the README's numbers):
+    python tools/analysis_tools/benchmark_train_step.py \\
+        configs/glamor/glamor_original_1xb32-12e_toy.py --threads 1
+    python tools/analysis_tools/benchmark_train_step.py \\
+        configs/video/caernet_original3d_1xb32-12e_caer.py --clip-len 16 \\
+        --batch-size 4 --threads 2   # CAER-Net, 16x96x96 + 16x112x112 clips
 """
 import argparse
+import statistics
 import time
-from typing import Dict, List
+from typing import Dict, List, Optional, Sequence
 
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-import glamor_mm  # noqa: F401
+import glamor_mm  # noqa: F401  (registers the models)
+
+VARIANTS = ('default', 'channels_last', 'compile', 'channels_last+compile')
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('configs', nargs='+', help='video model configs')
-    parser.add_argument('--batch-size', type=int, default=8)
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        description='Images/s of the training step of a config.')
+    parser.add_argument('config', help='config file (model, optim_wrapper)')
     parser.add_argument(
-        '--clip-len', type=int, default=16, help='frames per clip')
+        '--variants',
+        nargs='+',
+        default=['default', 'channels_last'],
+        choices=VARIANTS,
+        help='variants to compare (default: default channels_last)')
     parser.add_argument(
-        '--face-size', type=int, default=96, help='face clip side (pixels)')
+        '--batch-size', type=int, default=32, help='default 32')
     parser.add_argument(
-        '--context-size',
+        '--clip-len',
         type=int,
-        default=112,
-        help='context clip side (pixels)')
+        default=None,
+        help='video models: frames per clip (default: images)')
     parser.add_argument(
-        '--steps', type=int, default=5, help='timed steps per round')
-    parser.add_argument('--rounds', type=int, default=3)
+        '--sizes',
+        type=int,
+        nargs=2,
+        default=(96, 112),
+        metavar=('FACE', 'CONTEXT'),
+        help='side of the square face and context views (default 96 112)')
     parser.add_argument(
-        '--threads', type=int, default=None, help='torch CPU threads')
-    parser.add_argument('--device', default='cpu')
+        '--threads',
+        type=int,
+        default=1,
+        help='torch threads (default 1; see the README on threads)')
+    parser.add_argument(
+        '--rounds', type=int, default=5, help='timed rounds (default 5)')
+    parser.add_argument(
+        '--steps', type=int, default=3, help='steps per round (default 3)')
+    parser.add_argument(
+        '--warmup', type=int, default=2, help='untimed steps (default 2)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, as in tools/train.py')
     return parser.parse_args()
 
 
-def random_batch(args: argparse.Namespace, num_classes: int) -> dict:
-    """A collated batch as the video pipeline packs it: one clip a video."""
-    n, t = args.batch_size, args.clip_len
+def random_batch(batch_size: int,
+                 num_classes: int = 7,
+                 clip_len: Optional[int] = None,
+                 sizes: Sequence[int] = (96, 112)) -> dict:
+    """A collated batch of random uint8 face and context views: images
+    (N, 3, S, S), or one clip a video (N, 1, 3, clip_len, S, S)."""
+    gen = torch.Generator().manual_seed(0)
+    lead = (batch_size, ) if clip_len is None else (batch_size, 1)
 
-    def clips(size):
+    def view(size):
+        frames = (size, size) if clip_len is None else (clip_len, size, size)
         return torch.randint(
-            0, 256, (n, 1, 3, t, size, size), dtype=torch.uint8)
+            0, 256, (*lead, 3, *frames), dtype=torch.uint8, generator=gen)
 
     return dict(
-        inputs=dict(
-            face=clips(args.face_size), context=clips(args.context_size)),
+        inputs=dict(face=view(sizes[0]), context=view(sizes[1])),
         data_samples=[
-            DataSample(metainfo=dict(num_clips=1)).set_gt_label(
-                i % num_classes) for i in range(n)
+            DataSample().set_gt_label(i % num_classes)
+            for i in range(batch_size)
         ])
 
 
-def time_steps(step, num: int, device: str) -> float:
-    """Seconds per call of ``step`` over ``num`` calls."""
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    for _ in range(num):
-        step()
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
-    return (time.perf_counter() - start) / num
+def build_step(cfg: Config, variant: str):
+    """The training step of one variant, as a function of the batch."""
+    torch.manual_seed(0)
+    model = MODELS.build(
+        dict(cfg.model, channels_last=variant.startswith('channels_last')))
+    model.train()
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    train_step = model.train_step
+    if variant.endswith('compile'):
+        train_step = torch.compile(train_step)
+    return lambda batch: train_step(batch, optim_wrapper)
 
 
-def main() -> None:
+def main() -> Dict[str, float]:
+    """Time the variants and print a table.
+
+    Returns:
+        dict[str, float]: Median images/s per variant.
+    """
     args = parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    init_default_scope('mmpretrain')
-    runs: Dict[str, dict] = {}
-    for path in args.configs:
-        cfg = Config.fromfile(path)
-        model_cfg = cfg.model.copy()
-        if cfg.get('data_preprocessor') is not None:
-            model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
-        model = MODELS.build(model_cfg).to(args.device)
-        optim = build_optim_wrapper(model, cfg.optim_wrapper)
-        batch = random_batch(args, model.head.num_classes)
-
-        def train(model=model, optim=optim, batch=batch):
-            model.train()
-            model.train_step(batch, optim)
-
-        def test(model=model, batch=batch):
-            model.eval()
-            with torch.no_grad():
-                model.test_step(batch)
-
-        train()  # warm-up
-        test()
-        runs[path] = dict(
-            train=train, test=test, times=dict(train=[], test=[]))
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    torch.set_num_threads(args.threads)
+    batch = random_batch(
+        args.batch_size, clip_len=args.clip_len, sizes=args.sizes)
+    steps = {variant: build_step(cfg, variant) for variant in args.variants}
+    for step in steps.values():
+        for _ in range(args.warmup):
+            step(batch)
+    rates: Dict[str, List[float]] = {variant: [] for variant in steps}
     for _ in range(args.rounds):
-        for run in runs.values():
-            for mode in ('train', 'test'):
-                run['times'][mode].append(
-                    time_steps(run[mode], args.steps, args.device))
-    print(f'batch {args.batch_size} clips of {args.clip_len} frames, face '
-          f'{args.face_size}^2, context {args.context_size}^2, threads '
-          f'{torch.get_num_threads()}, device {args.device}; median of '
-          f'{args.rounds} rounds of {args.steps} steps')
-    print(f'{"config":<60} {"train clips/s":>14} {"test clips/s":>13}')
-    for path, run in runs.items():
-        rates: List[float] = [
-            args.batch_size / sorted(run['times'][mode])[args.rounds // 2]
-            for mode in ('train', 'test')
-        ]
-        print(f'{path:<60} {rates[0]:14.1f} {rates[1]:13.1f}')
+        for variant, step in steps.items():
+            start = time.perf_counter()
+            for _ in range(args.steps):
+                step(batch)
+            rates[variant].append(args.steps * args.batch_size /
+                                  (time.perf_counter() - start))
+    medians = {v: statistics.median(r) for v, r in rates.items()}
+    base = medians[args.variants[0]]
+    unit = 'images' if args.clip_len is None else 'clips'
+    inputs = f'face {args.sizes[0]}^2, context {args.sizes[1]}^2' + (
+        '' if args.clip_len is None else f', {args.clip_len} frames')
+    print(f'{args.config}: training step, batch {args.batch_size} '
+          f'({inputs}), {args.threads} torch thread(s), median of '
+          f'{args.rounds} rounds')
+    print(f'| variant | {unit}/s | vs {args.variants[0]} |')
+    print('|---|---:|---:|')
+    for variant, rate in medians.items():
+        print(f'| {variant} | {rate:.1f} | {rate / base:.2f}x |')
+    return medians
 
 
 if __name__ == '__main__':

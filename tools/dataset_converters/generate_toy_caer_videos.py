@@ -53,6 +53,11 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=DEFAULT_FPS,
         help=f'frame rate (default {DEFAULT_FPS})')
+    parser.add_argument(
+        '--fourcc',
+        default='MJPG',
+        help='codec (default MJPG, byte-identical for a seed; e.g. XVID for '
+        'MPEG-4 like CAER, through FFmpeg)')
     return parser.parse_args()
 
 
@@ -69,7 +74,8 @@ def main() -> None:
         seed=args.seed,
         frame_size=tuple(args.frame_size),
         num_frames=tuple(args.num_frames),
-        fps=args.fps)
+        fps=args.fps,
+        fourcc=args.fourcc)
     print(f'Wrote {counts} videos to {args.out_dir} in '
           f'{time.time() - start:.1f} s.')
     print('Best possible accuracy: face+context clip '
