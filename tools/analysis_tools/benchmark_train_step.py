@@ -24,6 +24,7 @@ Examples (the README's numbers):
         --batch-size 4 --threads 2   # CAER-Net, 16x96x96 + 16x112x112 clips
 """
 import argparse
+import os
 import statistics
 import time
 from typing import Dict, List, Optional, Sequence
@@ -71,6 +72,8 @@ def parse_args() -> argparse.Namespace:
         default=1,
         help='torch threads (default 1; see the README on threads)')
     parser.add_argument(
+        '--device', default='cpu', help='e.g. cpu, cuda:0 (default cpu)')
+    parser.add_argument(
         '--rounds', type=int, default=5, help='timed rounds (default 5)')
     parser.add_argument(
         '--steps', type=int, default=3, help='steps per round (default 3)')
@@ -106,12 +109,15 @@ def random_batch(batch_size: int,
         ])
 
 
-def build_step(cfg: Config, variant: str):
+def build_step(cfg: Config, variant: str, device: str):
     """The training step of one variant, as a function of the batch."""
     torch.manual_seed(0)
     model = MODELS.build(
-        dict(cfg.model, channels_last=variant.startswith('channels_last')))
-    model.train()
+        dict(
+            cfg.model,
+            data_preprocessor=cfg.get('data_preprocessor'),
+            channels_last=variant.startswith('channels_last')))
+    model.to(device).train()
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     train_step = model.train_step
     if variant.endswith('compile'):
@@ -133,16 +139,24 @@ def main() -> Dict[str, float]:
     torch.set_num_threads(args.threads)
     batch = random_batch(
         args.batch_size, clip_len=args.clip_len, sizes=args.sizes)
-    steps = {variant: build_step(cfg, variant) for variant in args.variants}
+    steps = {
+        variant: build_step(cfg, variant, args.device)
+        for variant in args.variants
+    }
     for step in steps.values():
         for _ in range(args.warmup):
             step(batch)
+    if args.device.startswith('cuda'):
+        torch.cuda.synchronize()
+    load_before = os.getloadavg()[0]
     rates: Dict[str, List[float]] = {variant: [] for variant in steps}
     for _ in range(args.rounds):
         for variant, step in steps.items():
             start = time.perf_counter()
             for _ in range(args.steps):
                 step(batch)
+            if args.device.startswith('cuda'):
+                torch.cuda.synchronize()
             rates[variant].append(args.steps * args.batch_size /
                                   (time.perf_counter() - start))
     medians = {v: statistics.median(r) for v, r in rates.items()}
@@ -150,9 +164,10 @@ def main() -> Dict[str, float]:
     unit = 'images' if args.clip_len is None else 'clips'
     inputs = f'face {args.sizes[0]}^2, context {args.sizes[1]}^2' + (
         '' if args.clip_len is None else f', {args.clip_len} frames')
-    print(f'{args.config}: training step, batch {args.batch_size} '
-          f'({inputs}), {args.threads} torch thread(s), median of '
-          f'{args.rounds} rounds')
+    print(f'{args.config}: training step on {args.device}, batch '
+          f'{args.batch_size} ({inputs}), {args.threads} torch thread(s), '
+          f'median of {args.rounds} rounds; load average {load_before:.1f} '
+          f'-> {os.getloadavg()[0]:.1f}')
     print(f'| variant | {unit}/s | vs {args.variants[0]} |')
     print('|---|---:|---:|')
     for variant, rate in medians.items():
