@@ -2,17 +2,25 @@
 
 Two figures: one process running the pipeline alone (the speed of one
 DataLoader worker), and a DataLoader with ``--num-workers`` workers and the
-config's batch size and collate function (model time not included).
+config's batch size and collate function (model time not included). For
+video datasets a sample is a video, and the clips/s (``num_clips`` of the
+packed samples: 1 per video in training, every sliding clip in testing) are
+printed too.
 
 Example (built-in data):
     python tools/dataset_converters/generate_toy_caers.py data/toy_caers
     python tools/analysis_tools/benchmark_pipeline.py \
         configs/_base_/datasets/toy_caers.py --num-workers 2
+    python tools/dataset_converters/generate_toy_caer_videos.py \
+        data/toy_caer_videos
+    python tools/analysis_tools/benchmark_pipeline.py \
+        configs/_base_/datasets/toy_caer_videos.py --num-workers 2 \
+        --dataloader test_dataloader
 """
 import argparse
 import time
 from functools import partial
-from typing import Dict
+from typing import Dict, Tuple
 
 import cv2
 import torch
@@ -51,25 +59,43 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def time_single_process(dataset, num_samples: int) -> float:
+def count_clips(data_samples) -> int:
+    """Number of clips in packed samples (``num_clips`` metainfo; 0 for
+    images).
+
+    Args:
+        data_samples: A DataSample or a list of them.
+
+    Returns:
+        int: The total number of clips.
+    """
+    if not isinstance(data_samples, (list, tuple)):
+        data_samples = [data_samples]
+    return sum(s.metainfo.get('num_clips', 0) for s in data_samples)
+
+
+def time_single_process(dataset, num_samples: int) -> Tuple[float, float]:
     """Images/s of the pipeline in this process (one worker's speed).
 
     Args:
         dataset: A built dataset with a pipeline.
-        num_samples (int): Number of images to process.
+        num_samples (int): Number of images (videos) to process.
 
     Returns:
-        float: Images per second.
+        tuple[float, float]: Images (videos) per second, and clips per
+        second (0 for images).
     """
     dataset[0]  # warm-up (file cache, lazy imports)
     start = time.perf_counter()
+    clips = 0
     for i in range(num_samples):
-        dataset[i % len(dataset)]
-    return num_samples / (time.perf_counter() - start)
+        clips += count_clips(dataset[i % len(dataset)]['data_samples'])
+    seconds = time.perf_counter() - start
+    return num_samples / seconds, clips / seconds
 
 
 def time_dataloader(dataset, loader_cfg: dict, num_workers: int,
-                    num_samples: int) -> float:
+                    num_samples: int) -> Tuple[float, float]:
     """Images/s through a DataLoader with ``num_workers`` workers.
 
     The first batch (worker start-up) is not timed.
@@ -82,7 +108,8 @@ def time_dataloader(dataset, loader_cfg: dict, num_workers: int,
         num_samples (int): Number of images to time (whole batches).
 
     Returns:
-        float: Images per second.
+        tuple[float, float]: Images (videos) per second, and clips per
+        second (0 for images).
     """
     collate_cfg = dict(loader_cfg.get('collate_fn', {}))
     collate_fn = (
@@ -99,10 +126,10 @@ def time_dataloader(dataset, loader_cfg: dict, num_workers: int,
             worker_init_fn, num_workers=num_workers, rank=0, seed=0),
         persistent_workers=num_workers > 0)
     num_batches = max(1, -(-num_samples // batch_size))
-    done, start, it = 0, None, iter(loader)
+    done, samples, clips, start, it = 0, 0, 0, None, iter(loader)
     while done < num_batches + 1:
         try:
-            next(it)
+            batch = next(it)
         except StopIteration:
             it = iter(loader)
             continue
@@ -110,14 +137,18 @@ def time_dataloader(dataset, loader_cfg: dict, num_workers: int,
             start = time.perf_counter()
         else:
             done += 1
-    return num_batches * batch_size / (time.perf_counter() - start)
+            samples += len(batch['data_samples'])
+            clips += count_clips(batch['data_samples'])
+    seconds = time.perf_counter() - start
+    return samples / seconds, clips / seconds
 
 
 def main() -> Dict[str, float]:
     """Run both measurements and print them.
 
     Returns:
-        dict[str, float]: ``per_worker`` and ``dataloader`` images/s.
+        dict[str, float]: ``per_worker`` and ``dataloader`` images/s (and
+        ``per_worker_clips``, ``dataloader_clips`` for videos).
     """
     args = parse_args()
     cfg = Config.fromfile(args.config)
@@ -131,15 +162,25 @@ def main() -> Dict[str, float]:
     # OpenCV without its thread pool, as MMEngine's default env_cfg sets up
     cv2.setNumThreads(0)
     torch.set_num_threads(1)
-    results = dict(
-        per_worker=time_single_process(dataset, args.num_samples),
-        dataloader=time_dataloader(dataset, loader_cfg, args.num_workers,
-                                   args.num_samples))
-    print(f'{args.config} ({args.dataloader}, {len(dataset)} images, '
+    results = {}
+    results['per_worker'], per_worker_clips = time_single_process(
+        dataset, args.num_samples)
+    results['dataloader'], dataloader_clips = time_dataloader(
+        dataset, loader_cfg, args.num_workers, args.num_samples)
+    print(f'{args.config} ({args.dataloader}, {len(dataset)} samples, '
           f'batch {loader_cfg.get("batch_size", 32)}):')
-    print(f'  one process (per worker): {results["per_worker"]:8.1f} img/s')
+    if per_worker_clips:  # video samples: also clips/s
+        results.update(
+            per_worker_clips=per_worker_clips,
+            dataloader_clips=dataloader_clips)
+        clips = (f'  {per_worker_clips:8.1f} clips/s',
+                 f'  {dataloader_clips:8.1f} clips/s')
+    else:
+        clips = ('', '')
+    print(f'  one process (per worker): {results["per_worker"]:8.1f} '
+          f'samples/s{clips[0]}')
     print(f'  DataLoader, {args.num_workers} workers:  '
-          f'{results["dataloader"]:8.1f} img/s')
+          f'{results["dataloader"]:8.1f} samples/s{clips[1]}')
     return results
 
 
