@@ -25,7 +25,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import glamor_mm  # noqa: F401  (registers glamor_mm components)
-from glamor_mm.engine import setup_cpu_distributed
+from glamor_mm.engine import setup_distributed
 from glamor_mm.utils import trust_config_checkpoints
 
 
@@ -186,7 +186,7 @@ def main() -> None:
 
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
-    setup_cpu_distributed(cfg)
+    setup_distributed(cfg)
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

@@ -2,7 +2,7 @@
 
 Follows MMPretrain 1.2's ``tools/train.py`` and adds what a CPU-only machine
 needs: ``--launcher pytorch`` without a GPU uses the gloo backend
-(:func:`glamor_mm.engine.setup_cpu_distributed`) and ``--amp`` without a GPU
+(:func:`glamor_mm.engine.setup_distributed`) and ``--amp`` without a GPU
 stops with a clear message instead of MMEngine's bare assertion.
 
 Examples:
@@ -22,7 +22,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import glamor_mm  # noqa: F401  (registers glamor_mm components)
-from glamor_mm.engine import setup_cpu_distributed
+from glamor_mm.engine import resumable_checkpoint, setup_distributed
 from glamor_mm.utils import trust_config_checkpoints
 
 
@@ -37,7 +37,8 @@ def parse_args() -> argparse.Namespace:
         const='auto',
         help='If specify checkpoint path, resume from it, while if not '
         'specify, try to auto resume from the latest checkpoint '
-        'in the work directory.')
+        'in the work directory. An unreadable (empty, truncated) checkpoint '
+        'is skipped, with a warning, for the newest readable one before it.')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -144,12 +145,11 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
-    if args.resume == 'auto':
+    if args.resume is not None:
+        # a checkpoint cut short by a kill is skipped for the one before it
         cfg.resume = True
-        cfg.load_from = None
-    elif args.resume is not None:
-        cfg.resume = True
-        cfg.load_from = args.resume
+        cfg.load_from = resumable_checkpoint(
+            None if args.resume == 'auto' else args.resume, cfg.work_dir)
 
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
@@ -182,7 +182,7 @@ def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
-    setup_cpu_distributed(cfg)
+    setup_distributed(cfg)
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

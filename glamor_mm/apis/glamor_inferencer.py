@@ -18,9 +18,9 @@ from mmpretrain.utils import track
 
 from glamor_mm.datasets.transforms import (ApplyToFace, CropFace, DetectFace,
                                            MaskFace, PackTwoViewInputs)
+from glamor_mm.models.detectors import (detect_faces, init_face_detector,
+                                       keep_default_scope)
 from glamor_mm.utils.state_dict_check import load_checkpoint_checked
-from .face_detection import (detect_faces, init_face_detector,
-                             keep_default_scope)
 from .video_frames import VIDEO_EXTENSIONS, read_video_frames
 
 ALL_FACES_KEY = 'face_bboxes'

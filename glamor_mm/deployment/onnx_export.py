@@ -1,6 +1,8 @@
 """Export a two-view classifier to ONNX."""
+import importlib
 import json
 import warnings
+from types import ModuleType
 from typing import List, Optional, Sequence, Tuple
 
 import torch
@@ -8,6 +10,24 @@ import torch.nn as nn
 
 INPUT_NAMES = ('face', 'context')
 OUTPUT_NAMES = ('scores', 'attention', 'fusion_weights')
+
+
+def import_optional(name: str) -> ModuleType:
+    """Import ``onnx`` or ``onnxruntime``, or say how to install it.
+
+    Args:
+        name (str): The module (and pip package) name.
+
+    Returns:
+        ModuleType: The module.
+    """
+    try:
+        return importlib.import_module(name)
+    except ImportError as e:
+        raise ImportError(
+            f'ONNX export and the ONNX Runtime backend need {name}: '
+            f'`pip install {name}` (or `bash tools/setup_env.sh --tests`, '
+            'which installs requirements/optional.txt).') from e
 
 
 class TwoViewOnnxModule(nn.Module):
@@ -87,7 +107,7 @@ def export_onnx(model: nn.Module,
     Returns:
         list[str]: The names of the outputs in the file.
     """
-    import onnx
+    onnx = import_optional('onnx')
     module = TwoViewOnnxModule(model.cpu().eval()).eval()
     gen = torch.Generator().manual_seed(0)
     example = (torch.randint(

@@ -7,19 +7,7 @@ import numpy as np
 import torch
 from mmpretrain.structures import DataSample
 
-from .onnx_export import INPUT_NAMES
-
-
-def import_onnxruntime():
-    """Import ONNX Runtime, or say how to install it."""
-    try:
-        import onnxruntime
-    except ImportError as e:
-        raise ImportError(
-            'The ONNX Runtime backend needs onnxruntime: '
-            '`pip install onnxruntime` (or `bash tools/setup_env.sh '
-            '--tests`, which installs requirements/optional.txt).') from e
-    return onnxruntime
+from .onnx_export import INPUT_NAMES, import_optional
 
 
 class _StackViews:
@@ -58,7 +46,7 @@ class OnnxRuntimeClassifier:
                  onnx_file: str,
                  num_threads: int = 1,
                  device: str = 'cpu') -> None:
-        ort = import_onnxruntime()
+        ort = import_optional('onnxruntime')
         if not osp.isfile(onnx_file):
             raise FileNotFoundError(
                 f'OnnxRuntimeClassifier: no ONNX file {onnx_file!r} (export '

@@ -181,6 +181,38 @@ def mmengine_safe_globals() -> List[Union[Callable, Tuple[Callable, str]]]:
     return safe
 
 
+def pickled_globals(filename: str) -> Set[str]:
+    """The classes and functions a checkpoint or pickle file names.
+
+    Only parses the pickle opcodes; nothing is unpickled. Covers torch's zip
+    format (beyond the globals torch allows anyway), plain pickle files, and
+    the format of torch < 1.6 (pickles of a magic number, the protocol, the
+    system info and the object, then the storages).
+
+    Args:
+        filename (str): The file.
+
+    Returns:
+        set[str]: ``module.name`` of each global.
+
+    Raises:
+        RuntimeError | pickle.UnpicklingError | EOFError: The file is not a
+            readable pickle or torch checkpoint (e.g. truncated).
+    """
+    with open(filename, 'rb') as f:
+        if zipfile.is_zipfile(f):
+            return set(
+                torch.serialization.get_unsafe_globals_in_checkpoint(filename))
+        f.seek(0)
+        names: Set[str] = set()
+        for _ in range(4):
+            names |= _weights_only_unpickler.get_globals_in_pkl(f)
+            if not f.read(1):
+                break
+            f.seek(-1, os.SEEK_CUR)
+        return names
+
+
 def _unsafe_globals(filename: str) -> str:
     """Names of the disallowed globals in ``filename``, for the error."""
     allowed = set(_weights_only_unpickler._get_allowed_globals()) | {
@@ -189,13 +221,7 @@ def _unsafe_globals(filename: str) -> str:
         for item in mmengine_safe_globals()
     }
     try:
-        with open(filename, 'rb') as f:
-            if zipfile.is_zipfile(f):
-                names = torch.serialization.get_unsafe_globals_in_checkpoint(
-                    filename)
-            else:
-                f.seek(0)
-                names = _weights_only_unpickler.get_globals_in_pkl(f)
+        names = pickled_globals(filename)
     except Exception:  # unreadable: torch's own message says why
         return ''
     names = sorted(name for name in names if name not in allowed)
@@ -453,12 +479,13 @@ def load_foreign_checkpoint(filename: str,
     tensors. This loads them with torch's ``weights_only`` unpickler, the
     mechanism of :func:`safe_torch_load`, after mapping every global the
     file names beyond torch's allowed ones (listed by
-    ``torch.serialization.get_unsafe_globals_in_checkpoint``, which only
-    parses the pickle) to an :class:`InertObject` subclass. Tensors come
+    :func:`pickled_globals`, which only parses the pickle) to an
+    :class:`InertObject` subclass. Tensors come
     back as tensors; the foreign objects come back inert.
 
     Args:
-        filename (str): Local checkpoint file (torch's zip format).
+        filename (str): Local checkpoint file (torch's zip format, or the
+            format of torch < 1.6).
         map_location (Any, optional): Same as :func:`torch.load`.
             Defaults to ``'cpu'``.
 
@@ -474,12 +501,15 @@ def load_foreign_checkpoint(filename: str,
     if not osp.isfile(filename):
         raise FileNotFoundError(f'Checkpoint {filename} does not exist.')
     try:
-        names = torch.serialization.get_unsafe_globals_in_checkpoint(filename)
-        stand_ins = [(_inert_class(name), name) for name in names]
+        allowed = _weights_only_unpickler._get_allowed_globals()
+        stand_ins = [(_inert_class(name), name)
+                     for name in sorted(pickled_globals(filename))
+                     if name not in allowed]
         with torch.serialization.safe_globals(stand_ins):
             return torch.load(
                 filename, map_location=map_location, weights_only=True)
-    except (RuntimeError, pickle.UnpicklingError, EOFError, OSError) as e:
+    except (RuntimeError, pickle.UnpicklingError, EOFError, OSError,
+            ValueError, IndexError, AssertionError) as e:
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise ValueError(
             f'Cannot read {filename} as a PyTorch checkpoint '

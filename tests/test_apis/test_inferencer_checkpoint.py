@@ -34,9 +34,9 @@ def save_checkpoint(path, model_cfg):
 
 def test_head_of_another_size_fails_unless_partial(tmp_path):
     cfg = Config.fromfile(MODEL_CFG)
-    path = save_checkpoint(tmp_path / 'five.pth',
-                           dict(cfg.model, head=dict(cfg.model.head,
-                                                     num_classes=5)))
+    path = save_checkpoint(
+        tmp_path / 'five.pth',
+        dict(cfg.model, head=dict(cfg.model.head, num_classes=5)))
     with pytest.raises(CheckpointMismatchError) as err:
         GlamorInferencer(MODEL_CFG, path)
     message = str(err.value)

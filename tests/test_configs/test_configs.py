@@ -84,10 +84,13 @@ def test_config_builds_and_runs(name, toy_image):
         data = model.data_preprocessor(default_collate([sample, sample]))
         with torch.no_grad():
             preds = model(**data, mode='predict')
+            logits = model(data['inputs'], mode='tensor')
         assert len(preds) == 2
         score = preds[0].pred_score
         assert score.shape == (num_classes, )
-        assert torch.allclose(score.sum(), torch.tensor(1.))
+        # the softmax of the logits; eval mode: equal samples, equal scores
+        torch.testing.assert_close(score, logits[0].softmax(0))
+        torch.testing.assert_close(preds[1].pred_score, score)
         assert int(preds[0].gt_label) == 3
 
 

@@ -1,3 +1,4 @@
+import argparse
 import json
 import os
 import os.path as osp
@@ -105,3 +106,43 @@ def test_video_demo_fails_when_it_cannot_write(real_photos, tmp_path):
         tmp_path / 'out.unknown',
         returncode=1)
     assert 'Cannot write the video' in proc.stderr
+
+
+def test_backend_and_threads_arguments(tmp_path, monkeypatch):
+    """--backend onnxruntime runs the exported file; --threads is applied."""
+    pytest.importorskip('onnxruntime')
+    import torch
+    from mmengine.config import Config
+    from mmpretrain.registry import MODELS
+
+    from glamor_mm.deployment import OnnxRuntimeClassifier, export_onnx
+    monkeypatch.chdir(ROOT)
+    monkeypatch.syspath_prepend(osp.join(ROOT, 'demo'))
+    from inferencer_args import add_inferencer_args, build_inferencer
+    cfg = Config.fromfile(MODEL_CFG)
+    cfg.merge_from_dict({
+        f'model.{view}_backbone.widths': [4, 8]
+        for view in ('face', 'context')
+    })
+    cfg.merge_from_dict({
+        f'model.{part}.{view}_channels': 8
+        for part in ('neck', 'head') for view in ('face', 'context')
+    })
+    onnx_file = str(tmp_path / 'tiny.onnx')
+    export_onnx(MODELS.build(cfg.model), onnx_file)
+    parser = argparse.ArgumentParser()
+    add_inferencer_args(parser)
+    threads = torch.get_num_threads()
+    try:
+        inferencer = build_inferencer(
+            parser.parse_args([
+                MODEL_CFG, onnx_file, '--backend', 'onnxruntime',
+                '--threads', '1'
+            ]))
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)
+    assert isinstance(inferencer.model, OnnxRuntimeClassifier)
+    faces = inferencer.classify_faces(
+        np.full((200, 300, 3), 128, np.uint8))
+    assert faces == []  # no face in a grey picture, and no error

@@ -1,9 +1,9 @@
 """ONNX export round trip: the ONNX Runtime model equals the PyTorch one."""
 import os.path as osp
+import sys
 import warnings
 
 import numpy as np
-
 import pytest
 import torch
 from mmengine.config import Config
@@ -114,3 +114,9 @@ def test_bad_files_are_named(tmp_path):
             torch.nn.Linear(3, 2), (torch.zeros(1, 3), ), other, dynamo=False)
     with pytest.raises(ValueError, match='not a two-view model'):
         OnnxRuntimeClassifier(other)
+
+
+def test_missing_onnxruntime_names_the_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, 'onnxruntime', None)
+    with pytest.raises(ImportError, match='pip install onnxruntime'):
+        OnnxRuntimeClassifier(str(tmp_path / 'model.onnx'))

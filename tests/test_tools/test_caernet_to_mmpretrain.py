@@ -152,8 +152,13 @@ def reference():
     return model.eval()
 
 
-def make_trainer_checkpoint(tmp_path, state_dict, marker, arch_args=None):
-    """Save a checkpoint like the CAER trainer's ``_save_checkpoint``."""
+def make_trainer_checkpoint(tmp_path,
+                            state_dict,
+                            marker,
+                            arch_args=None,
+                            legacy=False):
+    """Save a checkpoint like the CAER trainer's ``_save_checkpoint``;
+    ``legacy``: in the format of torch < 1.6 (the repository pins 1.5)."""
     module_dir = tmp_path / 'their_repo'
     module_dir.mkdir(exist_ok=True)
     (module_dir / 'parse_config.py').write_text(textwrap.dedent(PARSE_CONFIG))
@@ -177,7 +182,9 @@ def make_trainer_checkpoint(tmp_path, state_dict, marker, arch_args=None):
                 state_dict=state_dict,
                 optimizer=optimizer.state_dict(),
                 monitor_best=np.float64(0.7681),
-                config=config), path)
+                config=config),
+            path,
+            _use_new_zipfile_serialization=not legacy)
     finally:
         sys.path.remove(str(module_dir))
         sys.modules.pop('parse_config', None)
@@ -203,10 +210,12 @@ def build_converted(dst):
     return model.eval(), checkpoint
 
 
+@pytest.mark.parametrize('legacy', [False, True], ids=['zip', 'torch<1.6'])
 def test_trainer_checkpoint_converts_exactly_without_running_its_code(
-        tmp_path, monkeypatch, capsys, reference):
+        tmp_path, monkeypatch, capsys, reference, legacy):
     marker = tmp_path / 'MARKER'
-    src = make_trainer_checkpoint(tmp_path, reference.state_dict(), marker)
+    src = make_trainer_checkpoint(
+        tmp_path, reference.state_dict(), marker, legacy=legacy)
     dst = tmp_path / 'converted.pth'
     run_tool(monkeypatch, src, dst, '--config', CONFIG)
     assert not marker.exists(), 'the checkpoint ran code while converting'
@@ -287,6 +296,17 @@ def test_bad_inputs_name_the_file(tmp_path, monkeypatch, reference):
     truncated.write_bytes(good.read_bytes()[:100000])
     with pytest.raises(ValueError, match='truncated.pth'):
         run_tool(monkeypatch, truncated, tmp_path / 'o.pth', '--config',
+                 CONFIG)
+    torch.save(
+        reference.state_dict(), good, _use_new_zipfile_serialization=False)
+    truncated.write_bytes(good.read_bytes()[:100000])
+    with pytest.raises(ValueError, match='truncated.pth'):
+        run_tool(monkeypatch, truncated, tmp_path / 'o.pth', '--config',
+                 CONFIG)
+    not_torch = tmp_path / 'notes.txt'
+    not_torch.write_text('not a checkpoint')
+    with pytest.raises(ValueError, match='notes.txt'):
+        run_tool(monkeypatch, not_torch, tmp_path / 'o.pth', '--config',
                  CONFIG)
 
     other = tmp_path / 'resnet.pth'

@@ -388,3 +388,22 @@ def test_config_context_crop_is_the_authors_rows_and_columns():
     img = np.arange(128 * 171, dtype=np.float32).reshape(128, 171, 1)
     out = crop(dict(img=img))['img']
     np.testing.assert_array_equal(out[..., 0], img[8:120, 29:141, 0])
+
+
+def test_training_checkpoint_with_model_prefix_and_optimizer(authors, tmp_path):
+    """train.py's tf.train.Checkpoint(step, optimizer, model): the same
+    weights under ``model/``; step and optimizer variables are skipped."""
+    tf = authors['tf']
+    model = tf.Module()
+    for name, obj in authors['objects'].items():
+        setattr(model, name, obj)
+    optimizer = tf.Module()
+    optimizer.iter = tf.Variable(7)
+    prefix = write_checkpoint(
+        tf, tmp_path / 'ckpt-7',
+        dict(step=tf.Variable(7), optimizer=optimizer, model=model))
+    state_dict, _ = load_tool().convert(prefix, CONFIG)
+    expected = authors['model'].state_dict()
+    assert state_dict.keys() == expected.keys()
+    for key, value in state_dict.items():
+        assert torch.equal(value, expected[key]), key

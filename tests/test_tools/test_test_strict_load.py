@@ -3,9 +3,9 @@ to report the metrics of random weights with exit code 0)."""
 import torch
 
 
-def test_test_refuses_a_checkpoint_that_does_not_fit(toy_config,
-                                                     tiny_toy_opts, run_tool,
-                                                     check_ok, tmp_path):
+def test_test_refuses_a_checkpoint_that_does_not_fit(toy_config, tiny_toy_opts,
+                                                     run_tool, check_ok,
+                                                     tmp_path):
     path = str(tmp_path / 'five_classes.pth')
     # a 5-class head (the tiny model's classifier has 32 hidden units)
     torch.save(

@@ -20,6 +20,7 @@ Example (the README's numbers):
         configs/glamor/glamor_original_1xb32-12e_toy.py --threads 1
 """
 import argparse
+import os
 import statistics
 import time
 from typing import Dict, List
@@ -55,6 +56,8 @@ def parse_args() -> argparse.Namespace:
         default=1,
         help='torch threads (default 1; see the README on threads)')
     parser.add_argument(
+        '--device', default='cpu', help='e.g. cpu, cuda:0 (default cpu)')
+    parser.add_argument(
         '--rounds', type=int, default=5, help='timed rounds (default 5)')
     parser.add_argument(
         '--steps', type=int, default=3, help='steps per round (default 3)')
@@ -85,12 +88,15 @@ def random_batch(batch_size: int, num_classes: int = 7) -> dict:
         ])
 
 
-def build_step(cfg: Config, variant: str):
+def build_step(cfg: Config, variant: str, device: str):
     """The training step of one variant, as a function of the batch."""
     torch.manual_seed(0)
     model = MODELS.build(
-        dict(cfg.model, channels_last=variant.startswith('channels_last')))
-    model.train()
+        dict(
+            cfg.model,
+            data_preprocessor=cfg.get('data_preprocessor'),
+            channels_last=variant.startswith('channels_last')))
+    model.to(device).train()
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     train_step = model.train_step
     if variant.endswith('compile'):
@@ -111,22 +117,32 @@ def main() -> Dict[str, float]:
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     torch.set_num_threads(args.threads)
     batch = random_batch(args.batch_size)
-    steps = {variant: build_step(cfg, variant) for variant in args.variants}
+    steps = {
+        variant: build_step(cfg, variant, args.device)
+        for variant in args.variants
+    }
     for step in steps.values():
         for _ in range(args.warmup):
             step(batch)
+    if args.device.startswith('cuda'):
+        torch.cuda.synchronize()
+    load_before = os.getloadavg()[0]
     rates: Dict[str, List[float]] = {variant: [] for variant in steps}
     for _ in range(args.rounds):
         for variant, step in steps.items():
             start = time.perf_counter()
             for _ in range(args.steps):
                 step(batch)
+            if args.device.startswith('cuda'):
+                torch.cuda.synchronize()
             rates[variant].append(args.steps * args.batch_size /
                                   (time.perf_counter() - start))
     medians = {v: statistics.median(r) for v, r in rates.items()}
     base = medians[args.variants[0]]
-    print(f'{args.config}: training step, batch {args.batch_size}, '
-          f'{args.threads} torch thread(s), median of {args.rounds} rounds')
+    print(f'{args.config}: training step on {args.device}, batch '
+          f'{args.batch_size}, {args.threads} torch thread(s), median of '
+          f'{args.rounds} rounds; load average {load_before:.1f} -> '
+          f'{os.getloadavg()[0]:.1f}')
     print(f'| variant | images/s | vs {args.variants[0]} |')
     print('|---|---:|---:|')
     for variant, rate in medians.items():

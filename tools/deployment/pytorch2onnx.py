@@ -23,7 +23,7 @@ from mmpretrain.apis import init_model
 import glamor_mm  # noqa: F401  (registers the models)
 from glamor_mm.apis import keep_default_scope
 from glamor_mm.deployment import (OnnxRuntimeClassifier, TwoViewOnnxModule,
-                                  export_onnx, import_onnxruntime)
+                                  export_onnx, import_optional)
 
 
 def parse_args() -> argparse.Namespace:
@@ -86,7 +86,8 @@ def main() -> Dict[str, float]:
         dict[str, float]: Output name -> max |ONNX Runtime - PyTorch|.
     """
     args = parse_args()
-    import_onnxruntime()  # fail early with the install hint
+    for name in ('onnx', 'onnxruntime'):
+        import_optional(name)  # fail early, with the install hint
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)

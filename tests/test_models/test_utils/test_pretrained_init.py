@@ -65,5 +65,6 @@ def test_wrong_shapes_fail_unless_partial(tmp_path):
     encoder = init_encoder(
         checkpoint=path, prefix='face_backbone.', partial=True)
     # the tensors that fit are loaded
-    loaded = torch.load(path)['state_dict']['face_backbone.blocks.0.conv.weight']
+    loaded = torch.load(
+        path)['state_dict']['face_backbone.blocks.0.conv.weight']
     assert torch.equal(encoder.state_dict()['blocks.0.conv.weight'], loaded)

@@ -1,4 +1,9 @@
-"""Run MMDet face detectors from the classifier side of glamor_mm."""
+"""Build and run MMDet face detectors from the classifier side of glamor_mm.
+
+These live beside the detectors, below the datasets (the ``DetectFace``
+transform uses them) and the APIs (which re-export them): glamor_mm's
+layers depend one way, ``models`` <- ``datasets`` <- ``apis``.
+"""
 import copy
 import warnings
 from contextlib import contextmanager
@@ -11,7 +16,7 @@ from mmcv.transforms import Compose
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from glamor_mm.models.detectors import BaseDlibFaceDetector
+from .base_dlib_face_detector import BaseDlibFaceDetector
 
 FaceDetections = Tuple[np.ndarray, np.ndarray]
 
