@@ -20,6 +20,7 @@ from glamor_mm.datasets.transforms import (ApplyToFace, CropFace, DetectFace,
                                            MaskFace, PackTwoViewInputs)
 from glamor_mm.models.detectors import (detect_faces, init_face_detector,
                                        keep_default_scope)
+from glamor_mm.utils import resolve_config_path
 from glamor_mm.utils.state_dict_check import load_checkpoint_checked
 from .video_frames import VIDEO_EXTENSIONS, read_video_frames
 
@@ -58,7 +59,10 @@ class GlamorInferencer(BaseInferencer):
 
     Args:
         model (str | Config | BaseModel): Classifier config (path or object)
-            or a built ``GlamorClassifier``.
+            or a built ``GlamorClassifier``. A relative config path that is
+            not in the working directory is looked up in glamor_mm's configs
+            (:func:`glamor_mm.utils.resolve_config_path`), as is
+            ``detector``.
         pretrained (str, optional): Classifier checkpoint. Defaults to None
             (random weights).
         detector (str | Config): Face detector config. Defaults to
@@ -107,6 +111,8 @@ class GlamorInferencer(BaseInferencer):
         if backend == 'onnxruntime' and not pretrained:
             raise ValueError("GlamorInferencer: backend='onnxruntime' needs "
                              'the exported .onnx file as `pretrained`.')
+        if isinstance(model, str) and model.endswith('.py'):
+            model = resolve_config_path(model)
         with keep_default_scope('mmpretrain'):
             super().__init__(model=model, pretrained=False, device=device)
         if backend == 'onnxruntime':
