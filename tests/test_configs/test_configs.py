@@ -1,7 +1,8 @@
 """Every shipped config loads, builds its model and runs its pipelines.
 
-Configs are discovered under ``configs/`` (all but ``_base_`` and the MMDet
-configs in ``face_detectors``, which the detection tests build), so configs
+Configs are discovered under ``configs/`` (all but ``_base_``, the MMDet
+configs in ``face_detectors``, which the detection tests build, and the
+video configs in ``video``, which test_video_configs.py trains), so configs
 added later are covered too. One generated toy image goes through each
 config's train and test pipelines, the data preprocessor and the model.
 """
@@ -26,8 +27,8 @@ CONFIG_ROOT = osp.join(
 CONFIGS = sorted(
     osp.relpath(path, CONFIG_ROOT)
     for path in glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True)
-    if osp.relpath(path, CONFIG_ROOT).split(osp.sep)[0] not in ('_base_',
-                                                                'face_detectors'))
+    if osp.relpath(path, CONFIG_ROOT).split(osp.sep)[0] not in (
+        '_base_', 'face_detectors', 'video'))
 # {algo}_{backbone}_{gpus}xb{batch}-{epochs}e_{data}.py
 NAME = re.compile(r'_(\d+)xb(\d+)-(\d+)e_')
 
@@ -36,8 +37,8 @@ def test_configs_found():
     assert 'glamor_r18_caers.py' in CONFIGS
     for backbone in ('original', 'mobilenetv2', 'resnet18'):
         for data in ('caers', 'ncaers'):
-            assert osp.join('glamor', f'glamor_{backbone}_1xb32-60e_{data}.py'
-                            ) in CONFIGS
+            assert osp.join(
+                'glamor', f'glamor_{backbone}_1xb32-60e_{data}.py') in CONFIGS
 
 
 @pytest.fixture(scope='module')
@@ -106,8 +107,8 @@ def test_name_matches_recipe(name):
 
 
 @pytest.mark.parametrize('name', [
-    n for n in CONFIGS
-    if load(n).train_dataloader.dataset.type == 'CAERSDataset'
+    n
+    for n in CONFIGS if load(n).train_dataloader.dataset.type == 'CAERSDataset'
 ])
 def test_caers_layout_datasets_build(name, toy_root):
     """CAER-S-layout configs read the toy tree (which has that layout). The

@@ -1,8 +1,9 @@
-"""Measure the images/s of a config's training step, in several variants.
+"""Measure the images/s (clips/s) of a config's training step, in variants.
 
 One training step is what the runner does per iteration:
 ``model.train_step(batch, optim_wrapper)`` (data preprocessor, forward,
-loss, backward, optimizer step) on a batch of random uint8 images, without
+loss, backward, optimizer step) on a batch of random uint8 images, or of
+clips with ``--clip-len`` (one clip per video, as in training), without
 data loading. The variants are measured in interleaved rounds in one
 process, so that a busy machine slows them alike; the median of the rounds
 is printed.
@@ -15,15 +16,18 @@ Variants:
   ``train_step``, as MMEngine's ``compile=True`` config option does (the
   compilation itself, in the warm-up steps, is not timed).
 
-Example (the README's numbers):
+Examples (the README's numbers):
     python tools/analysis_tools/benchmark_train_step.py \\
         configs/glamor/glamor_original_1xb32-12e_toy.py --threads 1
+    python tools/analysis_tools/benchmark_train_step.py \\
+        configs/video/caernet_original3d_1xb32-12e_caer.py --clip-len 16 \\
+        --batch-size 4 --threads 2   # CAER-Net, 16x96x96 + 16x112x112 clips
 """
 import argparse
 import os
 import statistics
 import time
-from typing import Dict, List
+from typing import Dict, List, Optional, Sequence
 
 import torch
 from mmengine.config import Config, DictAction
@@ -51,6 +55,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--batch-size', type=int, default=32, help='default 32')
     parser.add_argument(
+        '--clip-len',
+        type=int,
+        default=None,
+        help='video models: frames per clip (default: images)')
+    parser.add_argument(
+        '--sizes',
+        type=int,
+        nargs=2,
+        default=(96, 112),
+        metavar=('FACE', 'CONTEXT'),
+        help='side of the square face and context views (default 96 112)')
+    parser.add_argument(
         '--threads',
         type=int,
         default=1,
@@ -71,17 +87,22 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def random_batch(batch_size: int, num_classes: int = 7) -> dict:
-    """A collated batch of random uint8 face and context views."""
+def random_batch(batch_size: int,
+                 num_classes: int = 7,
+                 clip_len: Optional[int] = None,
+                 sizes: Sequence[int] = (96, 112)) -> dict:
+    """A collated batch of random uint8 face and context views: images
+    (N, 3, S, S), or one clip a video (N, 1, 3, clip_len, S, S)."""
     gen = torch.Generator().manual_seed(0)
+    lead = (batch_size, ) if clip_len is None else (batch_size, 1)
+
+    def view(size):
+        frames = (size, size) if clip_len is None else (clip_len, size, size)
+        return torch.randint(
+            0, 256, (*lead, 3, *frames), dtype=torch.uint8, generator=gen)
+
     return dict(
-        inputs=dict(
-            face=torch.randint(
-                0, 256, (batch_size, 3, 96, 96), dtype=torch.uint8,
-                generator=gen),
-            context=torch.randint(
-                0, 256, (batch_size, 3, 112, 112), dtype=torch.uint8,
-                generator=gen)),
+        inputs=dict(face=view(sizes[0]), context=view(sizes[1])),
         data_samples=[
             DataSample().set_gt_label(i % num_classes)
             for i in range(batch_size)
@@ -116,7 +137,8 @@ def main() -> Dict[str, float]:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     torch.set_num_threads(args.threads)
-    batch = random_batch(args.batch_size)
+    batch = random_batch(
+        args.batch_size, clip_len=args.clip_len, sizes=args.sizes)
     steps = {
         variant: build_step(cfg, variant, args.device)
         for variant in args.variants
@@ -139,11 +161,14 @@ def main() -> Dict[str, float]:
                                   (time.perf_counter() - start))
     medians = {v: statistics.median(r) for v, r in rates.items()}
     base = medians[args.variants[0]]
+    unit = 'images' if args.clip_len is None else 'clips'
+    inputs = f'face {args.sizes[0]}^2, context {args.sizes[1]}^2' + (
+        '' if args.clip_len is None else f', {args.clip_len} frames')
     print(f'{args.config}: training step on {args.device}, batch '
-          f'{args.batch_size}, {args.threads} torch thread(s), median of '
-          f'{args.rounds} rounds; load average {load_before:.1f} -> '
-          f'{os.getloadavg()[0]:.1f}')
-    print(f'| variant | images/s | vs {args.variants[0]} |')
+          f'{args.batch_size} ({inputs}), {args.threads} torch thread(s), '
+          f'median of {args.rounds} rounds; load average {load_before:.1f} '
+          f'-> {os.getloadavg()[0]:.1f}')
+    print(f'| variant | {unit}/s | vs {args.variants[0]} |')
     print('|---|---:|---:|')
     for variant, rate in medians.items():
         print(f'| {variant} | {rate:.1f} | {rate / base:.2f}x |')
