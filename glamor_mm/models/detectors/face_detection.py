@@ -16,6 +16,7 @@ from mmcv.transforms import Compose
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
+from glamor_mm.utils import resolve_config_path
 from .base_dlib_face_detector import BaseDlibFaceDetector
 
 FaceDetections = Tuple[np.ndarray, np.ndarray]
@@ -48,7 +49,9 @@ def init_face_detector(config: Union[str, Path, Config],
 
     Args:
         config (str | Path | Config): An MMDet config, e.g.
-            ``configs/face_detectors/dlib_hog.py``.
+            ``configs/face_detectors/dlib_hog.py`` (a relative path not found
+            in the working directory is looked up in glamor_mm's configs,
+            see :func:`glamor_mm.utils.resolve_config_path`).
         checkpoint (str, optional): Weights (MMDet detectors); None for the
             dlib detectors. Defaults to None.
         device (str): Device. Defaults to 'cpu'.
@@ -59,7 +62,7 @@ def init_face_detector(config: Union[str, Path, Config],
     """
     from mmdet.apis import init_detector
     if isinstance(config, (str, Path)):
-        config = Config.fromfile(str(config))
+        config = Config.fromfile(resolve_config_path(str(config)))
     with keep_default_scope(config.get('default_scope', 'mmdet')), \
             warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
