@@ -283,7 +283,7 @@ class GlamorInferencer(BaseInferencer):
         """Results of ``inputs``, chunk by chunk (see :meth:`__call__`)."""
         _, forward_kwargs, visualize_kwargs, postprocess_kwargs = \
             self._dispatch_kwargs(**kwargs)
-        failed, names = [], set()
+        failed, used_names, count = [], set(), 0
         chunks = self._get_chunk_data(inputs, batch_size)
         for chunk in track(
                 chunks,
@@ -304,7 +304,8 @@ class GlamorInferencer(BaseInferencer):
                     picture = dict(
                         img_path=str(input_), bboxes=[], error=str(e))
                 picture['drawing_name'] = self._drawing_name(
-                    input_, len(names), names)
+                    input_, count, used_names)
+                count += 1
                 pictures.append(picture)
             preds = self.forward(pictures, **forward_kwargs)
             drawings = self.visualize(chunk, preds, **visualize_kwargs)
@@ -312,7 +313,7 @@ class GlamorInferencer(BaseInferencer):
                                         **postprocess_kwargs)
         if failed:
             print_log(
-                f'GlamorInferencer: {len(failed)} of {len(names)} pictures '
+                f'GlamorInferencer: {len(failed)} of {count} pictures '
                 f'could not be read (their results have "error" set): '
                 f'{failed}',
                 logger='current',
@@ -325,17 +326,17 @@ class GlamorInferencer(BaseInferencer):
         Like MMDet's ``DetInferencer``: the picture's own file name (so
         ``photo.jpg`` and ``photo.png`` get two drawings), ``_1``, ``_2``...
         added for the same name from another folder; ``000042.png`` for the
-        43rd picture given as an array (e.g. a video frame).
+        43rd picture given as an array (e.g. a video frame). Only file names
+        are kept in ``used``, so a stream of frames adds nothing to it.
         """
         if isinstance(input_, np.ndarray):
-            name = f'{index:06d}.png'
-        else:
-            name = osp.basename(str(input_))
-            stem, ext = osp.splitext(name)
-            k = 0
-            while name in used:
-                k += 1
-                name = f'{stem}_{k}{ext}'
+            return f'{index:06d}.png'
+        name = osp.basename(str(input_))
+        stem, ext = osp.splitext(name)
+        k = 0
+        while name in used:
+            k += 1
+            name = f'{stem}_{k}{ext}'
         used.add(name)
         return name
 

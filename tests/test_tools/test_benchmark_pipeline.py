@@ -24,6 +24,7 @@ def test_benchmark_pipeline_on_toy_data(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, 'argv', [
         'benchmark_pipeline.py', DATA_CFG, '--pipelines', 'train', 'test',
         '--workers', '0', '--cache-dir', 'cache', '--num-samples', '8',
+        '--profile',
         '--rounds', '1', '--cfg-options',
         f'train_dataloader.dataset.data_root={tmp_path}',
         'train_dataloader.batch_size=4'
@@ -39,6 +40,8 @@ def test_benchmark_pipeline_on_toy_data(tmp_path, monkeypatch, capsys):
     assert '14 samples, batch 4; data preprocessor included' in out
     assert 'clips/s' not in out
     assert '| train pipeline, cached, 0 workers |' in out
+    assert 'Profile of one pass over 14 images' in out
+    assert '<imdecode>' in out  # the PNG decode is among the costliest
     assert (tmp_path / 'cache').is_dir()
 
 

@@ -25,8 +25,11 @@ Example (the README's numbers: 420 frames of CAER-S size, 712x400):
 """
 import argparse
 import copy
+import cProfile
 import itertools
 import os
+import os.path as osp
+import pstats
 import statistics
 import time
 from functools import partial
@@ -87,6 +90,11 @@ def parse_args() -> argparse.Namespace:
         help='images per variant and round (default 320)')
     parser.add_argument(
         '--rounds', type=int, default=2, help='rounds (default 2)')
+    parser.add_argument(
+        '--profile',
+        action='store_true',
+        help='also profile one pass over the dataset of the first pipeline '
+        '(uncached) in this process and print where the time goes')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -171,6 +179,31 @@ class LoaderVariant:
         return samples / seconds, clips / seconds
 
 
+def profile_pipeline(dataset, top: int = 12) -> None:
+    """Print the functions that take the most time in one pass.
+
+    Args:
+        dataset: A built dataset; every sample is prepared once.
+        top (int): How many functions to print. Defaults to 12.
+    """
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(len(dataset)):
+        dataset[i]
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    total = stats.total_tt
+    print(f'Profile of one pass over {len(dataset)} images: '
+          f'{total / len(dataset) * 1e3:.1f} ms per image')
+    print('| function | ms per image | share |')
+    print('|---|---:|---:|')
+    rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:top]
+    for (file, line, name), (_, _, own, _, _) in rows:
+        where = name if file == '~' else f'{osp.basename(file)}:{line} {name}'
+        print(f'| {where} | {own / len(dataset) * 1e3:.2f} | '
+              f'{own / total:.0%} |')
+
+
 def main() -> Dict[str, float]:
     """Time the variants and print a table.
 
@@ -204,6 +237,10 @@ def main() -> Dict[str, float]:
                 f', {workers} workers')
         variants[name] = LoaderVariant(dataset, loader_cfg, workers,
                                        preprocessor)
+    if args.profile:
+        first = copy.deepcopy(loader_cfg['dataset'])
+        first.update(pipeline=cfg[f'{args.pipelines[0]}_pipeline'])
+        profile_pipeline(DATASETS.build(first))
     for variant in variants.values():
         variant.warm_up()
     load_before = os.getloadavg()[0]
