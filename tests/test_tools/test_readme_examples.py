@@ -64,6 +64,9 @@ SKIPPED = {
     'data',
     'configs/video/caernet_original3d_1xb32-12e_caer.py':
     'the CAER videos; the video tests run these configs on generated clips',
+    'python tools/detect_face_tracks.py configs/face_detectors/dlib_hog.py':
+    'the CAER videos (data/caer); tests/test_tools run the tool on generated '
+    'clips',
     'git clone https://github.com/minhnhatvt/glamor-net':
     'network access and the authors\' trained weights; '
     'test_glamor_tf_to_mmpretrain.py converts a generated TF checkpoint',
