@@ -9,20 +9,36 @@ one at a time; a video file that ends before the frame count of its header
 read so far. The output folder is created; an output file that OpenCV cannot
 write (e.g. an extension without an encoder) is an error before any work.
 
+With a clip model (a config whose test pipeline samples clips, e.g.
+``configs/video/caernet_original3d_1xb32-12e_caer.py``) the demo switches to
+its clip mode (:class:`FaceClipTracker`): every frame of the clip rate (10
+fps) is sampled, each face is followed from sampled frame to sampled frame,
+and its last 16 sampled frames (the config's clip length) are classified as
+one clip, a sliding window; a face is labelled once it has been seen in a
+whole clip. Frames are streamed and each face keeps only its window, so
+memory stays constant whatever the length of the video.
+
 Examples:
     python demo/video_demo.py clip.mp4 CONFIG CKPT --out outputs/clip.mp4
     python demo/video_demo.py 0 CONFIG CKPT --show    # webcam 0
+    python demo/video_demo.py clip.mp4 \
+        configs/video/caernet_original3d_1xb32-12e_caer.py CKPT --out out.mp4
 """
 import itertools
 import os
 import os.path as osp
+import sys
 from argparse import ArgumentParser
+from typing import Callable, Sequence, Tuple
 
 import cv2
+import torch
+from mmengine.config import Config
 
-from glamor_mm.apis import FaceScoreTracker, read_video_frames
+from glamor_mm.apis import FaceClipTracker, FaceScoreTracker, read_video_frames
 from glamor_mm.visualization import FaceEmotionVisualizer
-from inferencer_args import add_inferencer_args, build_inferencer
+from inferencer_args import (RANDOM_WEIGHTS_WARNING, add_inferencer_args,
+                             build_inferencer)
 
 
 def parse_args():
@@ -35,15 +51,64 @@ def parse_args():
         '--alpha',
         type=float,
         default=0.7,
-        help='weight of the past frames in the score average (0: none)')
+        help='weight of the past frames in the score average (0: none; '
+        'image models only)')
     parser.add_argument(
         '--iou-thr',
         type=float,
         default=0.3,
-        help='box IoU to follow a face to the next frame')
+        help='box IoU to follow a face to the next (sampled) frame')
     parser.add_argument(
         '--max-frames', type=int, default=None, help='stop after N frames')
     return parser.parse_args()
+
+
+def uses_clips(config: str) -> bool:
+    """Whether the classifier config is a clip model's."""
+    pipeline = Config.fromfile(config).test_dataloader.dataset.pipeline
+    return any(t['type'].split('.')[-1] == 'SampleClipFrames'
+               for t in pipeline)
+
+
+def build_classifier(args, fps: float) -> Tuple[Callable, Sequence[str]]:
+    """``(frame, index) -> faces`` of the image or the clip model.
+
+    Returns:
+        tuple: The function giving the faces (DataSample with
+        ``pred_score`` and metainfo ``face_bbox``, ``track_id``) to draw on
+        frame ``index``, and the class names.
+    """
+    if not uses_clips(args.config):
+        inferencer = build_inferencer(args)
+        tracker = FaceScoreTracker(alpha=args.alpha, iou_thr=args.iou_thr)
+        return (lambda frame, _: tracker.update(
+            inferencer.classify_faces(frame))), inferencer.classes
+    if args.backend != 'pytorch':
+        raise SystemExit('The clip mode runs PyTorch models only.')
+    torch.set_num_threads(args.threads)
+    if args.checkpoint is None:
+        print(RANDOM_WEIGHTS_WARNING, file=sys.stderr)
+    tracker = FaceClipTracker(
+        args.config,
+        args.checkpoint,
+        detector=args.detector,
+        detector_weights=args.detector_weights,
+        device=args.device or 'cpu',
+        det_score_thr=args.det_thr,
+        partial_load=args.partial_load,
+        iou_thr=args.iou_thr)
+    print(f'Clip mode: the last {tracker.clip_len} frames of each face at '
+          f'{tracker.target_fps:g} fps (every {tracker.frame_step(fps):g} '
+          'frames of the video).')
+    faces = []
+
+    def classify(frame, index):
+        # faces keep the label of their last clip between sampled frames
+        if tracker.is_sampled(index, fps):
+            faces[:] = tracker.update(frame)
+        return faces
+
+    return classify, tracker.classes
 
 
 def main():
@@ -69,19 +134,16 @@ def main():
         if not writer.isOpened():
             raise SystemExit(f'Cannot write the video {args.out!r} (OpenCV '
                              'has no mp4v encoder for this file type?).')
-    inferencer = build_inferencer(args)
-    tracker = FaceScoreTracker(alpha=args.alpha, iou_thr=args.iou_thr)
+    classify, classes = build_classifier(args, fps)
     visualizer = FaceEmotionVisualizer.get_instance('video_demo')
     count, error = 0, None
     try:
         for frame in itertools.chain([first], frames):
             if args.max_frames is not None and count >= args.max_frames:
                 break
-            faces = tracker.update(inferencer.classify_faces(frame))
+            faces = classify(frame, count)
             drawing = visualizer.visualize_faces(
-                frame[..., ::-1],
-                faces,
-                classes=inferencer.classes,
+                frame[..., ::-1], faces, classes=classes,
                 draw_attention=False)[..., ::-1]
             if writer is not None:
                 writer.write(drawing)

@@ -55,3 +55,18 @@ def box_in_face_region(box, region: dict) -> bool:
 def face_region_check():
     """The :func:`box_in_face_region` check, for tests in sub-folders."""
     return box_in_face_region
+
+
+@pytest.fixture(scope='session')
+def tiny_model_opts() -> list:
+    """``--cfg-options`` entries (``key=value``) that narrow the encoders of
+    the original GLAMOR-Net configs (same classes), so that a training run
+    takes seconds on two CPU cores."""
+    return [
+        'model.face_backbone.widths=[8,16,32,64,64]',
+        'model.context_backbone.widths=[8,16,32,64,64]',
+        'model.neck.face_channels=64', 'model.neck.context_channels=64',
+        'model.neck.hidden_channels=32', 'model.head.face_channels=64',
+        'model.head.context_channels=64', 'model.head.hidden_channels=32',
+        'model.head.fusion_hidden_channels=32'
+    ]

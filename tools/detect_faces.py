@@ -4,7 +4,7 @@ Runs an MMDet face detector (``configs/face_detectors/``) over every image of
 a dataset tree and writes the OpenMMLab 2.0 annotation file read by
 ``EmotionAnnotationDataset``::
 
-    {"metainfo": {"classes": ["Anger", ..., "Surprise"], "face_detector": ...},
+    {"metainfo": {"classes": ["Anger", ..., "Surprise"], "face_detection": ...},
      "data_list": [
         {"img_path": "train/Happy/0001.png", "gt_label": 3,
          "face_bbox": [x1, y1, x2, y2],          # the chosen face, or null
@@ -12,9 +12,13 @@ a dataset tree and writes the OpenMMLab 2.0 annotation file read by
          "face_det_scores": [s1, ...]},           # by decreasing score
         ...]}
 
-``img_path`` is relative to ``--data-root``. Images without a face are kept
-with ``face_bbox: null`` (the training pipeline's ``CropFace`` decides what
-that means) and counted at the end.
+``img_path`` is relative to ``--data-root``; ``ori_shape`` is the image's
+``[H, W]`` (the dataset checks that boxes overlap the image). Images without a
+face are kept with ``face_bbox: null`` (the training pipeline's ``CropFace``
+decides what that means) and counted at the end. An image that cannot be read
+or on which the detector fails (corrupt file, 1x1 image...) does not stop the
+run: it is left out of ``data_list``, listed with the reason in the
+metainfo's ``failed``, and reported at the end (and tried again by a re-run).
 
 Layouts (``--layout``; class folders in any spelling the datasets accept):
 
@@ -23,9 +27,12 @@ Layouts (``--layout``; class folders in any spelling the datasets accept):
 - ``folder``: ``<data-root>/<Class>/<img>`` (``--split`` unused)
 
 Interrupted runs resume: every result is appended to ``<out>.partial.jsonl``
-as soon as it is known, and a re-run skips the images found there (and in an
-existing ``--out`` made with the same detector); the partial file is removed
-once ``--out`` is written.
+as soon as it is known, and a re-run skips the images found there and in an
+existing ``--out``; the partial file is removed once ``--out`` is written.
+Both files record the run (metainfo ``face_detection``: absolute data root,
+layout, split, detector config path and SHA-256 of its text, checkpoint,
+score threshold); a re-run with other settings stops with an error instead of
+mixing detections of another dataset or detector (``--restart`` starts over).
 
 Examples:
     python tools/detect_faces.py configs/face_detectors/dlib_hog.py \\
@@ -36,12 +43,14 @@ Examples:
         --out data/ncaer_s/test_faces.json --select area
 """
 import argparse
+import hashlib
 import json
 import multiprocessing
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
+import mmcv
 import mmengine
 import numpy as np
 import torch
@@ -66,12 +75,6 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Detect faces in a dataset and write an MMEngine '
         'annotation file for EmotionAnnotationDataset')
-    parser.add_argument('config', help='MMDet face detector config')
-    parser.add_argument(
-        'checkpoint',
-        nargs='?',
-        default=None,
-        help='detector weights (not needed by the dlib detectors)')
     parser.add_argument('--data-root', required=True, help='dataset root')
     parser.add_argument(
         '--layout',
@@ -86,6 +89,18 @@ def parse_args() -> argparse.Namespace:
         choices=['score', 'area'],
         default='score',
         help='face used for training: the most confident or the largest')
+    add_runner_args(parser)
+    return parser.parse_args()
+
+
+def add_runner_args(parser: argparse.ArgumentParser) -> None:
+    """Add the detector, process and resume options of the runner."""
+    parser.add_argument('config', help='MMDet face detector config')
+    parser.add_argument(
+        'checkpoint',
+        nargs='?',
+        default=None,
+        help='detector weights (not needed by the dlib detectors)')
     parser.add_argument(
         '--score-thr',
         type=float,
@@ -100,7 +115,6 @@ def parse_args() -> argparse.Namespace:
         '--restart',
         action='store_true',
         help='ignore results of a previous (interrupted) run')
-    return parser.parse_args()
 
 
 def scan_images(data_root: str, layout: str,
@@ -115,40 +129,88 @@ def scan_images(data_root: str, layout: str,
             for rel, label in samples]
 
 
-def detector_id(args: argparse.Namespace) -> dict:
-    """What identifies the detections of a run (checked when resuming)."""
+def run_id(args: argparse.Namespace) -> dict:
+    """What the detections of a run depend on (checked when resuming)."""
+    with open(args.config, 'rb') as f:
+        config_sha256 = hashlib.sha256(f.read()).hexdigest()
     return dict(
-        config=osp.basename(args.config),
-        checkpoint=args.checkpoint and osp.basename(args.checkpoint),
+        data_root=osp.abspath(args.data_root),
+        layout=args.layout,
+        split=args.split,
+        config=osp.abspath(args.config),
+        config_sha256=config_sha256,
+        checkpoint=args.checkpoint and osp.abspath(args.checkpoint),
         score_thr=args.score_thr)
+
+
+def check_same_run(ident: dict, previous: dict, source: str) -> None:
+    """Raise if ``source`` was made by a run with other settings."""
+    differ = sorted(
+        k for k in set(ident) | set(previous)
+        if ident.get(k) != previous.get(k))
+    if differ:
+        raise ValueError(
+            f'{source} was made by another run (differs in ' +
+            ', '.join(f'{k}: {previous.get(k)!r} there, {ident.get(k)!r} '
+                      'now' for k in differ) +
+            '); use --restart to start over, or another --out.')
 
 
 def load_previous(args: argparse.Namespace,
                   partial_file: str) -> Dict[str, dict]:
-    """Detections of a previous run: ``img_path -> record``."""
+    """Detections of a previous run: ``img_path -> record``.
+
+    Images that failed before are left out, so that they are tried again.
+    """
     done = {}
     if args.restart:
         return done
-    ident = detector_id(args)
+    ident = run_id(args)
     if osp.isfile(args.out):
         ann = mmengine.load(args.out)
-        if ann.get('metainfo', {}).get('face_detector') == ident:
-            for item in ann['data_list']:
-                done[item['img_path']] = dict(
-                    bboxes=item['face_det_bboxes'],
-                    scores=item['face_det_scores'])
+        check_same_run(ident,
+                       ann.get('metainfo', {}).get('face_detection', {}),
+                       args.out)
+        for item in ann['data_list']:
+            done[item['img_path']] = dict(
+                bboxes=item['face_det_bboxes'],
+                scores=item['face_det_scores'],
+                ori_shape=item['ori_shape'])
+    done.update(load_partial(partial_file, ident))
+    return done
+
+
+def load_partial(partial_file: str,
+                 ident: dict,
+                 key: str = 'img_path') -> Dict[str, dict]:
+    """Records of an interrupted run: ``record[key] -> record``.
+
+    Records of inputs that failed are left out, so that they are tried
+    again.
+
+    Args:
+        partial_file (str): The ``.partial.jsonl`` file (may not exist).
+        ident (dict): The settings of this run; a file made with others
+            is refused (see :func:`check_same_run`).
+        key (str): Field naming the input of a record. Defaults to
+            'img_path'.
+
+    Returns:
+        dict: The records found.
+    """
+    done = {}
     if osp.isfile(partial_file):
         with open(partial_file) as f:
             lines = f.read().splitlines()
-        if lines and json.loads(lines[0]) != ident:
-            raise ValueError(f'{partial_file} was made by another detector '
-                             f'({lines[0]}); use --restart or delete it.')
+        if lines:
+            check_same_run(ident, json.loads(lines[0]), partial_file)
         for line in lines[1:]:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError:
                 continue  # the last line of a killed run may be cut
-            done[record['img_path']] = record
+            if 'error' not in record:
+                done[record[key]] = record
     return done
 
 
@@ -163,31 +225,60 @@ def init_worker(config: str, checkpoint: Optional[str], device: str,
 
 
 def detect_one(task: Tuple[str, str]) -> dict:
-    """Detect the faces of one image with this process's detector."""
+    """Detect the faces of one image with this process's detector.
+
+    Returns:
+        dict: ``img_path``, ``ori_shape``, ``bboxes`` and ``scores``; or
+        ``img_path`` and ``error`` (the reason) if the image cannot be read
+        or the detector fails on it.
+    """
     rel_path, path = task
     try:
-        bboxes, scores = detect_faces(_DETECTOR, path, _SCORE_THR)[0]
+        img = mmcv.imread(path)
+        if img is None:
+            raise OSError('cannot be read as an image (corrupt, truncated or '
+                          'not an image file)')
+        bboxes, scores = detect_faces(_DETECTOR, img, _SCORE_THR)[0]
     except Exception as e:
-        raise RuntimeError(f'Face detection failed on {path}: '
-                           f'{type(e).__name__}: {e}') from e
+        return dict(img_path=rel_path, error=f'{type(e).__name__}: {e}')
     return dict(
         img_path=rel_path,
+        ori_shape=list(img.shape[:2]),
         bboxes=[[round(float(v), 2) for v in box] for box in bboxes],
         scores=[round(float(s), 4) for s in scores])
 
 
-def run_detection(args: argparse.Namespace, tasks: List[Tuple[str, str]],
-                  partial_file: str) -> Dict[str, dict]:
-    """Detect faces of ``tasks``, appending each result to the partial file.
+def run_detection(args: argparse.Namespace,
+                  tasks: List[Tuple[str, str]],
+                  partial_file: str,
+                  work: Callable[[Tuple[str, str]], dict] = detect_one,
+                  ident: Optional[dict] = None,
+                  key: str = 'img_path') -> Dict[str, dict]:
+    """Run ``work`` on ``tasks``, appending each result to the partial file.
+
+    The detector of each process is built by :func:`init_worker`;
+    ``args.workers`` processes share the tasks.
+
+    Args:
+        args (argparse.Namespace): ``config``, ``checkpoint``, ``device``,
+            ``score_thr``, ``workers`` and ``restart``.
+        tasks (list[tuple[str, str]]): ``(relative path, path)`` pairs.
+        partial_file (str): File the records are appended to.
+        work (callable): Turns a task into a JSON-able record, with the
+            detector of its process. Defaults to :func:`detect_one`.
+        ident (dict, optional): First line of a new partial file. Defaults
+            to :func:`run_id`.
+        key (str): Field of a record naming its input. Defaults to
+            'img_path'.
 
     Returns:
-        dict: ``img_path -> record`` of the new results.
+        dict: ``record[key] -> record`` of the new results.
     """
     done = {}
     new_file = args.restart or not osp.isfile(partial_file)
     with open(partial_file, 'w' if new_file else 'a') as f:
         if new_file:
-            f.write(json.dumps(detector_id(args)) + '\n')
+            f.write(json.dumps(ident or run_id(args)) + '\n')
         if not tasks:
             return done
         initargs = (args.config, args.checkpoint,
@@ -195,17 +286,17 @@ def run_detection(args: argparse.Namespace, tasks: List[Tuple[str, str]],
                     1 if args.workers > 1 else None)
         if args.workers > 1:
             pool = multiprocessing.Pool(args.workers, init_worker, initargs)
-            results = pool.imap_unordered(detect_one, tasks, chunksize=4)
+            results = pool.imap_unordered(work, tasks, chunksize=4)
         else:
             pool = None
             init_worker(*initargs)
-            results = map(detect_one, tasks)
+            results = map(work, tasks)
         progress = ProgressBar(len(tasks))
         try:
             for record in results:
                 f.write(json.dumps(record) + '\n')
                 f.flush()
-                done[record['img_path']] = record
+                done[record[key]] = record
                 progress.update()
         finally:
             if pool is not None:
@@ -226,9 +317,12 @@ def main() -> None:
     mmengine.mkdir_or_exist(osp.dirname(osp.abspath(args.out)))
     done.update(run_detection(args, tasks, partial_file))
 
-    data_list = []
+    data_list, failed = [], []
     for rel, label in samples:
         record = done[rel]
+        if 'error' in record:
+            failed.append(dict(img_path=rel, error=record['error']))
+            continue
         index = select_face(
             np.asarray(record['bboxes'], dtype=np.float32).reshape(-1, 4),
             np.asarray(record['scores'], dtype=np.float32), args.select)
@@ -236,18 +330,25 @@ def main() -> None:
             dict(
                 img_path=rel,
                 gt_label=label,
+                ori_shape=record['ori_shape'],
                 face_bbox=None if index is None else record['bboxes'][index],
                 face_det_bboxes=record['bboxes'],
                 face_det_scores=record['scores']))
     metainfo = dict(
         classes=list(CAER_CLASSES),
-        face_detector=detector_id(args),
-        face_select=args.select)
+        face_detection=run_id(args),
+        face_select=args.select,
+        failed=failed)
     mmengine.dump(dict(metainfo=metainfo, data_list=data_list), args.out)
     os.remove(partial_file)
     no_face = sum(item['face_bbox'] is None for item in data_list)
     print(f'Wrote {args.out}: {len(data_list)} images, {no_face} without '
           'a face (face_bbox: null).')
+    if failed:
+        print(f'{len(failed)} image(s) failed and are left out (listed in '
+              'the metainfo\'s "failed"; a re-run tries them again):')
+        for item in failed:
+            print(f"  {item['img_path']}: {item['error']}")
 
 
 if __name__ == '__main__':

@@ -11,7 +11,8 @@
 # What it does and why:
 #   * torch: an installed torch (e.g. a CUDA build) is kept and pinned, and
 #     torchvision is matched to it (minor = torch minor + 15, same patch);
-#     without torch it installs torch==2.14.1 torchvision==0.29.1.
+#     without torch it installs torch==2.14.1 torchvision==0.29.1. A torch
+#     older than 2.6 is refused: it cannot load checkpoints safely.
 #   * requirements/constraints.txt keeps setuptools<82 (mmcv's setup.py and
 #     MMEngine's Config import pkg_resources) and OpenCV 4.
 #   * mmcv 2.1.0 has no wheel on PyPI for current torch/Python: it is built
@@ -19,6 +20,13 @@
 #     isolation, -std=c++20 when torch's headers demand it) into a cache keyed
 #     by mmcv version + torch version + Python ABI + ops flavour (pip's own
 #     wheel cache ignores the torch version and would reuse a wrong build).
+#   * mmaction2 1.2.0 (video backbones such as C3D / ResNet3d): its PyPI wheel
+#     and sdist both lack mmaction/models/localizers/drn (the folder has no
+#     __init__.py, so setuptools skipped it) while localizers/__init__.py
+#     imports it, so `import mmaction.models` fails. The sdist is built once
+#     into a pure-Python wheel with that one import (DRN, a language-grounding
+#     localizer) removed, and cached; its dependencies are listed in
+#     requirements/runtime.txt because the sdist carries none.
 #
 # Environment:
 #   PYTHON               interpreter to install into (default: python)
@@ -30,6 +38,9 @@ set -euo pipefail
 
 MMCV_VERSION=2.1.0
 DEFAULT_TORCH=2.14.1
+# torch.serialization.safe_globals and weights_only=True by default: without
+# them checkpoints cannot be loaded safely (glamor_mm/utils/checkpoint.py)
+MIN_TORCH=2.6
 
 usage() {
     sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
@@ -139,6 +150,16 @@ else:
     pkg_dir = os.path.dirname(spec.origin)
     if not any(f.startswith('_ext.') for f in os.listdir(pkg_dir)):
         missing.append('mmcv compiled ops (mmcv._ext)')
+spec = importlib.util.find_spec('mmaction')
+if spec is not None:
+    localizers = os.path.join(os.path.dirname(spec.origin), 'models',
+                              'localizers')
+    with open(os.path.join(localizers, '__init__.py')) as f:
+        imports_drn = 'from .drn.drn import' in f.read()
+    if imports_drn and not os.path.isfile(
+            os.path.join(localizers, 'drn', 'drn.py')):
+        missing.append('mmaction2 whose models import (the PyPI wheel '
+                       'misses mmaction/models/localizers/drn)')
 spec = importlib.util.find_spec('glamor_mm')
 if spec is None or os.path.realpath(spec.origin) != os.path.realpath(
         os.path.join(root, 'glamor_mm', '__init__.py')):
@@ -230,6 +251,14 @@ def opencv_import():
     return cv2.__version__
 
 
+def mmaction_import():
+    import mmaction
+    import mmaction.models  # noqa: F401
+    from mmaction.registry import MODELS
+    assert MODELS.get('C3D') is not None
+    return mmaction.__version__
+
+
 def glamor_import():
     import glamor_mm
     return glamor_mm.__version__
@@ -248,6 +277,9 @@ check('mmpretrain', mmpretrain_import, 'mmpretrain 1.2.0 needs mmcv>=2.0.0,<2.4.
 check('pkg_resources', pkg_resources_import,
       "MMEngine's Config needs pkg_resources: pip install 'setuptools<82'")
 check('opencv', opencv_import, "pip install 'opencv-python<5'")
+check('mmaction2', mmaction_import,
+      'the PyPI wheel of mmaction2 1.2.0 misses a subpackage: run '
+      'tools/setup_env.sh, which builds it from the sdist')
 check('glamor_mm', glamor_import, 'pip install -e . --no-deps')
 if failures:
     print(f'[setup_env] SELF-CHECK FAILED: {", ".join(failures)}')
@@ -257,6 +289,12 @@ EOF
     log "environment OK ($((SECONDS - START)) s)"
 }
 
+TORCH_HAVE=$(dist_version torch)
+if [[ -n "$TORCH_HAVE" ]] && ! "$PY" -c 'import sys
+major, minor = sys.argv[1].split("+")[0].split(".")[:2]
+sys.exit((int(major), int(minor)) < tuple(map(int, sys.argv[2].split("."))))' "$TORCH_HAVE" "$MIN_TORCH"; then
+    die "torch $TORCH_HAVE is installed, but glamor_mm needs torch >= $MIN_TORCH: older torch has no torch.serialization.safe_globals, so checkpoints could only be loaded by unpickling them unrestricted (which can run code). Upgrade it (pip install 'torch>=$MIN_TORCH', with --index-url for a CUDA build) or uninstall it to get torch $DEFAULT_TORCH, then re-run this script."
+fi
 MISSING=$(env_missing) || die "could not inspect the environment of $PY"
 if [[ -z "$MISSING" ]]; then
     log "everything is installed already; nothing to do"
@@ -300,12 +338,12 @@ fi
 echo "torchvision==$TV_HAVE" >>"$TORCH_PINS"
 
 # --------------------------------------------------------------------------
-# 3. build tools and everything but mmcv (mmcv's build sees OpenCV, so its
-#    wheel does not add a second OpenCV requirement)
+# 3. build tools and everything but mmcv and mmaction2 (mmcv's build sees
+#    OpenCV, so its wheel does not add a second OpenCV requirement)
 # --------------------------------------------------------------------------
 MM_NO_MMCV=$(mktemp)
 trap 'rm -f "$TORCH_PINS" "$MM_NO_MMCV"' EXIT
-grep -v '^mmcv' "$ROOT/requirements/mminstall.txt" >"$MM_NO_MMCV"
+grep -v '^mmcv\|^mmaction2' "$ROOT/requirements/mminstall.txt" >"$MM_NO_MMCV"
 REQ_ARGS=()
 for f in "${REQ_FILES[@]}"; do
     [[ $f == */mminstall.txt ]] && f=$MM_NO_MMCV
@@ -449,7 +487,43 @@ EOB
 fi
 
 # --------------------------------------------------------------------------
-# 5. glamor_mm itself, editable
+# 5. mmaction2, built from its sdist without the missing DRN import
+# --------------------------------------------------------------------------
+MMACTION_VERSION=$(sed -n 's/^mmaction2==\([0-9.]*\).*/\1/p' "$ROOT/requirements/mminstall.txt")
+if ! grep -q '^mmaction2' <<<"$(env_missing)"; then
+    log "mmaction2 $MMACTION_VERSION is installed already"
+else
+    WHEEL_DIR="$CACHE_DIR/wheels/mmaction2-${MMACTION_VERSION}_no-drn"
+    WHEEL=$(ls "$WHEEL_DIR"/mmaction2-*.whl 2>/dev/null | head -n 1 || true)
+    if [[ -z "$WHEEL" ]]; then
+        log "building mmaction2 $MMACTION_VERSION from its sdist (without the DRN import"
+        log "its PyPI files lack)"
+        BUILD_DIR=$(mktemp -d)
+        "$PY" -m pip download --disable-pip-version-check --no-deps --no-binary mmaction2 \
+            -d "$BUILD_DIR" "mmaction2==$MMACTION_VERSION" >/dev/null
+        tar -xzf "$BUILD_DIR/mmaction2-$MMACTION_VERSION.tar.gz" -C "$BUILD_DIR"
+        SRC="$BUILD_DIR/mmaction2-$MMACTION_VERSION"
+        INIT="$SRC/mmaction/models/localizers/__init__.py"
+        sed -i -e '/^from \.drn\.drn import DRN$/d' -e "s/, 'DRN'\]/]/" "$INIT"
+        if grep -q 'drn' "$INIT"; then
+            die "the mmaction2 $MMACTION_VERSION sdist changed: $INIT still mentions drn"
+        fi
+        (cd "$SRC" && "$PY" -m pip wheel --disable-pip-version-check --no-deps \
+            --no-build-isolation -w "$BUILD_DIR/dist" . >/dev/null)
+        rm -rf "$WHEEL_DIR" "$WHEEL_DIR.tmp"
+        mkdir -p "$WHEEL_DIR.tmp"
+        mv "$BUILD_DIR"/dist/mmaction2-*.whl "$WHEEL_DIR.tmp/"
+        mv "$WHEEL_DIR.tmp" "$WHEEL_DIR"
+        rm -rf "$BUILD_DIR"
+        WHEEL=$(ls "$WHEEL_DIR"/mmaction2-*.whl)
+        log "cached the mmaction2 wheel as $WHEEL"
+    fi
+    # same version as an installed broken wheel: pip must replace it
+    pip_install --force-reinstall --no-deps "$WHEEL"
+fi
+
+# --------------------------------------------------------------------------
+# 6. glamor_mm itself, editable
 # --------------------------------------------------------------------------
 log "installing glamor_mm (editable) from $ROOT"
 "$PY" -m pip install --disable-pip-version-check --no-deps --no-build-isolation -e "$ROOT" >/dev/null

@@ -8,6 +8,7 @@ Examples:
     python tools/test.py configs/glamor_r18_caers.py work_dirs/.../epoch_60.pth
     python tools/test.py CONFIG CKPT --out preds.pkl        # dump predictions
     python tools/test.py CONFIG CKPT --out m.json --out-item metrics
+    python tools/test.py VIDEO_CONFIG CKPT --clip-level  # + clip accuracy
     bash tools/dist_test.sh CONFIG CKPT 8
 """
 import argparse
@@ -24,8 +25,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import glamor_mm  # noqa: F401  (registers glamor_mm components)
-from glamor_mm.engine import setup_cpu_distributed
-from glamor_mm.utils import trust_checkpoint
+from glamor_mm.engine import setup_distributed
+from glamor_mm.utils import trust_config_checkpoints
 
 
 def parse_args() -> argparse.Namespace:
@@ -53,6 +54,11 @@ def parse_args() -> argparse.Namespace:
         'Note that the quotation marks are necessary and that no white space '
         'is allowed.')
     parser.add_argument(
+        '--clip-level',
+        action='store_true',
+        help='video models: also report the accuracy of the single clips '
+        '(ClipAccuracy); the accuracy is per video, over its averaged clips')
+    parser.add_argument(
         '--amp',
         action='store_true',
         help='enable automatic-mixed-precision test (bfloat16 on the CPU)')
@@ -63,9 +69,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--trust-checkpoint',
         action='store_true',
-        help='fully unpickle CHECKPOINT even if it holds types beyond those '
-        'of MMEngine checkpoints (it can run code: only for a file you '
-        'trust)')
+        help="fully unpickle CHECKPOINT (and the config's `Pretrained` init "
+        'checkpoints) even if it holds types beyond those of MMEngine '
+        'checkpoints (it can run code: only for files you trust)')
+    parser.add_argument(
+        '--partial-load',
+        action='store_true',
+        help='load a CHECKPOINT that does not fit the model (missing, '
+        'unexpected or mis-shaped tensors) as far as it fits, with warnings; '
+        'by default such a checkpoint is an error, since the rest of the '
+        'model would be random')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -91,11 +104,19 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
                                 osp.splitext(osp.basename(args.config))[0])
 
     cfg.load_from = args.checkpoint
-    if args.trust_checkpoint:
-        trust_checkpoint(args.checkpoint)
+    if not args.partial_load:
+        cfg.custom_hooks = list(cfg.get('custom_hooks', None) or []) + [
+            dict(type='StrictLoadHook')
+        ]
 
     if args.amp:
         cfg.test_cfg.fp16 = True
+
+    if args.clip_level:
+        metrics = cfg.test_evaluator
+        metrics = list(metrics) if isinstance(metrics,
+                                              (list, tuple)) else [metrics]
+        cfg.test_evaluator = metrics + [dict(type='ClipAccuracy')]
 
     # Like MMPretrain: default_collate (the two-view data preprocessor
     # accepts it as well as pseudo_collate).
@@ -109,6 +130,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    if args.trust_checkpoint:
+        trust_config_checkpoints(cfg)
     return cfg
 
 
@@ -163,7 +186,7 @@ def main() -> None:
 
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
-    setup_cpu_distributed(cfg)
+    setup_distributed(cfg)
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

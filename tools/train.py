@@ -2,7 +2,7 @@
 
 Follows MMPretrain 1.2's ``tools/train.py`` and adds what a CPU-only machine
 needs: ``--launcher pytorch`` without a GPU uses the gloo backend
-(:func:`glamor_mm.engine.setup_cpu_distributed`) and ``--amp`` without a GPU
+(:func:`glamor_mm.engine.setup_distributed`) and ``--amp`` without a GPU
 stops with a clear message instead of MMEngine's bare assertion.
 
 Examples:
@@ -22,8 +22,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import glamor_mm  # noqa: F401  (registers glamor_mm components)
-from glamor_mm.engine import setup_cpu_distributed
-from glamor_mm.utils import trust_checkpoint
+from glamor_mm.engine import resumable_checkpoint, setup_distributed
+from glamor_mm.utils import trust_config_checkpoints
 
 
 def parse_args() -> argparse.Namespace:
@@ -37,7 +37,8 @@ def parse_args() -> argparse.Namespace:
         const='auto',
         help='If specify checkpoint path, resume from it, while if not '
         'specify, try to auto resume from the latest checkpoint '
-        'in the work directory.')
+        'in the work directory. An unreadable (empty, truncated) checkpoint '
+        'is skipped, with a warning, for the newest readable one before it.')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -73,9 +74,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--trust-checkpoint',
         action='store_true',
-        help='fully unpickle the checkpoint of `--resume PATH` / `load_from` '
-        'even if it holds types beyond those of MMEngine checkpoints (it can '
-        'run code: only for a file you trust)')
+        help='fully unpickle the checkpoints of `--resume PATH`, `load_from` '
+        "and the config's `Pretrained` inits even if they hold types beyond "
+        'those of MMEngine checkpoints (it can run code: only for files you '
+        'trust)')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -143,12 +145,11 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
-    if args.resume == 'auto':
+    if args.resume is not None:
+        # a checkpoint cut short by a kill is skipped for the one before it
         cfg.resume = True
-        cfg.load_from = None
-    elif args.resume is not None:
-        cfg.resume = True
-        cfg.load_from = args.resume
+        cfg.load_from = resumable_checkpoint(
+            None if args.resume == 'auto' else args.resume, cfg.work_dir)
 
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
@@ -165,11 +166,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.val_dataloader = None
         cfg.val_evaluator = None
 
-    if args.trust_checkpoint:
-        if not cfg.get('load_from', None):
-            raise SystemExit('error: --trust-checkpoint needs a checkpoint: '
-                             '--resume PATH or load_from in the config.')
-        trust_checkpoint(cfg.load_from)
+    if args.trust_checkpoint and not trust_config_checkpoints(cfg):
+        raise SystemExit('error: --trust-checkpoint needs a checkpoint: '
+                         "--resume PATH, load_from or a 'Pretrained' "
+                         'init_cfg in the config.')
 
     # torch rejects persistent workers for a loader without worker processes
     for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
@@ -182,7 +182,7 @@ def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
-    setup_cpu_distributed(cfg)
+    setup_distributed(cfg)
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

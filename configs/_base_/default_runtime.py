@@ -26,6 +26,12 @@ default_hooks = dict(
 
     # validation results visualization, set True to enable it.
     visualization=dict(type='VisualizationHook', enable=False),
+
+    # stop at the start when model and dataset disagree on the classes.
+    num_class_check=dict(type='NumClassCheckHook'),
+
+    # warn, per epoch, how many samples had an all-zero face view.
+    zeroed_faces=dict(type='ZeroedFaceHook'),
 )
 
 # configure environment

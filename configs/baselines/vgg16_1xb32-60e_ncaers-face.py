@@ -5,7 +5,9 @@
 #     --cfg-options model.backbone.init_cfg.checkpoint=PATH
 #   - a backbone-only checkpoint (keys `features...`): also
 #     model.backbone.init_cfg.prefix=None
-# The last classifier layer (1000 or 2622 outputs) is skipped by its shape.
+# The last classifier layer (1000 or 2622 outputs) is skipped by its shape:
+# `partial=True`, since glamor_mm's Pretrained init otherwise refuses a
+# checkpoint with tensors of the wrong shape.
 _base_ = [
     'mmpretrain::_base_/models/vgg16.py', '../_base_/datasets/ncaers_face.py',
     '../_base_/schedules/glamor_sgd_60e.py', '../_base_/default_runtime.py'
@@ -17,5 +19,6 @@ model = dict(
         init_cfg=dict(
             type='Pretrained',
             checkpoint='checkpoints/vgg16_vggface.pth',
-            prefix='backbone.')),
+            prefix='backbone.',
+            partial=True)),
     head=dict(topk=(1, )))

@@ -5,7 +5,8 @@
 #                                    device='cpu')
 #   result = mmdet.apis.inference_detector(model, 'photo.jpg')
 default_scope = 'mmdet'
-custom_imports = dict(imports=['glamor_mm'], allow_failed_imports=False)
+custom_imports = dict(
+    imports=['glamor_mm.models.detectors'], allow_failed_imports=False)
 
 model = dict(
     type='DlibHOGFaceDetector',

@@ -9,7 +9,8 @@ _base_ = [
     'mmdet::_base_/schedules/schedule_1x.py',
     'mmdet::_base_/default_runtime.py',
 ]
-custom_imports = dict(imports=['glamor_mm'], allow_failed_imports=False)
+custom_imports = dict(
+    imports=['glamor_mm.models.detectors'], allow_failed_imports=False)
 
 model = dict(bbox_head=dict(num_classes=1))
 optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -2,8 +2,9 @@
 from typing import List, Sequence
 
 import torch
-from mmdet.structures.bbox import bbox_overlaps
 from mmpretrain.structures import DataSample
+
+from .face_tracks import match_by_iou
 
 
 class FaceScoreTracker:
@@ -52,13 +53,10 @@ class FaceScoreTracker:
                              dtype=torch.float32).reshape(-1, 4)
         previous = torch.stack([t['box'] for t in self.tracks]) \
             if self.tracks else torch.zeros(0, 4)
-        ious = bbox_overlaps(boxes, previous)
-        matched = {}
-        while ious.numel() and ious.max() >= self.iou_thr:
-            i, j = divmod(int(ious.argmax()), ious.size(1))
-            matched[i] = self.tracks[j]
-            ious[i, :] = -1
-            ious[:, j] = -1
+        matched = {
+            i: self.tracks[j]
+            for i, j in match_by_iou(boxes, previous, self.iou_thr).items()
+        }
         for i, face in enumerate(faces):
             score = face.pred_score.detach().cpu().float()
             track = matched.get(i)

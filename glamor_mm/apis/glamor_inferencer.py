@@ -18,8 +18,10 @@ from mmpretrain.utils import track
 
 from glamor_mm.datasets.transforms import (ApplyToFace, CropFace, DetectFace,
                                            MaskFace, PackTwoViewInputs)
-from .face_detection import (detect_faces, init_face_detector,
-                             keep_default_scope)
+from glamor_mm.models.detectors import (detect_faces, init_face_detector,
+                                       keep_default_scope)
+from glamor_mm.utils import resolve_config_path
+from glamor_mm.utils.state_dict_check import load_checkpoint_checked
 from .video_frames import VIDEO_EXTENSIONS, read_video_frames
 
 ALL_FACES_KEY = 'face_bboxes'
@@ -57,7 +59,10 @@ class GlamorInferencer(BaseInferencer):
 
     Args:
         model (str | Config | BaseModel): Classifier config (path or object)
-            or a built ``GlamorClassifier``.
+            or a built ``GlamorClassifier``. A relative config path that is
+            not in the working directory is looked up in glamor_mm's configs
+            (:func:`glamor_mm.utils.resolve_config_path`), as is
+            ``detector``.
         pretrained (str, optional): Classifier checkpoint. Defaults to None
             (random weights).
         detector (str | Config): Face detector config. Defaults to
@@ -70,6 +75,18 @@ class GlamorInferencer(BaseInferencer):
             Defaults to 0.
         classes (Sequence[str], optional): Class names. Defaults to the
             checkpoint's or the dataset's.
+        partial_load (bool): Load a checkpoint that does not fit the model
+            (missing, unexpected or mis-shaped tensors) as far as it fits,
+            instead of raising ``CheckpointMismatchError``. Defaults to
+            False.
+        backend (str): ``'pytorch'``, or ``'onnxruntime'`` to run a model
+            exported by ``tools/deployment/pytorch2onnx.py`` (``pretrained``
+            is then the ``.onnx`` file; ``model`` still gives the test
+            pipeline). Both run the context encoder once per picture.
+            Defaults to 'pytorch'.
+        ort_threads (int): ONNX Runtime's threads per call (see
+            :class:`~glamor_mm.deployment.OnnxRuntimeClassifier`); PyTorch
+            uses the process's ``torch.set_num_threads``. Defaults to 1.
     """
 
     visualize_kwargs = {
@@ -84,10 +101,34 @@ class GlamorInferencer(BaseInferencer):
                  detector_weights: Optional[str] = None,
                  device: Optional[str] = None,
                  det_score_thr: float = 0.,
-                 classes: Optional[Sequence[str]] = None) -> None:
+                 classes: Optional[Sequence[str]] = None,
+                 partial_load: bool = False,
+                 backend: str = 'pytorch',
+                 ort_threads: int = 1) -> None:
+        if backend not in ('pytorch', 'onnxruntime'):
+            raise ValueError("GlamorInferencer: backend must be 'pytorch' or "
+                             f"'onnxruntime', got {backend!r}.")
+        if backend == 'onnxruntime' and not pretrained:
+            raise ValueError("GlamorInferencer: backend='onnxruntime' needs "
+                             'the exported .onnx file as `pretrained`.')
+        if isinstance(model, str) and model.endswith('.py'):
+            model = resolve_config_path(model)
         with keep_default_scope('mmpretrain'):
-            super().__init__(
-                model=model, pretrained=pretrained or False, device=device)
+            super().__init__(model=model, pretrained=False, device=device)
+        if backend == 'onnxruntime':
+            from glamor_mm.deployment import OnnxRuntimeClassifier
+            self.model = OnnxRuntimeClassifier(
+                pretrained, num_threads=ort_threads, device=device or 'cpu')
+            classes = classes or self.model.dataset_meta['classes']
+        elif pretrained:
+            checkpoint = load_checkpoint_checked(
+                self.model,
+                pretrained,
+                partial=partial_load,
+                opt_in='pass partial_load=True (--partial-load in the demos)')
+            meta = checkpoint.get('meta', {})
+            if 'dataset_meta' in meta:
+                self.model._dataset_meta = meta['dataset_meta']
         if not hasattr(self.model, 'predict_faces'):
             raise TypeError(
                 f'{type(self.model).__name__} has no predict_faces(); '
@@ -107,7 +148,8 @@ class GlamorInferencer(BaseInferencer):
         config gives them:
 
         - loading (:class:`LoadImageFromFile`) and :class:`DetectFace` are
-          left out: :meth:`prepare` loads the image and detects every face;
+          left out: :meth:`prepare` loads the image (as float32 if the
+          loading transform has ``to_float32``) and detects every face;
         - :class:`CropFace` and :class:`ApplyToFace` make the face view;
         - :class:`PackTwoViewInputs` packs both views;
         - every other transform makes the context view, with
@@ -117,13 +159,17 @@ class GlamorInferencer(BaseInferencer):
             Callable: ``input -> picture dict`` (see :meth:`prepare`).
         """
         face, context, pack = [], [], None
+        self.to_float32 = False
         with keep_default_scope('mmpretrain'):
             transforms = [
                 TRANSFORMS.build(t)
                 for t in cfg.test_dataloader.dataset.pipeline
             ]
         for t in transforms:
-            if isinstance(t, (LoadImageFromFile, DetectFace)):
+            if isinstance(t, LoadImageFromFile):
+                self.to_float32 = t.to_float32
+                continue
+            if isinstance(t, DetectFace):
                 continue
             if isinstance(t, PackTwoViewInputs):
                 pack = t
@@ -168,7 +214,7 @@ class GlamorInferencer(BaseInferencer):
         bboxes, scores = detect_faces(self.detector, img,
                                       self.det_score_thr)[0]
         base = dict(
-            img=img,
+            img=img.astype(np.float32) if self.to_float32 else img,
             img_path=img_path,
             ori_shape=img.shape[:2],
             img_shape=img.shape[:2])
@@ -178,7 +224,7 @@ class GlamorInferencer(BaseInferencer):
             ori_shape=img.shape[:2],
             bboxes=bboxes,
             det_scores=scores,
-            context_view=context['img'],
+            context_view=np.clip(context['img'], 0, 255).astype(np.uint8),
             error=None,
             inputs=dict(face=[], context=[]))
         for box in bboxes:
@@ -237,7 +283,7 @@ class GlamorInferencer(BaseInferencer):
         """Results of ``inputs``, chunk by chunk (see :meth:`__call__`)."""
         _, forward_kwargs, visualize_kwargs, postprocess_kwargs = \
             self._dispatch_kwargs(**kwargs)
-        failed, names = [], set()
+        failed, used_names, count = [], set(), 0
         chunks = self._get_chunk_data(inputs, batch_size)
         for chunk in track(
                 chunks,
@@ -258,7 +304,8 @@ class GlamorInferencer(BaseInferencer):
                     picture = dict(
                         img_path=str(input_), bboxes=[], error=str(e))
                 picture['drawing_name'] = self._drawing_name(
-                    input_, len(names), names)
+                    input_, count, used_names)
+                count += 1
                 pictures.append(picture)
             preds = self.forward(pictures, **forward_kwargs)
             drawings = self.visualize(chunk, preds, **visualize_kwargs)
@@ -266,7 +313,7 @@ class GlamorInferencer(BaseInferencer):
                                         **postprocess_kwargs)
         if failed:
             print_log(
-                f'GlamorInferencer: {len(failed)} of {len(names)} pictures '
+                f'GlamorInferencer: {len(failed)} of {count} pictures '
                 f'could not be read (their results have "error" set): '
                 f'{failed}',
                 logger='current',
@@ -279,17 +326,17 @@ class GlamorInferencer(BaseInferencer):
         Like MMDet's ``DetInferencer``: the picture's own file name (so
         ``photo.jpg`` and ``photo.png`` get two drawings), ``_1``, ``_2``...
         added for the same name from another folder; ``000042.png`` for the
-        43rd picture given as an array (e.g. a video frame).
+        43rd picture given as an array (e.g. a video frame). Only file names
+        are kept in ``used``, so a stream of frames adds nothing to it.
         """
         if isinstance(input_, np.ndarray):
-            name = f'{index:06d}.png'
-        else:
-            name = osp.basename(str(input_))
-            stem, ext = osp.splitext(name)
-            k = 0
-            while name in used:
-                k += 1
-                name = f'{stem}_{k}{ext}'
+            return f'{index:06d}.png'
+        name = osp.basename(str(input_))
+        stem, ext = osp.splitext(name)
+        k = 0
+        while name in used:
+            k += 1
+            name = f'{stem}_{k}{ext}'
         used.add(name)
         return name
 

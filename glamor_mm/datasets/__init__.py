@@ -1,5 +1,6 @@
 from . import transforms  # noqa: F401
 from .base_emotion_dataset import BaseEmotionDataset, parse_face_bbox
+from .caer_dataset import CAERDataset
 from .caers_dataset import CAERSDataset
 from .categories import CAER_CLASSES, normalize_class_name
 from .emotion_annotation_dataset import EmotionAnnotationDataset
@@ -7,7 +8,7 @@ from .ncaers_dataset import NCAERSDataset
 from .pipeline_cache import TwoViewPipelineCache
 
 __all__ = [
-    'BaseEmotionDataset', 'CAERSDataset', 'CAER_CLASSES',
+    'BaseEmotionDataset', 'CAERDataset', 'CAERSDataset', 'CAER_CLASSES',
     'EmotionAnnotationDataset', 'NCAERSDataset', 'normalize_class_name',
     'parse_face_bbox', 'TwoViewPipelineCache'
 ]

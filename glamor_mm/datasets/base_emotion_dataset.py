@@ -6,7 +6,7 @@ from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmcv.transforms import Compose
-from mmengine.fileio import exists
+from mmengine.fileio import exists, load
 from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset
 
@@ -14,6 +14,7 @@ from .categories import CAER_CLASSES, normalize_class_name
 from .pipeline_cache import TwoViewPipelineCache, split_cacheable
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v')
 
 
 def parse_face_bbox(values: Optional[Sequence[Any]],
@@ -47,6 +48,31 @@ def parse_face_bbox(values: Optional[Sequence[Any]],
     return box
 
 
+def face_box_problem(
+        box: Sequence[float],
+        img_shape: Optional[Sequence[int]] = None) -> Optional[str]:
+    """What is wrong with a face box ``x1, y1, x2, y2``, if anything.
+
+    Args:
+        box (Sequence[float]): The box, in pixels.
+        img_shape (Sequence[int], optional): ``(H, W)`` of the image, when
+            known. Defaults to None.
+
+    Returns:
+        str | None: The problem (no area, or entirely outside the image), or
+        None for a valid box.
+    """
+    x1, y1, x2, y2 = box
+    text = '[' + ', '.join(f'{float(v):g}' for v in box) + ']'
+    if not (x2 > x1 and y2 > y1):
+        return f'box {text} has no area (needs x2 > x1 and y2 > y1)'
+    if img_shape is not None:
+        h, w = img_shape[:2]
+        if x2 <= 0 or y2 <= 0 or x1 >= w or y1 >= h:
+            return f'box {text} lies outside the {w}x{h} (WxH) image'
+    return None
+
+
 class BaseEmotionDataset(BaseDataset):
     """Base class of the emotion datasets (one face box per image).
 
@@ -72,20 +98,69 @@ class BaseEmotionDataset(BaseDataset):
       :class:`TwoViewPipelineCache`) and runs only the rest per epoch. The
       samples are the same with and without the cache.
 
+    - with ``holdout``, keeps one of two complementary parts of the split:
+      a seeded, class-stratified share of the images (``part='val'``) or
+      the rest (``part='train'``), so that a validation split can be carved
+      out of a training split that has no validation list (CAER-S).
+
     Args:
         *args: Arguments of :class:`mmpretrain.datasets.BaseDataset`.
         cache_dir (str, optional): Folder of the pipeline cache, relative to
             ``data_root`` unless absolute. Defaults to None (no cache).
+        holdout (dict, optional): ``dict(fraction=0.1, seed=0,
+            part='train' | 'val')``: in every class, ``round(fraction * n)``
+            images drawn with ``seed`` form the ``'val'`` part, the others
+            the ``'train'`` part. Two datasets on the same split with the same
+            ``fraction`` and ``seed`` never share an image. Defaults to None
+            (the whole split).
         **kwargs: Keyword arguments of
             :class:`mmpretrain.datasets.BaseDataset`.
     """
 
     METAINFO = {'classes': CAER_CLASSES}
+    # A split with more invalid face boxes than this share is refused.
+    MAX_INVALID_BOX_RATIO = 0.5
 
-    def __init__(self, *args, cache_dir: Optional[str] = None, **kwargs):
+    def __init__(self,
+                 *args,
+                 cache_dir: Optional[str] = None,
+                 holdout: Optional[dict] = None,
+                 **kwargs):
         self.cache_dir = cache_dir
         self.pipeline_cache: Optional[TwoViewPipelineCache] = None
+        if holdout is not None:
+            holdout = dict(holdout)
+            unknown = set(holdout) - {'fraction', 'seed', 'part'}
+            if (unknown or holdout.get('part') not in ('train', 'val')
+                    or not 0 < holdout.get('fraction', 0) < 1):
+                raise ValueError(
+                    'holdout must be dict(fraction=<in (0, 1)>, seed=<int>, '
+                    f"part='train' or 'val'), got {holdout!r}.")
+        self.holdout = holdout
         super().__init__(*args, **kwargs)
+
+    def filter_data(self) -> List[dict]:
+        """Keep the ``holdout`` part of the split (all of it without one).
+
+        Returns:
+            list[dict]: The kept entries, in their order.
+        """
+        if self.holdout is None:
+            return self.data_list
+        fraction, part = self.holdout['fraction'], self.holdout['part']
+        rng = np.random.default_rng(self.holdout.get('seed', 0))
+        labels = np.array([info['gt_label'] for info in self.data_list])
+        in_val = np.zeros(len(labels), dtype=bool)
+        for label in np.unique(labels):
+            members = np.flatnonzero(labels == label)
+            count = round(fraction * len(members))
+            in_val[rng.permutation(members)[:count]] = True
+        keep = in_val if part == 'val' else ~in_val
+        if not keep.any():
+            raise ValueError(
+                f'{type(self).__name__}: holdout {self.holdout} leaves no '
+                f'image in the {part!r} part of its {len(labels)} images.')
+        return [info for info, k in zip(self.data_list, keep) if k]
 
     def full_init(self) -> None:
         """Load the data list, then open (or create) the pipeline cache."""
@@ -106,6 +181,43 @@ class BaseEmotionDataset(BaseDataset):
         if not self.ann_file or not exists(self.ann_file):
             raise FileNotFoundError(f'{type(self).__name__}: annotation file '
                                     f'{self.ann_file!r} does not exist.')
+
+    def _load_ann_file(self, file_format: Optional[str] = None) -> dict:
+        """Load an OpenMMLab 2.0 annotation file and check its classes.
+
+        If the file's metainfo lists ``classes``, they must be the dataset's
+        classes in the same order (any spelling), otherwise the labels would
+        silently mean other emotions. The file's other metainfo (e.g. the
+        face detector that wrote the boxes) completes the dataset's, as in
+        MMEngine.
+
+        Args:
+            file_format (str, optional): Read the file as this format of
+                :func:`mmengine.fileio.load` (e.g. ``'json'``, which runs
+                no code whatever the file holds) instead of the one its
+                extension names. Defaults to None.
+
+        Returns:
+            dict: The file's content, with ``metainfo`` and ``data_list``.
+        """
+        self._check_ann_file()
+        annotations = load(self.ann_file, file_format=file_format)
+        if not isinstance(annotations, dict) or not {'metainfo', 'data_list'
+                                                     } <= set(annotations):
+            raise ValueError(f'{self.ann_file}: expected a dict with keys '
+                             '"metainfo" and "data_list".')
+        file_classes = annotations['metainfo'].get('classes')
+        if file_classes is not None and [
+                normalize_class_name(c, self.ann_file) for c in file_classes
+        ] != [normalize_class_name(c) for c in self.CLASSES]:
+            raise ValueError(
+                f'{self.ann_file}: its classes {tuple(file_classes)} are not '
+                f'the dataset classes {tuple(self.CLASSES)} in that order.')
+        # like MMEngine: the file's other metainfo (e.g. the face detector
+        # that wrote the boxes) completes the dataset's
+        for key, value in annotations['metainfo'].items():
+            self._metainfo.setdefault(key, value)
+        return annotations
 
     def _label_of(self, name: str, source: str) -> int:
         """Index in ``self.CLASSES`` of a class name in any known spelling.
@@ -136,7 +248,10 @@ class BaseEmotionDataset(BaseDataset):
                              f'[0, {len(self.CLASSES) - 1}].')
         return value
 
-    def _scan_class_folders(self, split_dir: str) -> List[Tuple[str, int]]:
+    def _scan_class_folders(
+            self,
+            split_dir: str,
+            extensions: tuple = IMG_EXTENSIONS) -> List[Tuple[str, int]]:
         """List the images of a ``<split_dir>/<Class>/<image>`` tree.
 
         Hidden entries (starting with '.') and files that are not images
@@ -145,6 +260,9 @@ class BaseEmotionDataset(BaseDataset):
 
         Args:
             split_dir (str): Folder holding one sub-folder per class.
+            extensions (tuple[str]): File extensions listed (lower
+                case). Defaults to ``IMG_EXTENSIONS`` (``VIDEO_EXTENSIONS``
+                for video datasets).
 
         Returns:
             list[tuple[str, int]]: Sorted ``(path relative to split_dir with
@@ -166,7 +284,7 @@ class BaseEmotionDataset(BaseDataset):
             label = self._label_of(folder, folder_path)
             for name in sorted(os.listdir(folder_path)):
                 if (not name.startswith('.')
-                        and name.lower().endswith(IMG_EXTENSIONS)):
+                        and name.lower().endswith(extensions)):
                     samples.append((f'{folder}/{name}', label))
         return self._check_not_empty(samples, split_dir)
 
@@ -178,15 +296,53 @@ class BaseEmotionDataset(BaseDataset):
         return data_list
 
     def _check_data_list(self, data_list: List[dict], source: str) -> list:
-        """Check that a loaded split is not empty and log how many of its
-        images have no face box (they follow ``CropFace``'s policy)."""
+        """Check the face boxes of a loaded split.
+
+        A box is invalid if it has no area (``x2 <= x1`` or ``y2 <= y1``,
+        e.g. swapped corners or a box in ``x, y, w, h`` form) or, when the
+        entry gives the image size (``ori_shape``, ``(H, W)``), if it lies
+        entirely outside the image. An invalid box would become an all-zero
+        face (or an error under ``CropFace(missing_face='error')``), so
+
+        - a split where more than ``MAX_INVALID_BOX_RATIO`` of the boxes are
+          invalid is refused (the whole list is in another format);
+        - otherwise the invalid boxes and the images without a box are
+          counted in a warning, with the first invalid ones named.
+
+        Args:
+            data_list (list[dict]): The loaded entries.
+            source (str): File or folder the split comes from, for messages.
+
+        Returns:
+            list[dict]: ``data_list``.
+
+        Raises:
+            ValueError: For an empty split or one of mostly invalid boxes.
+        """
         self._check_not_empty(data_list, source)
-        no_face = sum(info['face_bbox'] is None for info in data_list)
-        if no_face:
+        name = type(self).__name__
+        boxes = [info for info in data_list if info['face_bbox'] is not None]
+        invalid = [
+            info for info in boxes
+            if face_box_problem(info['face_bbox'], info.get('ori_shape'))
+        ]
+        examples = '; '.join(
+            f"{info['img_path']}: "
+            f"{face_box_problem(info['face_bbox'], info.get('ori_shape'))}"
+            for info in invalid[:3])
+        if invalid and len(invalid) > self.MAX_INVALID_BOX_RATIO * len(boxes):
+            raise ValueError(
+                f'{name} ({source}): {len(invalid)} of {len(boxes)} face '
+                f'boxes are invalid, e.g. {examples}. Boxes must be x1,y1,'
+                'x2,y2 in pixels (not x,y,w,h).')
+        no_face = len(data_list) - len(boxes)
+        if no_face or invalid:
             print_log(
-                f'{type(self).__name__} ({source}): {no_face} of '
-                f'{len(data_list)} images have no face box (handled by '
-                "CropFace's missing_face policy).",
+                f'{name} ({source}): of {len(data_list)} images, {no_face} '
+                f'have no face box and {len(invalid)} an invalid one'
+                f'{" (" + examples + ")" if invalid else ""}; their face '
+                "views follow CropFace's missing_face policy (all-zero by "
+                'default).',
                 logger='current',
                 level=logging.WARNING)
         return data_list
@@ -201,8 +357,8 @@ class BaseEmotionDataset(BaseDataset):
             Any: The output of the pipeline.
         """
         data_info = self.get_data_info(idx)
-        where = (f'{data_info.get("img_path")!r} (sample {idx} of '
-                 f'{type(self).__name__})')
+        path = data_info.get('img_path', data_info.get('video_path'))
+        where = f'{path!r} (sample {idx} of {type(self).__name__})'
         try:
             if self.pipeline_cache is not None:
                 data_info = self.pipeline_cache(data_info)

@@ -74,8 +74,10 @@ class CAERSDataset(BaseEmotionDataset):
         self._check_ann_file()
         boxes = {}
         num_lines = 0
-        for line_no, line in enumerate(
-                get_text(self.ann_file).splitlines(), start=1):
+        # a UTF-8 byte order mark (written by some editors and
+        # spreadsheets) is not part of the first path
+        text = get_text(self.ann_file).removeprefix('\ufeff')
+        for line_no, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             num_lines += 1

@@ -1,11 +1,9 @@
 """Emotion dataset from an MMEngine-format annotation file."""
-from typing import List
+from typing import List, Tuple
 
-from mmengine.fileio import load
 from mmpretrain.registry import DATASETS
 
 from .base_emotion_dataset import BaseEmotionDataset, parse_face_bbox
-from .categories import normalize_class_name
 
 
 @DATASETS.register_module()
@@ -28,9 +26,12 @@ class EmotionAnnotationDataset(BaseEmotionDataset):
 
     ``img_path`` is relative to ``data_prefix`` (or absolute); ``face_bbox``
     is ``x1, y1, x2, y2`` in pixels or null (no face found, handled by
-    :class:`CropFace`'s ``missing_face`` policy). If the file's metainfo lists
-    ``classes``, they must be the dataset's classes in the same order (any
-    spelling), otherwise the labels would silently mean other emotions.
+    :class:`CropFace`'s ``missing_face`` policy); an optional ``ori_shape``
+    (``[H, W]``, written by ``tools/detect_faces.py``) lets loading check
+    that the box overlaps the image. An image listed twice is an error. If
+    the file's metainfo lists ``classes``, they must be the dataset's classes
+    in the same order (any spelling), otherwise the labels would silently
+    mean other emotions.
 
     Args:
         ann_file (str): Annotation file (``.json``, or any format of
@@ -47,32 +48,32 @@ class EmotionAnnotationDataset(BaseEmotionDataset):
         Returns:
             list[dict]: Entries with ``img_path``, ``gt_label``, ``face_bbox``.
         """
-        self._check_ann_file()
-        annotations = load(self.ann_file)
-        if not isinstance(annotations, dict) or not {'metainfo', 'data_list'
-                                                     } <= set(annotations):
-            raise ValueError(f'{self.ann_file}: expected a dict with keys '
-                             '"metainfo" and "data_list".')
-        file_classes = annotations['metainfo'].get('classes')
-        if file_classes is not None and [
-                normalize_class_name(c, self.ann_file) for c in file_classes
-        ] != [normalize_class_name(c) for c in self.CLASSES]:
-            raise ValueError(
-                f'{self.ann_file}: its classes {tuple(file_classes)} are not '
-                f'the dataset classes {tuple(self.CLASSES)} in that order.')
-        # like MMEngine: the file's other metainfo (e.g. the face detector
-        # that wrote the boxes) completes the dataset's
-        for key, value in annotations['metainfo'].items():
-            self._metainfo.setdefault(key, value)
-        data_list = []
+        annotations = self._load_ann_file()
+        data_list, first_index = [], {}
         for i, raw in enumerate(annotations['data_list']):
             where = f'{self.ann_file}: data_list[{i}]'
             if not isinstance(raw, dict) or not {'img_path', 'gt_label'
                                                  } <= set(raw):
                 raise ValueError(f'{where} needs "img_path" and "gt_label", '
                                  f'got {raw!r}.')
+            if raw['img_path'] in first_index:
+                raise ValueError(
+                    f'{where}: {raw["img_path"]!r} is listed twice (first '
+                    f'at data_list[{first_index[raw["img_path"]]}]).')
+            first_index[raw['img_path']] = i
             info = self.parse_data_info(dict(raw))
             info['gt_label'] = self._check_label(raw['gt_label'], where)
             info['face_bbox'] = parse_face_bbox(raw.get('face_bbox'), where)
+            if 'ori_shape' in raw:
+                info['ori_shape'] = self._check_shape(raw['ori_shape'], where)
             data_list.append(info)
         return self._check_data_list(data_list, self.ann_file)
+
+    @staticmethod
+    def _check_shape(shape, where: str) -> Tuple[int, int]:
+        """Check an ``ori_shape`` entry: ``(H, W)`` positive integers."""
+        if (not isinstance(shape, (list, tuple)) or len(shape) != 2
+                or not all(isinstance(v, int) and v > 0 for v in shape)):
+            raise ValueError(f'{where}: ori_shape must be [H, W] (positive '
+                             f'integers), got {shape!r}.')
+        return tuple(shape)

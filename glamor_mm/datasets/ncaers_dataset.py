@@ -25,7 +25,8 @@ class NCAERSDataset(BaseEmotionDataset):
     or ``0,0,0,0`` (the authors' marker for "no face found") gets
     ``face_bbox=None``, handled by :class:`CropFace`'s
     ``missing_face`` policy; a box file that is not four numbers raises an
-    error naming it.
+    error naming it, and so does a split in which no image has a box (or
+    whose box folder is missing).
 
     Args:
         split (str): ``'train'``, ``'val'`` or ``'test'``.
@@ -54,7 +55,8 @@ class NCAERSDataset(BaseEmotionDataset):
 
     def _read_box(self, box_file: str) -> Optional[List[float]]:
         """Read one ``x1,y1,x2,y2`` box file (None if missing or empty)."""
-        text = get_text(box_file).strip() if exists(box_file) else ''
+        text = get_text(box_file).removeprefix('\ufeff').strip() \
+            if exists(box_file) else ''
         box = parse_face_bbox(re.split(r'[,\s]+', text), box_file) \
             if text else None
         return None if box == [0, 0, 0, 0] else box
@@ -80,6 +82,11 @@ class NCAERSDataset(BaseEmotionDataset):
                     img_path=osp.join(split_dir, rel_path),
                     gt_label=label,
                     face_bbox=self._read_box(box_file)))
+        if all(info['face_bbox'] is None for info in data_list):
+            raise ValueError(
+                f'{type(self).__name__}: none of the {len(data_list)} images '
+                f'of {split_dir!r} has a face box in {box_dir!r} (box files '
+                'missing, empty or 0,0,0,0); wrong box_path or split?')
         return self._check_data_list(data_list, split_dir)
 
     def extra_repr(self) -> List[str]:

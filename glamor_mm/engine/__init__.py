@@ -1,4 +1,9 @@
 from . import hooks  # noqa: F401
-from .dist import CPUDistributedDataParallel, setup_cpu_distributed
+from .checkpoint_files import (AtomicLocalBackend, is_readable_checkpoint,
+                               resumable_checkpoint)
+from .dist import CPUDistributedDataParallel, setup_distributed
 
-__all__ = ['CPUDistributedDataParallel', 'setup_cpu_distributed']
+__all__ = [
+    'AtomicLocalBackend', 'CPUDistributedDataParallel',
+    'is_readable_checkpoint', 'resumable_checkpoint', 'setup_distributed'
+]

@@ -1,46 +1,44 @@
-"""Distributed training without a GPU (gloo backend).
+"""Distributed jobs on CPUs (gloo) and GPUs (NCCL), never a mix.
 
 MMEngine 0.10.7 cannot run a distributed job on a CPU-only machine:
 
 * ``mmengine.dist.init_dist`` calls ``torch.cuda.set_device`` for the
   ``pytorch``, ``slurm`` and ``mpi`` launchers whatever the backend, which
   fails with "Found no NVIDIA driver".
-* ``Runner.wrap_model`` always passes ``device_ids=[LOCAL_RANK]`` to
-  ``DistributedDataParallel``, which torch refuses for a module on the CPU.
+* ``Runner.wrap_model`` always passes ``device_ids=[LOCAL_RANK]`` to a
+  ``DistributedDataParallel`` wrapper, which torch refuses for a module on
+  the CPU.
 
-:func:`setup_cpu_distributed` works around both before the ``Runner`` is
-built: it initialises the default process group itself with the gloo backend
-from the launcher's environment variables (the ``Runner`` skips its own
-``init_dist`` when a group exists) and selects
-:class:`CPUDistributedDataParallel` as the model wrapper. On a machine with
-a GPU it does nothing, so MMEngine's usual NCCL path is unchanged.
+:func:`setup_distributed` initialises the default process group before the
+``Runner`` is built (the ``Runner`` then skips its own ``init_dist``). The
+ranks first agree, through the launcher's rendezvous store, on whether they
+all have a CUDA GPU: all do, NCCL (``env_cfg.dist_cfg.backend``), set up as
+MMEngine does; none does, gloo, with :class:`CPUDistributedDataParallel` as
+the wrapper; a mix is an error naming the ranks without a GPU, instead of a
+job whose gloo and NCCL ranks hang in their first collective.
 """
 import datetime
 import os
 import subprocess
+import time
 from typing import Optional
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
 from mmengine.model import MMDistributedDataParallel
+from mmengine.registry import MODEL_WRAPPERS as ROOT_MODEL_WRAPPERS
 from mmpretrain.registry import MODEL_WRAPPERS
+from torch.nn.parallel import DistributedDataParallel
 
 
-@MODEL_WRAPPERS.register_module()
-class CPUDistributedDataParallel(MMDistributedDataParallel):
-    """``MMDistributedDataParallel`` that accepts a module on the CPU.
+class CPUDeviceIdsMixin:
+    """Drops ``device_ids`` for a module on the CPU.
 
     The ``Runner`` passes ``device_ids=[LOCAL_RANK]`` to every
     ``DistributedDataParallel`` wrapper; torch only accepts ``device_ids``
-    for GPU modules, so they are dropped when the module lives on the CPU.
-    Gradients are still all-reduced across ranks after every backward pass.
-
-    Args:
-        module (torch.nn.Module): The model to wrap.
-        device_ids (list[int], optional): Ignored for a CPU module, passed
-            on otherwise. Defaults to None.
-        **kwargs: Other arguments of ``MMDistributedDataParallel``.
+    for GPU modules. Put before a ``DistributedDataParallel`` subclass (see
+    :func:`cpu_wrapper_type`).
     """
 
     def __init__(self,
@@ -53,8 +51,55 @@ class CPUDistributedDataParallel(MMDistributedDataParallel):
         super().__init__(module=module, device_ids=device_ids, **kwargs)
 
 
+@MODEL_WRAPPERS.register_module()
+class CPUDistributedDataParallel(CPUDeviceIdsMixin, MMDistributedDataParallel):
+    """``MMDistributedDataParallel`` that accepts a module on the CPU.
+
+    Gradients are still all-reduced across ranks after every backward pass.
+
+    Args:
+        module (torch.nn.Module): The model to wrap.
+        device_ids (list[int], optional): Ignored for a CPU module, passed
+            on otherwise. Defaults to None.
+        **kwargs: Other arguments of ``MMDistributedDataParallel``.
+    """
+
+
+def cpu_wrapper_type(wrapper_type: str) -> str:
+    """A registered name of a CPU-capable version of ``wrapper_type``.
+
+    ``MMDistributedDataParallel`` becomes :class:`CPUDistributedDataParallel`;
+    another ``DistributedDataParallel`` subclass ``X`` becomes ``CPUX``
+    (``CPUDeviceIdsMixin`` + ``X``, registered on first use), so that the
+    user's class, with its methods, still wraps the model; any other
+    wrapper is kept.
+
+    Args:
+        wrapper_type (str): The ``type`` of ``model_wrapper_cfg``, looked up
+            in MMEngine's root registry as the ``Runner`` does (a type
+            registered in MMPretrain's needs its ``mmpretrain.`` scope).
+
+    Returns:
+        str: The type to use, scoped (``mmpretrain.CPU...``) when replaced.
+    """
+    cls = ROOT_MODEL_WRAPPERS.get(wrapper_type)
+    if cls is None:
+        raise KeyError(f'model_wrapper_cfg type {wrapper_type!r} is not a '
+                       'registered model wrapper.')
+    if not issubclass(cls, DistributedDataParallel) or issubclass(
+            cls, CPUDeviceIdsMixin):
+        return wrapper_type
+    if cls is MMDistributedDataParallel:
+        return 'mmpretrain.CPUDistributedDataParallel'
+    name = f'CPU{cls.__name__}'
+    if MODEL_WRAPPERS.get(name) is None:
+        MODEL_WRAPPERS.register_module(
+            name=name, module=type(name, (CPUDeviceIdsMixin, cls), {}))
+    return f'mmpretrain.{name}'
+
+
 def _set_env_from_launcher(launcher: str) -> None:
-    """Fill ``RANK``/``WORLD_SIZE``/``LOCAL_RANK``/``MASTER_*`` for gloo.
+    """Fill ``RANK``/``WORLD_SIZE``/``LOCAL_RANK``/``MASTER_*``.
 
     ``torchrun`` sets them already; Slurm and Open MPI name them
     differently, and MMEngine's converters for those also call
@@ -90,44 +135,93 @@ def _set_env_from_launcher(launcher: str) -> None:
             'or tools/slurm_train.sh.')
 
 
-def setup_cpu_distributed(cfg: Config) -> bool:
-    """Prepare a distributed run on a machine without a CUDA GPU.
+def agree_on_cuda(store: torch_dist.Store, rank: int, world_size: int,
+                  has_cuda: bool) -> bool:
+    """Whether every rank has a CUDA GPU; raise if only some have.
 
-    Does nothing when ``cfg.launcher`` is ``'none'``, when CUDA is available
-    or when a process group already exists. Otherwise it initialises the
-    default process group with the gloo backend, records the backend in
-    ``cfg.env_cfg.dist_cfg`` and selects :class:`CPUDistributedDataParallel`
-    as the model wrapper (a user-given ``model_wrapper_cfg`` with a ``type``
-    is kept).
+    Args:
+        store (Store): The job's rendezvous store.
+        rank (int): This rank.
+        world_size (int): Number of ranks.
+        has_cuda (bool): Whether this rank has a CUDA GPU.
+
+    Returns:
+        bool: True if all ranks have CUDA, False if none has.
+    """
+    store.set(f'glamor_mm/cuda/{rank}', str(int(has_cuda)))
+    flags = [store.get(f'glamor_mm/cuda/{r}') for r in range(world_size)]
+    # rank 0 hosts the store: it goes on (or raises and exits) only once
+    # every rank has read the flags
+    store.add('glamor_mm/cuda_read', 1)
+    while rank == 0 and store.add('glamor_mm/cuda_read', 0) < world_size:
+        time.sleep(0.01)
+    without = [r for r, flag in enumerate(flags) if flag == b'0']
+    if without and len(without) < world_size:
+        raise RuntimeError(
+            f'Ranks {without} of this {world_size}-process job have no CUDA '
+            'GPU and the others have one: a job runs either NCCL on GPUs or '
+            'gloo on CPUs, not both. Give every process a GPU, or hide the '
+            'GPUs of all of them (CUDA_VISIBLE_DEVICES="").')
+    return not without
+
+
+def setup_distributed(cfg: Config) -> bool:
+    """Initialise the process group of a launched job, before the Runner.
+
+    Does nothing when ``cfg.launcher`` is ``'none'`` or a process group
+    exists. Otherwise the ranks agree on their hardware (see the module
+    docstring) and the default process group is initialised:
+
+    * all on GPUs: ``env_cfg.dist_cfg.backend`` (NCCL by default), with
+      ``torch.cuda.set_device(LOCAL_RANK)``, as MMEngine's ``init_dist``;
+      the model wrapper is MMEngine's.
+    * all on CPUs: gloo, recorded in ``cfg.env_cfg.dist_cfg``. The model
+      wrapper is :class:`CPUDistributedDataParallel` with MMEngine's GPU
+      defaults (``broadcast_buffers=False``, ``find_unused_parameters``
+      from the config); a user's ``model_wrapper_cfg`` keeps its arguments
+      and its class, made CPU-capable by :func:`cpu_wrapper_type`.
 
     Args:
         cfg (Config): The full config, with ``launcher`` already merged.
 
     Returns:
         bool: True if this function initialised the process group.
+
+    Raises:
+        RuntimeError: Some ranks have a GPU and others do not, or the
+            launcher's environment variables are missing.
     """
     launcher = cfg.get('launcher', 'none')
-    if (launcher == 'none' or torch.cuda.is_available()
-            or torch_dist.is_initialized()):
+    if launcher == 'none' or torch_dist.is_initialized():
         return False
     _set_env_from_launcher(launcher)
+    rank, world_size = int(os.environ['RANK']), int(os.environ['WORLD_SIZE'])
     env_cfg = cfg.get('env_cfg', None) or {}
     dist_cfg = env_cfg.get('dist_cfg', None) or {}
-    dist_cfg['backend'] = 'gloo'
-    env_cfg['dist_cfg'] = dist_cfg
-    cfg.env_cfg = env_cfg
-    timeout = dist_cfg.get('timeout', None)
-    kwargs = {}
-    if timeout is not None:
-        kwargs['timeout'] = datetime.timedelta(seconds=timeout)
+    timeout = datetime.timedelta(seconds=dist_cfg.get('timeout', 1800))
+    store = torch_dist.TCPStore(
+        os.environ['MASTER_ADDR'],
+        int(os.environ['MASTER_PORT']),
+        world_size,
+        is_master=rank == 0,
+        timeout=timeout)
+    if agree_on_cuda(store, rank, world_size, torch.cuda.is_available()):
+        torch.cuda.set_device(int(os.environ['LOCAL_RANK']))
+        backend = dist_cfg.get('backend', 'nccl')
+    else:
+        backend = dist_cfg['backend'] = 'gloo'
+        env_cfg['dist_cfg'] = dist_cfg
+        cfg.env_cfg = env_cfg
+        wrapper_cfg = cfg.get('model_wrapper_cfg', None) or dict(
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
+        wrapper_cfg['type'] = cpu_wrapper_type(
+            wrapper_cfg.get('type', 'MMDistributedDataParallel'))
+        cfg.model_wrapper_cfg = wrapper_cfg
     torch_dist.init_process_group(
-        backend='gloo',
-        init_method='env://',
-        rank=int(os.environ['RANK']),
-        world_size=int(os.environ['WORLD_SIZE']),
-        **kwargs)
-    wrapper_cfg = cfg.get('model_wrapper_cfg', None) or {}
-    # scoped: the Runner looks the type up in MMEngine's root registry
-    wrapper_cfg.setdefault('type', 'mmpretrain.CPUDistributedDataParallel')
-    cfg.model_wrapper_cfg = wrapper_cfg
+        backend=backend,
+        store=store,
+        rank=rank,
+        world_size=world_size,
+        timeout=timeout)
     return True

@@ -1,9 +1,10 @@
 """Read the prediction dumps written by ``tools/test.py --out``."""
 from typing import List, NamedTuple, Optional
 
-import mmengine
 import numpy as np
 import torch
+
+from glamor_mm.utils import safe_pickle_load
 
 
 class PredictionDump(NamedTuple):
@@ -37,16 +38,23 @@ def load_prediction_dump(path: str) -> PredictionDump:
     """Load a ``tools/test.py --out`` pickle (MMEngine ``DumpResults``).
 
     The dump is a list of ``DataSample.to_dict()`` results; each entry must
-    have ``gt_label`` and either ``pred_label`` or ``pred_score``.
+    have ``gt_label`` and either ``pred_label`` or ``pred_score``. It is
+    unpickled with :func:`glamor_mm.utils.safe_pickle_load`: only builtins,
+    tensors and numpy values, what ``tools/test.py --out`` writes; anything
+    else is refused unless the file was trusted with
+    :func:`glamor_mm.utils.trust_checkpoint` (``--trust-dump``).
 
     Args:
         path (str): Path of the ``.pkl`` dump.
+
+    Raises:
+        UntrustedCheckpointError: The dump holds other objects.
 
     Returns:
         PredictionDump: predicted and ground-truth labels, image paths and
         number of classes where known.
     """
-    results = mmengine.load(path)
+    results = safe_pickle_load(path)
     if not isinstance(results, list) or not results:
         raise ValueError(f'{path}: expected a non-empty list of predictions '
                          '(the output of tools/test.py --out), got '

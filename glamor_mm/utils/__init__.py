@@ -1,8 +1,13 @@
 from .checkpoint import (InertObject, UntrustedCheckpointError,
-                         load_foreign_checkpoint, mmengine_safe_globals,
-                         safe_torch_load, trust_checkpoint)
+                         http_cache_path, load_foreign_checkpoint,
+                         mmengine_safe_globals, pretrained_checkpoints,
+                         safe_pickle_load, safe_torch_load, trust_checkpoint,
+                         trust_config_checkpoints)
+from .package_files import resolve_config_path
 
 __all__ = [
-    'InertObject', 'UntrustedCheckpointError', 'load_foreign_checkpoint',
-    'mmengine_safe_globals', 'safe_torch_load', 'trust_checkpoint'
+    'InertObject', 'UntrustedCheckpointError', 'http_cache_path',
+    'load_foreign_checkpoint', 'mmengine_safe_globals',
+    'pretrained_checkpoints', 'resolve_config_path', 'safe_pickle_load', 'safe_torch_load',
+    'trust_checkpoint', 'trust_config_checkpoints'
 ]

@@ -18,12 +18,22 @@ statistics methods (restricted to those methods), and numpy arrays, dtypes
 and scalars. A checkpoint that needs anything else is refused with
 :class:`UntrustedCheckpointError`; a user who trusts the file opts in with
 :func:`trust_checkpoint` (``--trust-checkpoint`` in ``tools/train.py`` and
-``tools/test.py``).
+``tools/test.py``, which also covers the checkpoints of ``Pretrained``
+inits; ``--trust-dump`` in the analysis tools).
+
+Prediction dumps (``tools/test.py --out``, plain pickles) are read through
+the same weights-only unpickler and allow-list (:func:`safe_pickle_load`).
+Downloads are cached per URL (:func:`http_cache_path`), so trust given to
+one URL never covers a file from another. torch older than 2.6 has no
+``safe_globals`` and is refused (:func:`check_torch_version`).
 """
+import hashlib
+import io
 import os
 import os.path as osp
 import pickle
-from contextlib import nullcontext
+import re
+import zipfile
 from typing import Any, Callable, List, Optional, Set, Tuple, Union
 from urllib.parse import urlparse
 
@@ -32,6 +42,41 @@ import torch
 from mmengine.dist import get_dist_info
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner import CheckpointLoader
+from mmengine.utils import digit_version
+from torch import _weights_only_unpickler
+
+MIN_TORCH_VERSION = '2.6.0'
+CHECKPOINT_OPT_IN = '--trust-checkpoint to tools/train.py or tools/test.py'
+DUMP_OPT_IN = ('--trust-dump to tools/analysis_tools/confusion_matrix.py or '
+               'stuart_maxwell.py')
+
+
+def check_torch_version(version: str) -> None:
+    """Refuse a torch without safe ``weights_only`` loading.
+
+    ``torch.serialization.safe_globals`` (which lets MMEngine's own
+    checkpoints load with ``weights_only=True``) and the ``weights_only=True``
+    default of every other ``torch.load`` in MMEngine/MMDet/MMPretrain came
+    with torch 2.6. On an older torch, glamor_mm could either refuse its own
+    checkpoints or unpickle every file unrestricted, so it refuses that torch
+    (``tools/setup_env.sh`` does too).
+
+    Args:
+        version (str): ``torch.__version__``.
+
+    Raises:
+        ImportError: If ``version`` is older than 2.6.
+    """
+    if digit_version(version) < digit_version(MIN_TORCH_VERSION):
+        raise ImportError(
+            f'glamor_mm needs torch >= {MIN_TORCH_VERSION} (found torch '
+            f'{version}): older torch cannot load checkpoints safely '
+            '(weights_only with safe_globals). Upgrade torch, e.g. '
+            "pip install 'torch>=2.6' (with --index-url for a CUDA build), "
+            'then re-run tools/setup_env.sh.')
+
+
+check_torch_version(torch.__version__)
 
 _TRUSTED: Set[str] = set()
 
@@ -97,8 +142,20 @@ def _history_buffer_getattr(obj: Any, name: str) -> Callable:
         f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint')
 
 
+def _load_storage_from_bytes(data: bytes) -> Any:
+    """Safe stand-in for ``torch.storage._load_from_bytes``.
+
+    A tensor pickled with plain ``pickle`` (``mmengine.dump`` of a
+    prediction dump) stores its data as a nested ``torch.save`` file that
+    torch reads back with ``weights_only=False``; this reads it with the
+    same restrictions as the outer file.
+    """
+    return torch.load(io.BytesIO(data), weights_only=True)
+
+
 def mmengine_safe_globals() -> List[Union[Callable, Tuple[Callable, str]]]:
-    """The globals that MMEngine ``Runner`` checkpoints contain.
+    """The globals that MMEngine ``Runner`` checkpoints and prediction dumps
+    contain, beyond those torch allows by default.
 
     Returns:
         list: Items for :func:`torch.serialization.safe_globals`.
@@ -110,6 +167,7 @@ def mmengine_safe_globals() -> List[Union[Callable, Tuple[Callable, str]]]:
     safe: List[Union[Callable, Tuple[Callable, str]]] = [
         HistoryBuffer,
         (_history_buffer_getattr, 'builtins.getattr'),
+        (_load_storage_from_bytes, 'torch.storage._load_from_bytes'),
         np.ndarray,
         np.dtype,
     ]
@@ -123,19 +181,74 @@ def mmengine_safe_globals() -> List[Union[Callable, Tuple[Callable, str]]]:
     return safe
 
 
+def pickled_globals(filename: str) -> Set[str]:
+    """The classes and functions a checkpoint or pickle file names.
+
+    Only parses the pickle opcodes; nothing is unpickled. Covers torch's zip
+    format (beyond the globals torch allows anyway), plain pickle files, and
+    the format of torch < 1.6 (pickles of a magic number, the protocol, the
+    system info and the object, then the storages).
+
+    Args:
+        filename (str): The file.
+
+    Returns:
+        set[str]: ``module.name`` of each global.
+
+    Raises:
+        RuntimeError | pickle.UnpicklingError | EOFError: The file is not a
+            readable pickle or torch checkpoint (e.g. truncated).
+    """
+    with open(filename, 'rb') as f:
+        if zipfile.is_zipfile(f):
+            return set(
+                torch.serialization.get_unsafe_globals_in_checkpoint(filename))
+        f.seek(0)
+        names: Set[str] = set()
+        for _ in range(4):
+            names |= _weights_only_unpickler.get_globals_in_pkl(f)
+            if not f.read(1):
+                break
+            f.seek(-1, os.SEEK_CUR)
+        return names
+
+
 def _unsafe_globals(filename: str) -> str:
     """Names of the disallowed globals in ``filename``, for the error."""
-    try:
-        names = torch.serialization.get_unsafe_globals_in_checkpoint(filename)
-    except Exception:  # old torch or legacy (non-zip) file format
-        return ''
-    allowed = {
+    allowed = set(_weights_only_unpickler._get_allowed_globals()) | {
         item[1] if isinstance(item, tuple) else
         f'{item.__module__}.{item.__qualname__}'
         for item in mmengine_safe_globals()
     }
-    names = [name for name in names if name not in allowed]
+    try:
+        names = pickled_globals(filename)
+    except Exception:  # unreadable: torch's own message says why
+        return ''
+    names = sorted(name for name in names if name not in allowed)
     return f' It needs {", ".join(names)}.' if names else ''
+
+
+def _restricted(load: Callable[[], Any], filename: str, shown: str,
+                opt_in: str) -> Any:
+    """Run ``load`` with the allowed globals; turn torch's refusal into
+    :class:`UntrustedCheckpointError` naming the file and the opt-in."""
+    try:
+        with torch.serialization.safe_globals(mmengine_safe_globals()):
+            return load()
+    except pickle.UnpicklingError as e:
+        # torch's message: advice to set weights_only=False (which we
+        # replace), then the reason, then advice to allow-list the global
+        text = ' '.join(str(e).split())
+        found = re.search(r'WeightsUnpickler error: (.*?)(?: Please use|$)',
+                          text)
+        reason = found.group(1) if found else text
+        raise UntrustedCheckpointError(
+            f'Refusing to load {shown}: it contains objects other than '
+            'tensors, numpy arrays and the types MMEngine checkpoints hold, '
+            'and unpickling it could run arbitrary code.'
+            f'{_unsafe_globals(filename)} If you trust this file, pass '
+            f'{opt_in}, or call glamor_mm.utils.trust_checkpoint({shown!r}) '
+            f'before loading. (torch: {reason})') from None
 
 
 def safe_torch_load(filename: str,
@@ -160,29 +273,90 @@ def safe_torch_load(filename: str,
     if _trust_key(trust_key or filename) in _TRUSTED:
         return torch.load(
             filename, map_location=map_location, weights_only=False)
-    allow = (
-        torch.serialization.safe_globals(mmengine_safe_globals()) if hasattr(
-            torch.serialization, 'safe_globals') else nullcontext())
-    try:
-        with allow:
-            return torch.load(
-                filename, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as e:
-        # torch's message: its advice to set weights_only=False (which we
-        # replace), the reason, then a pointer to its docs
-        reason = ' '.join(
-            line for line in str(e).splitlines()[1:] if line.strip()
-            and not line.startswith(('Check the doc', 'Please file an issue')))
-        shown = trust_key or filename
-        raise UntrustedCheckpointError(
-            f'Refusing to load checkpoint {shown}: it contains objects '
-            'other than tensors and the types MMEngine checkpoints hold, '
-            'and unpickling it could run arbitrary code.'
-            f'{_unsafe_globals(filename)} If you trust this file, pass '
-            '--trust-checkpoint to tools/train.py or tools/test.py, or call '
-            f'glamor_mm.utils.trust_checkpoint({shown!r}) before loading. '
-            f'(torch: {reason})'
-        ) from None
+    return _restricted(
+        lambda: torch.load(
+            filename, map_location=map_location, weights_only=True), filename,
+        trust_key or filename, CHECKPOINT_OPT_IN)
+
+
+def safe_pickle_load(filename: str, opt_in: str = DUMP_OPT_IN) -> Any:
+    """Load a plain pickle (``mmengine.dump``, e.g. ``tools/test.py --out``)
+    with the restrictions of :func:`safe_torch_load`.
+
+    The file is read by torch's weights-only unpickler (the one behind
+    ``torch.load(weights_only=True)``, which needs a ``torch.save`` file),
+    so it may hold builtins, tensors, numpy arrays and scalars, and nothing
+    else unless it was trusted with :func:`trust_checkpoint`. That unpickler
+    reads pickle protocol 2, which ``mmengine.dump`` writes.
+
+    Args:
+        filename (str): The pickle file.
+        opt_in (str): How a user trusts the file, for the error message.
+            Defaults to the analysis tools' ``--trust-dump``.
+
+    Returns:
+        Any: The unpickled object.
+
+    Raises:
+        UntrustedCheckpointError: The file needs other types and was not
+            trusted.
+    """
+    with open(filename, 'rb') as f:
+        if _trust_key(filename) in _TRUSTED:
+            return pickle.load(f)
+        head = f.read(2)
+        f.seek(0)
+        if len(head) == 2 and head[0] == pickle.PROTO[0] and head[1] > 2:
+            raise UntrustedCheckpointError(
+                f'Refusing to load {filename}: it was written with pickle '
+                f'protocol {head[1]}, and safe loading reads protocol 2, the '
+                'one of mmengine.dump (tools/test.py --out). Re-dump it with '
+                'mmengine.dump, or if you trust this file, pass '
+                f'{opt_in}, or call glamor_mm.utils.trust_checkpoint('
+                f'{filename!r}) before loading.')
+        return _restricted(
+            lambda: _weights_only_unpickler.load(f, encoding='utf-8'),
+            filename, filename, opt_in)
+
+
+def pretrained_checkpoints(cfg: Any) -> List[str]:
+    """Checkpoints named by ``init_cfg=dict(type='Pretrained', ...)``.
+
+    Args:
+        cfg (Any): A config or any part of it (dicts and lists are searched).
+
+    Returns:
+        list[str]: The ``checkpoint`` of every ``Pretrained`` init.
+    """
+    if isinstance(cfg, dict):
+        found = []
+        if str(cfg.get('type', '')).split('.')[-1] == 'Pretrained' and \
+                cfg.get('checkpoint'):
+            found.append(cfg['checkpoint'])
+        for value in cfg.values():
+            found += pretrained_checkpoints(value)
+        return found
+    if isinstance(cfg, (list, tuple)):
+        return [ckpt for item in cfg for ckpt in pretrained_checkpoints(item)]
+    return []
+
+
+def trust_config_checkpoints(cfg: Any) -> List[str]:
+    """Trust ``cfg.load_from`` and every ``Pretrained`` init checkpoint
+    (``--trust-checkpoint`` of the tools).
+
+    Args:
+        cfg (Config): The full config.
+
+    Returns:
+        list[str]: The trusted checkpoints (empty if the config names
+        none).
+    """
+    names = ([cfg.load_from] if cfg.get('load_from', None) else
+             []) + pretrained_checkpoints(cfg.get('model', {}))
+    for name in names:
+        trust_checkpoint(name)
+    return names
 
 
 def load_from_local(filename: str, map_location: Optional[Any] = None) -> Any:
@@ -201,35 +375,67 @@ def load_from_local(filename: str, map_location: Optional[Any] = None) -> Any:
     return safe_torch_load(filename, map_location)
 
 
-def load_from_http(filename: str,
-                   map_location: Optional[Any] = None,
-                   model_dir: Optional[str] = None) -> Any:
+def http_cache_path(url: str, model_dir: Optional[str] = None) -> str:
+    """Where :func:`load_from_http` keeps the download of ``url``.
+
+    The file keeps its name inside a folder named after the SHA-256 of the
+    whole URL, so two URLs that end in the same file name never share a
+    cached file (nor the trust given to one of them).
+
+    Args:
+        url (str): The checkpoint URL.
+        model_dir (str, optional): Download folder. Defaults to torch hub's
+            ``checkpoints`` folder.
+
+    Returns:
+        str: The cache path.
+    """
+    model_dir = model_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
+    name = osp.basename(urlparse(url).path) or 'checkpoint.pth'
+    digest = hashlib.sha256(url.encode('utf-8')).hexdigest()[:16]
+    return osp.join(model_dir, digest, name)
+
+
+def load_from_http(
+    filename: str,
+    map_location: Optional[Any] = None,
+    model_dir: Optional[str] = None,
+    progress: bool = os.isatty(0)) -> Any:
     """MMEngine checkpoint loader for http(s) URLs.
 
-    Downloads once into ``model_dir`` (default: torch hub's
-    ``checkpoints`` folder; rank 0 first, as MMEngine does), then loads the
-    file like :func:`load_from_local`.
+    Downloads into :func:`http_cache_path` unless the file is there, then
+    loads it like :func:`load_from_local`. As in MMEngine, rank 0 downloads
+    first; after a barrier every other rank downloads too if it does not
+    see the file (nodes without a shared file system). Like MMEngine, it
+    does not check a hash in the file name.
 
     Args:
         filename (str): URL of the checkpoint.
         map_location (Any, optional): Same as :func:`torch.load`.
         model_dir (str, optional): Download folder. Defaults to None.
+        progress (bool): Show a progress bar. Defaults to whether stdin is
+            a terminal, as in MMEngine.
 
     Returns:
         Any: The loaded checkpoint.
     """
-    model_dir = model_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
-    cached = osp.join(model_dir, osp.basename(urlparse(filename).path))
+    cached = http_cache_path(filename, model_dir)
+
+    def download() -> None:
+        if not osp.exists(cached):
+            os.makedirs(osp.dirname(cached), exist_ok=True)
+            # writes a temporary file, then renames it
+            torch.hub.download_url_to_file(
+                filename, cached, None, progress=progress)
+
     rank, world_size = get_dist_info()
-    if rank == 0 and not osp.exists(cached):
-        os.makedirs(model_dir, exist_ok=True)
-        match = torch.hub.HASH_REGEX.search(osp.basename(cached))
-        torch.hub.download_url_to_file(
-            filename, cached, match.group(1) if match else None)
+    if rank == 0:
+        download()
     if world_size > 1:
         torch.distributed.barrier()
+        if rank > 0:
+            download()
     return safe_torch_load(cached, map_location, trust_key=filename)
-
 
 
 class InertObject:
@@ -273,12 +479,13 @@ def load_foreign_checkpoint(filename: str,
     tensors. This loads them with torch's ``weights_only`` unpickler, the
     mechanism of :func:`safe_torch_load`, after mapping every global the
     file names beyond torch's allowed ones (listed by
-    ``torch.serialization.get_unsafe_globals_in_checkpoint``, which only
-    parses the pickle) to an :class:`InertObject` subclass. Tensors come
+    :func:`pickled_globals`, which only parses the pickle) to an
+    :class:`InertObject` subclass. Tensors come
     back as tensors; the foreign objects come back inert.
 
     Args:
-        filename (str): Local checkpoint file (torch's zip format).
+        filename (str): Local checkpoint file (torch's zip format, or the
+            format of torch < 1.6).
         map_location (Any, optional): Same as :func:`torch.load`.
             Defaults to ``'cpu'``.
 
@@ -294,12 +501,15 @@ def load_foreign_checkpoint(filename: str,
     if not osp.isfile(filename):
         raise FileNotFoundError(f'Checkpoint {filename} does not exist.')
     try:
-        names = torch.serialization.get_unsafe_globals_in_checkpoint(filename)
-        stand_ins = [(_inert_class(name), name) for name in names]
+        allowed = _weights_only_unpickler._get_allowed_globals()
+        stand_ins = [(_inert_class(name), name)
+                     for name in sorted(pickled_globals(filename))
+                     if name not in allowed]
         with torch.serialization.safe_globals(stand_ins):
             return torch.load(
                 filename, map_location=map_location, weights_only=True)
-    except (RuntimeError, pickle.UnpicklingError, EOFError, OSError) as e:
+    except (RuntimeError, pickle.UnpicklingError, EOFError, OSError,
+            ValueError, IndexError, AssertionError) as e:
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise ValueError(
             f'Cannot read {filename} as a PyTorch checkpoint '

@@ -2,19 +2,21 @@
 import os
 import os.path as osp
 from collections import OrderedDict
-from typing import Dict, List, Sequence
+from typing import Dict, Sequence
 
 import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
+from .state_dict_check import state_dict_problems
 
-def _listed(names: Sequence[str], limit: int = 10) -> str:
-    """``a, b, c (and N more)``."""
-    shown = ', '.join(names[:limit])
-    more = len(names) - limit
-    return shown + (f' (and {more} more)' if more > 0 else '')
+
+def build_model(config: str) -> torch.nn.Module:
+    """The model of a glamor_mm config, with its initial weights."""
+    cfg = Config.fromfile(config)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return MODELS.build(cfg.model)
 
 
 def check_state_dict(state_dict: Dict[str, torch.Tensor], config: str,
@@ -31,24 +33,8 @@ def check_state_dict(state_dict: Dict[str, torch.Tensor], config: str,
             for the model of ``config``; the message names each of them,
             ``source`` and ``config``.
     """
-    cfg = Config.fromfile(config)
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        model = MODELS.build(cfg.model)
-    expected = model.state_dict()
-    problems: List[str] = []
-    missing = [k for k in expected if k not in state_dict]
-    unexpected = [k for k in state_dict if k not in expected]
-    wrong = [
-        f'{k} {tuple(v.shape)} (expected {tuple(expected[k].shape)})'
-        for k, v in state_dict.items()
-        if k in expected and v.shape != expected[k].shape
-    ]
-    if missing:
-        problems.append(f'missing {_listed(missing)}')
-    if unexpected:
-        problems.append(f'unexpected {_listed(unexpected)}')
-    if wrong:
-        problems.append(f'wrong shape {_listed(wrong)}')
+    model = build_model(config)
+    problems = state_dict_problems(model.state_dict(), state_dict)
     if problems:
         raise ValueError(
             f'The tensors converted from {source} do not fit the model of '

@@ -91,6 +91,28 @@ def test_one_context_pass_per_picture(inferencer, two_faces, real_photos):
     assert calls['face'] == [2, 1]  # all faces of a picture in one batch
 
 
+def test_onnxruntime_backend_equals_pytorch(inferencer, two_faces, tmp_path):
+    """The exported model under ONNX Runtime: same faces, same predictions
+    (one context pass per picture is in the graph's shared-context input)."""
+    pytest.importorskip('onnxruntime')
+    from glamor_mm.deployment import export_onnx
+    onnx_file = str(tmp_path / 'model.onnx')
+    export_onnx(inferencer.model, onnx_file, classes=inferencer.classes)
+    runtime = GlamorInferencer(
+        MODEL_CFG, onnx_file, detector=HOG_CFG, backend='onnxruntime')
+    assert runtime.classes == inferencer.classes
+    expected = inferencer(two_faces)[0]['faces']
+    got = runtime(two_faces)[0]['faces']
+    assert len(got) == len(expected) == 2
+    for face, ref in zip(got, expected):
+        assert face['bbox'] == ref['bbox']
+        assert face['pred_class'] == ref['pred_class']
+        for key in ('pred_scores', 'attention', 'fusion_weights'):
+            np.testing.assert_allclose(face[key], ref[key], atol=1e-5)
+    with pytest.raises(ValueError, match='needs the exported .onnx'):
+        GlamorInferencer(MODEL_CFG, detector=HOG_CFG, backend='onnxruntime')
+
+
 def test_results_inputs_and_visualisation(inferencer, real_photos, tmp_path,
                                           face_region_check):
     folder = tmp_path / 'photos'
@@ -103,12 +125,19 @@ def test_results_inputs_and_visualisation(inferencer, real_photos, tmp_path,
     face, = results[0]['faces']
     assert results[1]['faces'] == []  # no face: nothing to classify
     assert face_region_check(face['bbox'], real_photos['astronaut']['face'])
-    assert face['pred_scores'].sum() == pytest.approx(1, abs=1e-5)
+    # the plain dict holds the model's own prediction for that face
+    img = real_photos['astronaut']['img']
+    ref, _ = manual_prediction(inferencer, img, face['bbox'], [face['bbox']])
+    np.testing.assert_allclose(
+        face['pred_scores'], ref.pred_score.numpy(), rtol=1e-5, atol=1e-6)
+    assert face['pred_label'] == int(ref.pred_label)
     assert face['pred_class'] == inferencer.classes[face['pred_label']]
     assert face['pred_score'] == pytest.approx(face['pred_scores'].max())
     assert face['attention'].shape == (7, 7)
-    assert face['attention'].sum() == pytest.approx(1, abs=1e-5)
-    assert sum(face['fusion_weights']) == pytest.approx(1, abs=1e-5)
+    np.testing.assert_allclose(
+        face['attention'], ref.attention.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        face['fusion_weights'], ref.fusion_weights.numpy(), rtol=1e-5)
     drawing = mmcv.imread(str(tmp_path / 'vis' / 'astronaut.png'))
     # the picture plus a row with the face's attention tile
     assert drawing.shape[0] > 512 and drawing.shape[1] == 512

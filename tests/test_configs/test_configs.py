@@ -1,7 +1,8 @@
 """Every shipped config loads, builds its model and runs its pipelines.
 
-Configs are discovered under ``configs/`` (all but ``_base_`` and the MMDet
-configs in ``face_detectors``, which the detection tests build), so configs
+Configs are discovered under ``configs/`` (all but ``_base_``, the MMDet
+configs in ``face_detectors``, which the detection tests build, and the
+video configs in ``video``, which test_video_configs.py trains), so configs
 added later are covered too. One generated toy image goes through each
 config's train and test pipelines, the data preprocessor and the model.
 """
@@ -26,8 +27,8 @@ CONFIG_ROOT = osp.join(
 CONFIGS = sorted(
     osp.relpath(path, CONFIG_ROOT)
     for path in glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True)
-    if osp.relpath(path, CONFIG_ROOT).split(osp.sep)[0] not in ('_base_',
-                                                                'face_detectors'))
+    if osp.relpath(path, CONFIG_ROOT).split(osp.sep)[0] not in (
+        '_base_', 'face_detectors', 'video'))
 # {algo}_{backbone}_{gpus}xb{batch}-{epochs}e_{data}.py
 NAME = re.compile(r'_(\d+)xb(\d+)-(\d+)e_')
 
@@ -36,15 +37,15 @@ def test_configs_found():
     assert 'glamor_r18_caers.py' in CONFIGS
     for backbone in ('original', 'mobilenetv2', 'resnet18'):
         for data in ('caers', 'ncaers'):
-            assert osp.join('glamor', f'glamor_{backbone}_1xb32-60e_{data}.py'
-                            ) in CONFIGS
+            assert osp.join(
+                'glamor', f'glamor_{backbone}_1xb32-60e_{data}.py') in CONFIGS
 
 
 @pytest.fixture(scope='module')
 def toy_root(tmp_path_factory) -> str:
     root = str(tmp_path_factory.mktemp('toy_caers'))
     generate_toy_caers(
-        root, num_per_class=dict(train=1, val=1, test=1), img_size=(96, 128))
+        root, num_per_class=dict(train=10, val=1, test=1), img_size=(96, 128))
     return root
 
 
@@ -84,10 +85,13 @@ def test_config_builds_and_runs(name, toy_image):
         data = model.data_preprocessor(default_collate([sample, sample]))
         with torch.no_grad():
             preds = model(**data, mode='predict')
+            logits = model(data['inputs'], mode='tensor')
         assert len(preds) == 2
         score = preds[0].pred_score
         assert score.shape == (num_classes, )
-        assert torch.allclose(score.sum(), torch.tensor(1.))
+        # the softmax of the logits; eval mode: equal samples, equal scores
+        torch.testing.assert_close(score, logits[0].softmax(0))
+        torch.testing.assert_close(preds[1].pred_score, score)
         assert int(preds[0].gt_label) == 3
 
 
@@ -103,17 +107,32 @@ def test_name_matches_recipe(name):
 
 
 @pytest.mark.parametrize('name', [
-    n for n in CONFIGS
-    if load(n).train_dataloader.dataset.type == 'CAERSDataset'
+    n
+    for n in CONFIGS if load(n).train_dataloader.dataset.type == 'CAERSDataset'
 ])
 def test_caers_layout_datasets_build(name, toy_root):
-    """CAER-S-layout configs read the toy tree (which has that layout)."""
+    """CAER-S-layout configs read the toy tree (which has that layout). The
+    CAER-S configs select the checkpoint on a validation split carved out of
+    train.txt, never on test.txt."""
     cfg = load(name)
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+    sizes = dict(train_dataloader=70, val_dataloader=7, test_dataloader=7)
+    holdout = cfg.train_dataloader.dataset.get('holdout')
+    if holdout is not None:
+        val = cfg.val_dataloader.dataset
+        assert val.holdout == dict(holdout, part='val')
+        assert (val.ann_file, val.split) == ('train.txt', 'train')
+        assert cfg.test_dataloader.dataset.ann_file == 'test.txt'
+        sizes['train_dataloader'] = 63
+    paths = {}
+    for loader, size in sizes.items():
         dataset_cfg = cfg[loader].dataset.copy()
         dataset_cfg.data_root = toy_root
         dataset = DATASETS.build(dataset_cfg)
-        assert len(dataset) == 7
+        assert len(dataset) == size
+        paths[loader] = {
+            dataset.get_data_info(i)['img_path']
+            for i in range(len(dataset))
+        }
         sample = dataset[0]
         if name == osp.join('toy', 'on_toy_guided.py'):
             # 32x32 faces; the scene is the context view as it is
@@ -122,3 +141,4 @@ def test_caers_layout_datasets_build(name, toy_root):
         else:
             assert sample['inputs']['face'].shape == (3, 96, 96)
             assert sample['inputs']['context'].shape == (3, 112, 112)
+    assert not paths['train_dataloader'] & paths['val_dataloader']

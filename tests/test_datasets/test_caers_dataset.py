@@ -119,3 +119,36 @@ def test_duplicate_line(caers):
     write_text(str(caers / 'list.txt'), LIST + LIST)
     with pytest.raises(ValueError, match='listed twice'):
         _build(caers)
+
+
+def test_byte_order_mark_keeps_the_first_line(caers):
+    (caers / 'list.txt').write_text('\ufeff' + LIST, encoding='utf-8')
+    ds = _build(caers)
+    assert ds.get_data_info(0)['face_bbox'] == [1, 2, 11, 12]
+
+
+def test_holdout_carves_a_seeded_stratified_validation_split(tmp_path):
+    lines = []
+    for label, cls in enumerate(('Angry', 'Happy', 'Sad')):
+        for i in range(10 + 5 * label):  # 10, 15, 20 images
+            rel = f'train/{cls}/{i:04d}.png'
+            write_image(str(tmp_path / rel))
+            lines.append(f'{rel},{(0, 3, 5)[label]},1,1,9,9\n')
+    write_text(str(tmp_path / 'list.txt'), ''.join(lines))
+
+    def paths(**holdout):
+        ds = _build(tmp_path, holdout=holdout or None)
+        return [ds.get_data_info(i)['img_path'] for i in range(len(ds))]
+
+    everything = paths()
+    val = paths(fraction=0.2, seed=0, part='val')
+    train = paths(fraction=0.2, seed=0, part='train')
+    assert sorted(val + train) == sorted(everything)  # a partition
+    assert not set(val) & set(train)
+    # 20 % of each class: 2 of 10, 3 of 15, 4 of 20
+    assert [sum(f'/{c}/' in p for p in val)
+            for c in ('Angry', 'Happy', 'Sad')] == [2, 3, 4]
+    assert paths(fraction=0.2, seed=0, part='val') == val  # seeded
+    assert paths(fraction=0.2, seed=1, part='val') != val
+    with pytest.raises(ValueError, match='holdout must be'):
+        paths(fraction=0.2, seed=0, part='test')

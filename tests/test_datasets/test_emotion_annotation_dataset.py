@@ -6,7 +6,7 @@ from mmpretrain.registry import DATASETS
 
 import glamor_mm  # noqa: F401
 from glamor_mm.datasets import CAER_CLASSES
-from .utils import write_image, write_text
+from .utils import logged_messages, write_image, write_text
 
 
 def _write(root, data_list, classes=CAER_CLASSES):
@@ -83,4 +83,57 @@ def test_missing_and_malformed_file(tmp_path):
         _build(tmp_path)
     _write(tmp_path, [])
     with pytest.raises(ValueError, match='empty split'):
+        _build(tmp_path)
+
+
+def _entries(boxes, ori_shape=None):
+    entries = [
+        dict(img_path=f'{i}.png', gt_label=i % 7, face_bbox=box)
+        for i, box in enumerate(boxes)
+    ]
+    if ori_shape is not None:
+        for entry in entries:
+            entry['ori_shape'] = ori_shape
+    return entries
+
+
+def test_invalid_boxes_are_counted_at_load(tmp_path):
+    good = [[10, 10, 40, 50]] * 18
+    bad = [[40, 10, 10, 50], [10, 50, 40, 10], [500, 10, 530, 50]]
+    _write(tmp_path, _entries(good + bad + [None], ori_shape=[100, 200]))
+    with logged_messages() as records:
+        ds = _build(tmp_path)
+    assert len(ds) == 22  # kept: CropFace zeroes them, the hook counts them
+    message, = [r.getMessage() for r in records if 'invalid' in r.getMessage()]
+    assert 'of 22 images, 1 have no face box and 3 an invalid one' in message
+    assert '18.png: box [40, 10, 10, 50] has no area' in message
+    assert '20.png: box [500, 10, 530, 50] lies outside the 200x100' in message
+
+
+def test_mostly_invalid_boxes_are_refused(tmp_path):
+    # a list in x, y, w, h form: 13 of 21 boxes have x2 <= x1 or y2 <= y1
+    xywh = [[60, 40, 30, 30]] * 13 + [[5, 5, 30, 30]] * 8
+    _write(tmp_path, _entries(xywh))
+    with pytest.raises(
+            ValueError, match=r'13 of 21 face boxes are invalid'
+            r'.*not x,y,w,h'):
+        _build(tmp_path)
+
+
+@pytest.mark.parametrize('shape', [[100], [0, 10], [10.5, 20], 'big'])
+def test_bad_ori_shape(tmp_path, shape):
+    _write(tmp_path, _entries([[1, 2, 3, 4]], ori_shape=shape))
+    with pytest.raises(ValueError, match=r'data_list\[0\]: ori_shape must'):
+        _build(tmp_path)
+
+
+def test_duplicate_entries(tmp_path):
+    _write(
+        tmp_path,
+        _entries([None, [1, 2, 3, 4], None]) +
+        [dict(img_path='1.png', gt_label=1)])
+    with pytest.raises(
+            ValueError,
+            match=r"data_list\[3\]: '1.png' is listed "
+            r'twice \(first at data_list\[1\]\)'):
         _build(tmp_path)

@@ -20,6 +20,8 @@ def ncaers(tmp_path):
     write_text(str(tmp_path / 'crop/val/Sad/0001.txt'), '\n')
     write_image(str(tmp_path / 'images/val/Sad/0002.jpg'))
     write_text(str(tmp_path / 'crop/val/Sad/0002.txt'), '0,0,0,0\n')
+    write_image(str(tmp_path / 'images/val/Sad/0003.jpg'))
+    write_text(str(tmp_path / 'crop/val/Sad/0003.txt'), '1,1,5,5\n')
     return tmp_path
 
 
@@ -40,9 +42,10 @@ def test_layout_and_boxes(ncaers):
                 ('images/train/disgust/0007.jpg', 1, [1, 2, 9, 10]),
             ]
     val = _build(ncaers, split='val')
-    assert len(val) == 2
+    assert len(val) == 3
     assert val.get_data_info(0)['face_bbox'] is None
     assert val.get_data_info(1)['face_bbox'] is None
+    assert val.get_data_info(2)['face_bbox'] == [1, 1, 5, 5]
 
 
 def test_custom_prefixes(ncaers):
@@ -72,3 +75,21 @@ def test_empty_or_missing_split(ncaers):
         _build(ncaers, split='test')
     with pytest.raises(FileNotFoundError, match=r'images/extra'):
         _build(ncaers, split='extra')
+
+
+def test_split_without_any_box_is_an_error(ncaers):
+    (ncaers / 'crop/val/Sad/0003.txt').unlink()
+    with pytest.raises(
+            ValueError,
+            match=r'none of the 3 images of .*val.* '
+            r'has a face box in .*crop/val'):
+        _build(ncaers, split='val')
+    (ncaers / 'crop' / 'val').rename(ncaers / 'crop' / 'old')
+    with pytest.raises(FileNotFoundError, match=r'face-box folder .*crop/val'):
+        _build(ncaers, split='val')
+
+
+def test_byte_order_mark_in_a_box_file(ncaers):
+    (ncaers / 'crop/train/Surprise/0001.txt').write_text(
+        '\ufeff3,4,20,22\n', encoding='utf-8')
+    assert _build(ncaers).get_data_info(0)['face_bbox'] == [3, 4, 20, 22]

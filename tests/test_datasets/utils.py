@@ -1,9 +1,12 @@
 """Helpers writing small datasets in the published layouts."""
+import contextlib
+import logging
 import os
 import os.path as osp
 
 import cv2
 import numpy as np
+from mmengine.logging import MMLogger
 
 
 def write_image(path: str, h: int = 24, w: int = 32, value: int = 0) -> None:
@@ -19,3 +22,17 @@ def write_text(path: str, text: str) -> None:
     os.makedirs(osp.dirname(path), exist_ok=True)
     with open(path, 'w') as f:
         f.write(text)
+
+
+@contextlib.contextmanager
+def logged_messages():
+    """Collect the messages logged through MMEngine's current logger."""
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)

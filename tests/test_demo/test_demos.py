@@ -1,3 +1,5 @@
+import argparse
+import importlib.util
 import json
 import os
 import os.path as osp
@@ -90,18 +92,64 @@ def test_video_demo(real_photos, tmp_path):
     assert 140 < np.median(xs) < 400 and 120 < np.median(ys) < 380
 
 
-def test_video_demo_fails_when_it_cannot_write(real_photos, tmp_path):
+def test_video_demo_fails_when_it_cannot_write(real_photos, tmp_path,
+                                               monkeypatch):
+    """In-process: it stops before building any model."""
     src = str(tmp_path / 'in.avi')
     img = real_photos['grace_hopper']['img']
     writer = cv2.VideoWriter(src, cv2.VideoWriter_fourcc(*'MJPG'), 10,
                              (img.shape[1], img.shape[0]))
     writer.write(img)
     writer.release()
-    proc = run_demo(
-        'video_demo.py',
-        src,
-        MODEL_CFG,
-        '--out',
-        tmp_path / 'out.unknown',
-        returncode=1)
-    assert 'Cannot write the video' in proc.stderr
+    monkeypatch.chdir(ROOT)
+    monkeypatch.syspath_prepend(osp.join(ROOT, 'demo'))
+    monkeypatch.setattr(sys, 'argv', [
+        'video_demo.py', src, MODEL_CFG, '--out',
+        str(tmp_path / 'out.unknown')
+    ])
+    spec = importlib.util.spec_from_file_location(
+        'video_demo', osp.join(ROOT, 'demo', 'video_demo.py'))
+    video_demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(video_demo)
+    with pytest.raises(SystemExit, match='Cannot write the video'):
+        video_demo.main()
+
+
+def test_backend_and_threads_arguments(tmp_path, monkeypatch):
+    """--backend onnxruntime runs the exported file; --threads is applied."""
+    pytest.importorskip('onnxruntime')
+    import torch
+    from mmengine.config import Config
+    from mmpretrain.registry import MODELS
+
+    from glamor_mm.deployment import OnnxRuntimeClassifier, export_onnx
+    monkeypatch.chdir(ROOT)
+    monkeypatch.syspath_prepend(osp.join(ROOT, 'demo'))
+    from inferencer_args import add_inferencer_args, build_inferencer
+    cfg = Config.fromfile(MODEL_CFG)
+    cfg.merge_from_dict({
+        f'model.{view}_backbone.widths': [4, 8]
+        for view in ('face', 'context')
+    })
+    cfg.merge_from_dict({
+        f'model.{part}.{view}_channels': 8
+        for part in ('neck', 'head') for view in ('face', 'context')
+    })
+    onnx_file = str(tmp_path / 'tiny.onnx')
+    export_onnx(MODELS.build(cfg.model), onnx_file)
+    parser = argparse.ArgumentParser()
+    add_inferencer_args(parser)
+    threads = torch.get_num_threads()
+    try:
+        inferencer = build_inferencer(
+            parser.parse_args([
+                MODEL_CFG, onnx_file, '--backend', 'onnxruntime',
+                '--threads', '1'
+            ]))
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)
+    assert isinstance(inferencer.model, OnnxRuntimeClassifier)
+    faces = inferencer.classify_faces(
+        np.full((200, 300, 3), 128, np.uint8))
+    assert faces == []  # no face in a grey picture, and no error

@@ -2,17 +2,22 @@
 installed torch (>= 2.6 refuses MMEngine's checkpoints without
 glamor_mm.utils.checkpoint)."""
 import os.path as osp
+import signal
+import subprocess
+import sys
 
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.evaluator import BaseMetric
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from mmpretrain.apis import init_model
+from mmpretrain.registry import METRICS
 from mmpretrain.structures import DataSample
 from torch.utils.data import Dataset
 
-import glamor_mm  # noqa: F401  (installs the safe checkpoint loader)
+from glamor_mm.engine import is_readable_checkpoint, resumable_checkpoint
 
 
 class TinyImageDataset(Dataset):
@@ -142,3 +147,121 @@ def test_mmpretrain_init_model_loads_runner_checkpoint(full_run):
     model = init_model(cfg, osp.join(work_dir, 'epoch_2.pth'), device='cpu')
     assert_same_weights(model.state_dict(), full_weights)
     assert model._dataset_meta['classes'] == ('dark', 'bright')
+
+
+def test_resume_skips_a_truncated_checkpoint(full_run, tmp_path):
+    """A run killed while writing epoch_2.pth (the state MMEngine's
+    non-atomic save left behind): auto and explicit resume use epoch_1."""
+    src, full_weights = full_run
+    work_dir = tmp_path / 'killed'
+    work_dir.mkdir()
+    for name in ('epoch_1.pth', 'epoch_2.pth'):
+        (work_dir / name).write_bytes(open(osp.join(src, name), 'rb').read())
+    last = str(work_dir / 'epoch_2.pth')
+    (work_dir / 'last_checkpoint').write_text(last)
+    data = open(last, 'rb').read()
+    (work_dir / 'epoch_2.pth').write_bytes(data[:len(data) // 2])
+    assert not is_readable_checkpoint(last)
+    first = str(work_dir / 'epoch_1.pth')
+    assert resumable_checkpoint(None, str(work_dir)) == first
+    assert resumable_checkpoint(last, str(work_dir)) == first
+    runner = Runner(**runner_cfg(
+        str(work_dir), 'resume_killed', resume=True, load_from=first))
+    probe = StartProbeHook()
+    runner.register_hook(probe, priority='VERY_LOW')
+    runner.train()
+    assert probe.start == (1, 4)
+    assert_same_weights(weights(runner), full_weights)
+    # nothing readable: an error naming the files
+    (work_dir / 'epoch_1.pth').write_bytes(b'')
+    (work_dir / 'epoch_2.pth').write_bytes(b'')
+    with pytest.raises(FileNotFoundError, match='epoch_2.pth, .*epoch_1.pth'):
+        resumable_checkpoint(None, str(work_dir))
+
+
+@METRICS.register_module(force=True)
+class CallCountMetric(BaseMetric):
+    """Scores 1, 2, 3... on successive evaluations: every epoch is a new
+    best."""
+
+    calls = 0
+
+    def process(self, data_batch, data_samples) -> None:
+        self.results.append(0)
+
+    def compute_metrics(self, results) -> dict:
+        CallCountMetric.calls += 1
+        return dict(score=CallCountMetric.calls)
+
+
+class FailBestSaveHook(Hook):
+    """Raises while the best checkpoint of ``epoch`` is being saved, as a
+    kill would interrupt it."""
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def before_save_checkpoint(self, runner, checkpoint) -> None:
+        best = runner.message_hub.get_info('best_ckpt') or ''
+        if best.endswith(f'epoch_{self.epoch}.pth') and \
+                checkpoint['meta'].get('epoch') == self.epoch:
+            raise KeyboardInterrupt('killed while saving the best checkpoint')
+
+
+def test_old_best_checkpoint_is_kept_until_the_new_one_exists(tmp_path):
+    CallCountMetric.calls = 0
+    cfg = runner_cfg(
+        str(tmp_path),
+        'best_kill',
+        val_dataloader=dict(
+            dataset=TinyImageDataset(),
+            batch_size=32,
+            num_workers=0,
+            sampler=dict(type='DefaultSampler', shuffle=False)),
+        val_evaluator=dict(type='CallCountMetric'),
+        val_cfg=dict(),
+        default_hooks=dict(
+            checkpoint=dict(
+                type='CheckpointHook',
+                interval=1,
+                max_keep_ckpts=1,
+                save_best='score',
+                rule='greater')))
+    runner = Runner(**cfg)
+    assert any(type(h).__name__ == 'SafeCheckpointHook' for h in runner.hooks)
+    runner.register_hook(FailBestSaveHook(epoch=2))
+    with pytest.raises(KeyboardInterrupt):
+        runner.train()
+    old_best = tmp_path / 'best_score_epoch_1.pth'
+    assert is_readable_checkpoint(str(old_best))
+    assert not (tmp_path / 'best_score_epoch_2.pth').exists()
+    # max_keep_ckpts=1: epoch_2 was saved before validation, then epoch_1
+    # removed
+    assert sorted(p.name for p in tmp_path.glob('*.pth*')) == [
+        'best_score_epoch_1.pth', 'epoch_2.pth'
+    ]
+
+
+KILLED_SAVE = '''
+import os, signal, sys
+import torch
+import glamor_mm  # noqa: F401
+from mmengine.runner import save_checkpoint
+path = sys.argv[1]
+save_checkpoint(dict(state_dict=dict(w=torch.zeros(1000))), path)
+def killed(fd):
+    os.kill(os.getpid(), signal.SIGKILL)  # after the write, before rename
+os.fsync = killed
+save_checkpoint(dict(state_dict=dict(w=torch.ones(1000))), path)
+'''
+
+
+def test_kill_during_a_save_keeps_the_previous_file(tmp_path):
+    path = str(tmp_path / 'epoch_1.pth')
+    proc = subprocess.run([sys.executable, '-c', KILLED_SAVE, path],
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert is_readable_checkpoint(path)
+    assert torch.load(path)['state_dict']['w'].sum() == 0

@@ -66,3 +66,41 @@ def test_pkg_resources_available_for_mmengine_config():
 def test_opencv_is_4():
     import cv2
     assert cv2.__version__.split('.')[0] == '4'
+
+
+def test_mmaction2_models_import():
+    """tools/setup_env.sh builds mmaction2 so that its models import (the
+    PyPI wheel of 1.2.0 misses mmaction.models.localizers.drn)."""
+    import mmaction.models  # noqa: F401
+    from mmaction.registry import MODELS
+    assert MODELS.get('C3D') is not None
+    assert MODELS.get('ResNet3d') is not None
+
+
+def test_image_models_need_no_mmaction2():
+    """glamor_mm and its image models work with MMAction2 unimportable."""
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = '\n'.join([
+        'import sys',
+        "sys.modules['mmaction'] = None  # any import of it fails",
+        'import torch',
+        'from mmengine.config import Config',
+        'from mmpretrain.registry import MODELS',
+        'import glamor_mm',
+        "cfg = Config.fromfile('configs/_base_/models/glamor_original.py')",
+        'model = MODELS.build(cfg.model).eval()',
+        'logits = model(dict(face=torch.zeros(1, 3, 96, 96),',
+        '                    context=torch.zeros(1, 3, 112, 112)))',
+        'assert logits.shape == (1, 7), logits.shape',
+    ])
+    proc = subprocess.run([sys.executable, '-c', code],
+                          cwd=root,
+                          env=dict(os.environ, PYTHONPATH=root),
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]

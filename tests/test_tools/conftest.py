@@ -18,16 +18,6 @@ TEST_DIR = osp.dirname(osp.abspath(__file__))
 REPO_ROOT = osp.dirname(osp.dirname(TEST_DIR))
 TOY_CONFIG = osp.join(REPO_ROOT, 'configs', 'glamor',
                       'glamor_original_1xb32-12e_toy.py')
-# Narrow encoders (same classes as the paper's original GLAMOR-Net) so that
-# a training run through the tools takes seconds on two CPU cores.
-TINY_MODEL_OPTS = [
-    'model.face_backbone.widths=[8,16,32,64,64]',
-    'model.context_backbone.widths=[8,16,32,64,64]',
-    'model.neck.face_channels=64', 'model.neck.context_channels=64',
-    'model.neck.hidden_channels=32', 'model.head.face_channels=64',
-    'model.head.context_channels=64', 'model.head.hidden_channels=32',
-    'model.head.fusion_hidden_channels=32'
-]
 
 
 def data_root_opts(root: str) -> List[str]:
@@ -87,9 +77,9 @@ def toy_config() -> str:
 
 
 @pytest.fixture(scope='session')
-def tiny_toy_opts(small_toy_root) -> List[str]:
+def tiny_toy_opts(tiny_model_opts, small_toy_root) -> List[str]:
     """``--cfg-options`` for a tiny model on :func:`small_toy_root`."""
-    return TINY_MODEL_OPTS + data_root_opts(small_toy_root)
+    return tiny_model_opts + data_root_opts(small_toy_root)
 
 
 @pytest.fixture(scope='session')

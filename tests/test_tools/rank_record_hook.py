@@ -13,8 +13,8 @@ class RankRecordHook(Hook):
     """Save what every rank trained on and ended with.
 
     ``work_dir/rank<r>.pth`` holds ``init`` and ``final`` (the parameters
-    before and after training) and ``img_paths`` (the training images this
-    rank saw).
+    before and after training) and ``img_paths`` (the training images, or
+    videos, this rank saw).
     """
 
     def before_train(self, runner) -> None:
@@ -26,7 +26,10 @@ class RankRecordHook(Hook):
                          batch_idx: int,
                          data_batch=None,
                          outputs=None) -> None:
-        self.img_paths += [s.img_path for s in data_batch['data_samples']]
+        self.img_paths += [
+            s.metainfo.get('img_path', s.metainfo.get('video_path'))
+            for s in data_batch['data_samples']
+        ]
 
     def after_train(self, runner) -> None:
         torch.save(

@@ -9,6 +9,7 @@ import torch
 from mmpretrain.structures import DataSample
 
 from glamor_mm.evaluation import load_prediction_dump, stuart_maxwell
+from glamor_mm.utils import UntrustedCheckpointError
 
 TOOLS = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'analysis_tools')
 
@@ -113,3 +114,34 @@ def test_confusion_matrix_tool(dumps, tmp_path):
     np.testing.assert_allclose(rates[2, 2], counts[2, 2] / (gts == 2).sum())
     with pytest.raises(ValueError, match='class names'):
         tool.main([good_path, '--out', str(out), '--classes', 'a', 'b'])
+
+
+class WriteMarker:
+    """Unpickling this object runs code: it writes the marker file."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return exec, (f'open({self.marker!r}, "w").write("pwned")', )
+
+
+@pytest.mark.parametrize('tool', ['confusion_matrix', 'stuart_maxwell'])
+def test_tools_refuse_a_crafted_dump(dumps, tmp_path, tool):
+    """A dump whose payload runs code when unpickled is refused before it
+    runs; ``--trust-dump`` is the opt-in."""
+    good_path, _, good, _, gts = dumps
+    marker = tmp_path / 'marker.txt'
+    path = str(tmp_path / 'crafted.pkl')
+    results = mmengine.load(good_path)
+    results[0]['payload'] = WriteMarker(str(marker))
+    mmengine.dump(results, path)
+    args = [path, '--out', str(tmp_path / 'out.png')]
+    if tool == 'stuart_maxwell':
+        args = [good_path, path, '--out', str(tmp_path / 'out.json')]
+    with pytest.raises(UntrustedCheckpointError,
+                       match=f'{path}.*--trust-dump'):
+        load_tool(tool).main(args)
+    assert not marker.exists()
+    load_tool(tool).main(args + ['--trust-dump'])
+    assert marker.read_text() == 'pwned'

@@ -152,8 +152,13 @@ def reference():
     return model.eval()
 
 
-def make_trainer_checkpoint(tmp_path, state_dict, marker, arch_args=None):
-    """Save a checkpoint like the CAER trainer's ``_save_checkpoint``."""
+def make_trainer_checkpoint(tmp_path,
+                            state_dict,
+                            marker,
+                            arch_args=None,
+                            legacy=False):
+    """Save a checkpoint like the CAER trainer's ``_save_checkpoint``;
+    ``legacy``: in the format of torch < 1.6 (the repository pins 1.5)."""
     module_dir = tmp_path / 'their_repo'
     module_dir.mkdir(exist_ok=True)
     (module_dir / 'parse_config.py').write_text(textwrap.dedent(PARSE_CONFIG))
@@ -177,7 +182,9 @@ def make_trainer_checkpoint(tmp_path, state_dict, marker, arch_args=None):
                 state_dict=state_dict,
                 optimizer=optimizer.state_dict(),
                 monitor_best=np.float64(0.7681),
-                config=config), path)
+                config=config),
+            path,
+            _use_new_zipfile_serialization=not legacy)
     finally:
         sys.path.remove(str(module_dir))
         sys.modules.pop('parse_config', None)
@@ -203,10 +210,12 @@ def build_converted(dst):
     return model.eval(), checkpoint
 
 
+@pytest.mark.parametrize('legacy', [False, True], ids=['zip', 'torch<1.6'])
 def test_trainer_checkpoint_converts_exactly_without_running_its_code(
-        tmp_path, monkeypatch, capsys, reference):
+        tmp_path, monkeypatch, capsys, reference, legacy):
     marker = tmp_path / 'MARKER'
-    src = make_trainer_checkpoint(tmp_path, reference.state_dict(), marker)
+    src = make_trainer_checkpoint(
+        tmp_path, reference.state_dict(), marker, legacy=legacy)
     dst = tmp_path / 'converted.pth'
     run_tool(monkeypatch, src, dst, '--config', CONFIG)
     assert not marker.exists(), 'the checkpoint ran code while converting'
@@ -288,6 +297,17 @@ def test_bad_inputs_name_the_file(tmp_path, monkeypatch, reference):
     with pytest.raises(ValueError, match='truncated.pth'):
         run_tool(monkeypatch, truncated, tmp_path / 'o.pth', '--config',
                  CONFIG)
+    torch.save(
+        reference.state_dict(), good, _use_new_zipfile_serialization=False)
+    truncated.write_bytes(good.read_bytes()[:100000])
+    with pytest.raises(ValueError, match='truncated.pth'):
+        run_tool(monkeypatch, truncated, tmp_path / 'o.pth', '--config',
+                 CONFIG)
+    not_torch = tmp_path / 'notes.txt'
+    not_torch.write_text('not a checkpoint')
+    with pytest.raises(ValueError, match='notes.txt'):
+        run_tool(monkeypatch, not_torch, tmp_path / 'o.pth', '--config',
+                 CONFIG)
 
     other = tmp_path / 'resnet.pth'
     torch.save(
@@ -310,7 +330,7 @@ def test_bad_inputs_name_the_file(tmp_path, monkeypatch, reference):
     small['fusion_net.fc2.bias'] = torch.zeros(8)
     small_file = tmp_path / 'eight_classes.pth'
     torch.save(small, small_file)
-    with pytest.raises(ValueError, match=r'eight_classes.pth.*wrong shape '
+    with pytest.raises(ValueError, match=r'eight_classes.pth.*wrong shape: '
                        r'head.classifier.3.weight \(8, 128\)'):
         run_tool(monkeypatch, small_file, tmp_path / 'o.pth', '--config',
                  CONFIG)
@@ -321,3 +341,45 @@ def test_bad_inputs_name_the_file(tmp_path, monkeypatch, reference):
                        r"CAERSNet\(\{'concat': True\}\)"):
         run_tool(monkeypatch, concat, tmp_path / 'o.pth', '--config', CONFIG)
     assert not (tmp_path / 'o.pth').exists()
+
+
+def test_config_pipeline_equals_its_torchvision_transforms(tmp_path):
+    """The config's test pipeline + preprocessor vs. the CAER code's PIL
+    and torchvision steps (data_loaders.py MyDataset, util.py
+    get_transform(train=False)), with a face box that leaves the image."""
+    import cv2
+    from mmengine.dataset import Compose
+    from mmengine.registry import DefaultScope
+    from PIL import Image, ImageDraw
+    from torchvision import transforms as T
+
+    rng = np.random.default_rng(0)
+    rgb = cv2.GaussianBlur(
+        rng.integers(0, 256, (150, 260, 3), dtype=np.uint8), (7, 7), 0)
+    path = str(tmp_path / 'frame.png')
+    cv2.imwrite(path, rgb[..., ::-1])
+    box = (-12, 30, 70, 118)  # x1, y1, x2, y2 of a face at the left edge
+
+    im = Image.open(path)
+    face = im.crop(box)
+    ImageDraw.Draw(im).rectangle(box, fill=(0, 0, 0))
+    normalize = T.Compose([
+        T.ToTensor(),
+        T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
+    ])
+    theirs = dict(
+        face=normalize(T.Resize((96, 96))(face).convert('RGB')),
+        context=normalize(
+            T.CenterCrop(112)(T.Resize((128, 171))(im)).convert('RGB')))
+
+    cfg = Config.fromfile(CONFIG)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
+        preprocessor = MODELS.build(cfg.data_preprocessor)
+    packed = pipeline(dict(img_path=path, face_bbox=list(box)))
+    ours = preprocessor(
+        dict(inputs={k: [v]
+                     for k, v in packed['inputs'].items()}))['inputs']
+    for view in ('face', 'context'):
+        torch.testing.assert_close(
+            ours[view][0], theirs[view], rtol=0, atol=1e-5)

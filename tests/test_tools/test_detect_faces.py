@@ -6,7 +6,9 @@ import shutil
 import subprocess
 import sys
 
+import cv2
 import mmengine
+import numpy as np
 import pytest
 
 pytest.importorskip('dlib')
@@ -87,9 +89,10 @@ def test_detect_faces_writes_annotation_file(photo_tree, tmp_path, real_photos,
     assert dataset.get_data_info(1)['face_bbox'] is None
 
 
-def test_detect_faces_resumes(photo_tree, tmp_path, real_photos,
-                              face_region_check, monkeypatch, capsys):
-    """Runs the tool in-process (its CLI is tested above)."""
+@pytest.fixture
+def run_in_process(monkeypatch, capsys):
+    """``run(*args) -> stdout``: the tool run in-process with the HOG
+    detector (its CLI is tested above)."""
     tool = load_tool()
 
     def run(*args):
@@ -98,11 +101,24 @@ def test_detect_faces_resumes(photo_tree, tmp_path, real_photos,
         tool.main()
         return capsys.readouterr().out
 
+    run.tool = tool
+    return run
+
+
+def test_detect_faces_resumes(photo_tree, tmp_path, real_photos,
+                              face_region_check, monkeypatch, run_in_process):
+    run, tool = run_in_process, run_in_process.tool
     out = tmp_path / 'test.json'
     partial = f'{out}.partial.jsonl'
-    header = dict(config='dlib_hog.py', checkpoint=None, score_thr=0.)
+    monkeypatch.setattr(sys, 'argv', [
+        'detect_faces.py', HOG_CFG, '--data-root',
+        str(photo_tree), '--split', 'test', '--out',
+        str(out)
+    ])
+    header = tool.run_id(tool.parse_args())
     fake = dict(
         img_path='test/SAD/coffee.png',
+        ori_shape=[400, 600],
         bboxes=[[1., 2., 30., 40.]],
         scores=[0.5])
     # an interrupted run: one image done, the last line cut by the kill
@@ -122,19 +138,61 @@ def test_detect_faces_resumes(photo_tree, tmp_path, real_photos,
     stdout = run('--data-root', photo_tree, '--split', 'test', '--out', out,
                  '--select', 'area')
     assert '3 already done, detecting faces in 0' in stdout
-    # results of another detector setting are never mixed in
-    with open(partial, 'w') as f:
-        f.write(json.dumps(header) + '\n')
+    # results of another detector setting or data root are never mixed in
     with pytest.raises(
-            ValueError, match='made by another detector.*--restart'):
+            ValueError,
+            match=r'test.json was made by another run \(differs in '
+            r'score_thr: 0.0 there, 0.5 now\).*--restart'):
         run('--data-root', photo_tree, '--split', 'test', '--out', out,
             '--score-thr', 0.5)
+    with open(tmp_path / 'other.json.partial.jsonl', 'w') as f:
+        f.write(json.dumps(header) + '\n')
+    other_root = tmp_path / 'other_copy'
+    shutil.copytree(photo_tree, other_root)
+    with pytest.raises(
+            ValueError,
+            match=r'partial.jsonl was made by another run \(differs in '
+            r'data_root: .*caer_s. there, .*other_copy. now\)'):
+        run('--data-root', other_root, '--split', 'test', '--out',
+            tmp_path / 'other.json')
     # --restart ignores both the partial file and --out
     stdout = run('--data-root', photo_tree, '--split', 'test', '--out', out,
                  '--score-thr', 0.5, '--restart')
     assert '0 already done, detecting faces in 3' in stdout
     items = {i['img_path']: i for i in mmengine.load(out)['data_list']}
     assert items['test/SAD/coffee.png']['face_bbox'] is None
+
+
+def test_detect_faces_records_failures(photo_tree, tmp_path, run_in_process):
+    """A corrupt file and a 1x1 image do not stop the run."""
+    (photo_tree / 'test/SAD/broken.png').write_bytes(b'not a png')
+    cv2.imwrite(
+        str(photo_tree / 'test/SAD/tiny.png'), np.zeros((1, 1, 3), np.uint8))
+    out = tmp_path / 'test.json'
+    stdout = run_in_process('--data-root', photo_tree, '--split', 'test',
+                            '--out', out)
+    assert 'test/SAD/broken.png: OSError: cannot be read as an image' in stdout
+    ann = mmengine.load(out)
+    failed = {f['img_path']: f['error'] for f in ann['metainfo']['failed']}
+    items = {i['img_path']: i for i in ann['data_list']}
+    assert 'test/SAD/broken.png' in failed and 'test/SAD/broken.png' not in items
+    # dlib raises on a 1x1 image: recorded with its reason (a detector that
+    # copes would give it no face)
+    if 'test/SAD/tiny.png' in failed:
+        assert failed['test/SAD/tiny.png']
+    else:
+        assert items['test/SAD/tiny.png']['face_bbox'] is None
+    assert f'{len(failed)} image(s) failed and are left out' in stdout
+    assert {
+        'test/Happy/grace_hopper.jpg', 'test/SAD/coffee.png',
+        'test/neutral/astronaut.png'
+    } <= set(items)
+    assert items['test/Happy/grace_hopper.jpg']['ori_shape'] == [600, 512]
+    assert ann['metainfo']['face_detection']['data_root'] == str(photo_tree)
+    # a re-run tries the failed images again, and only them
+    stdout = run_in_process('--data-root', photo_tree, '--split', 'test',
+                            '--out', out)
+    assert f'detecting faces in {len(failed)}\n' in stdout
 
 
 def test_layouts(tmp_path):

@@ -1,19 +1,28 @@
 """Safe checkpoint loading: MMEngine's own checkpoints load, arbitrary
 pickles are refused without running their code unless trusted."""
+import argparse
 import functools
+import io
 import http.server
 import os.path as osp
 import threading
 
+import mmengine
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner import CheckpointLoader, load_checkpoint
 from mmengine.runner.checkpoint import _load_checkpoint
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
 
-from glamor_mm.utils import UntrustedCheckpointError, trust_checkpoint
-from glamor_mm.utils.checkpoint import load_from_http, load_from_local
+from glamor_mm.utils import (UntrustedCheckpointError, http_cache_path,
+                             safe_pickle_load, trust_checkpoint,
+                             trust_config_checkpoints)
+from glamor_mm.utils.checkpoint import (check_torch_version, load_from_http,
+                                        load_from_local)
 
 
 class WriteMarker:
@@ -52,7 +61,8 @@ def evil(tmp_path):
     marker = tmp_path / 'marker.txt'
     path = tmp_path / 'evil.pth'
     torch.save(
-        dict(state_dict=dict(weight=torch.ones(2)), x=WriteMarker(str(marker))),
+        dict(
+            state_dict=dict(weight=torch.ones(2)), x=WriteMarker(str(marker))),
         path)
     return str(path), marker
 
@@ -91,6 +101,135 @@ def test_malicious_checkpoint_is_refused_without_running_code(evil):
     assert 'trust_checkpoint(' in message
 
 
+def test_http_cache_and_trust_are_per_url(http_servers, tmp_path):
+    """Two URLs ending in the same file name are two files: the second is
+    downloaded, and trust given to the first does not unpickle it."""
+    (root_a, url_a), (root_b, url_b) = http_servers
+    marker = tmp_path / 'marker.txt'
+    torch.save(dict(state_dict=dict(w=torch.zeros(1))), root_a / 'model.pth')
+    torch.save(
+        dict(state_dict=dict(w=torch.ones(1)), x=WriteMarker(str(marker))),
+        root_b / 'model.pth')
+    # a name with a hash-like suffix: MMEngine checks no hash, neither do we
+    torch.save(
+        dict(state_dict=dict(w=torch.ones(2))), root_a / 'net-0123abcd.pth')
+    with trust_checkpoint(f'{url_a}/model.pth'):
+        ckpt = _load_checkpoint(f'{url_a}/model.pth')
+        assert ckpt['state_dict']['w'].item() == 0
+        with pytest.raises(UntrustedCheckpointError, match=url_b):
+            _load_checkpoint(f'{url_b}/model.pth')
+    assert not marker.exists()
+    assert _load_checkpoint(
+        f'{url_a}/net-0123abcd.pth')['state_dict']['w'].shape == (2, )
+    paths = {http_cache_path(f'{url}/model.pth') for url in (url_a, url_b)}
+    assert len(paths) == 2 and all(osp.isfile(p) for p in paths)
+    # served again from the cache: the servers' files are gone
+    (root_a / 'model.pth').unlink()
+    assert _load_checkpoint(f'{url_a}/model.pth')['state_dict']['w'] == 0
+
+
+def test_old_torch_is_refused():
+    with pytest.raises(ImportError, match=r'torch >= 2\.6.*found torch 2\.5'):
+        check_torch_version('2.5.1+cu121')
+    check_torch_version('2.6.0')
+    check_torch_version(torch.__version__)
+
+
+def write_test_dump(path: str, extra=None) -> None:
+    """A dump as ``tools/test.py --out`` writes it (``mmengine.dump`` of
+    ``DataSample.to_dict()``), optionally with an extra object."""
+    sample = DataSample(
+        metainfo=dict(
+            img_path='a.png', ori_shape=(4, 6), face_bbox=np.ones(4)))
+    sample.set_gt_label(2).set_pred_score(torch.tensor([.1, .2, .7]))
+    sample.set_pred_label(2).set_field(torch.rand(3, 3), 'attention')
+    result = sample.to_dict()
+    if extra is not None:
+        result['extra'] = extra
+    mmengine.dump([result], path)
+
+
+def test_prediction_dump_loads_safely(tmp_path):
+    path = str(tmp_path / 'preds.pkl')
+    write_test_dump(path)
+    result = safe_pickle_load(path)[0]
+    assert result['img_path'] == 'a.png' and result['ori_shape'] == (4, 6)
+    torch.testing.assert_close(result['pred_score'], torch.tensor([.1, .2,
+                                                                   .7]))
+    assert result['gt_label'].tolist() == [2]
+    np.testing.assert_array_equal(result['face_bbox'], np.ones(4))
+
+
+def test_malicious_prediction_dump_is_refused(tmp_path):
+    marker = tmp_path / 'marker.txt'
+    path = str(tmp_path / 'preds.pkl')
+    write_test_dump(path, extra=WriteMarker(str(marker)))
+    with pytest.raises(UntrustedCheckpointError) as err:
+        safe_pickle_load(path)
+    assert not marker.exists()
+    message = str(err.value)
+    assert path in message and 'builtins.exec' in message
+    assert '--trust-dump' in message
+    with trust_checkpoint(path):
+        safe_pickle_load(path)
+    assert marker.read_text() == 'pwned'
+
+
+def test_dump_of_another_pickle_protocol_is_explained(tmp_path):
+    """Torch's weights-only unpickler reads protocol 2 (what mmengine.dump
+    and so tools/test.py --out write); other protocols get a clear error."""
+    path = str(tmp_path / 'preds.pkl')
+    mmengine.dump([dict(a=1)], path, protocol=4)
+    with pytest.raises(UntrustedCheckpointError, match='protocol 4'):
+        safe_pickle_load(path)
+
+
+def test_nested_tensor_bytes_are_restricted(tmp_path):
+    """A plain-pickled tensor holds a nested torch.save file; its content
+    goes through the same allow-list."""
+    marker = tmp_path / 'marker.txt'
+
+    class EvilStorage:
+
+        def __reduce__(self):
+            buffer = io.BytesIO()
+            torch.save(
+                WriteMarker(str(marker)),
+                buffer,
+                _use_new_zipfile_serialization=False)
+            return torch.storage._load_from_bytes, (buffer.getvalue(), )
+
+    path = str(tmp_path / 'preds.pkl')
+    mmengine.dump([dict(x=EvilStorage())], path)
+    with pytest.raises(UntrustedCheckpointError, match='global: GLOBAL exec'):
+        safe_pickle_load(path)
+    assert not marker.exists()
+
+
+def test_trust_checkpoint_covers_pretrained_inits(tmp_path):
+    """``--trust-checkpoint`` (``trust_config_checkpoints``) trusts the
+    checkpoint of a ``Pretrained`` init_cfg too."""
+    encoder = dict(type='GlamorEncoder', widths=(4, 4))
+    state = MODELS.build(encoder).state_dict()
+    path = str(tmp_path / 'old_style.pth')
+    # like old checkpoints that store the training arguments
+    torch.save(dict(state_dict=state, args=argparse.Namespace(lr=0.1)), path)
+    cfg = Config(
+        dict(
+            model=dict(
+                type='GlamorClassifier',
+                face_backbone=dict(
+                    encoder, init_cfg=dict(type='Pretrained',
+                                           checkpoint=path)))))
+    model = MODELS.build(cfg.model.face_backbone)
+    with pytest.raises(UntrustedCheckpointError, match='argparse.Namespace'):
+        model.init_weights()
+    assert trust_config_checkpoints(cfg) == [path]
+    model.init_weights()
+    for key, value in state.items():
+        torch.testing.assert_close(model.state_dict()[key], value)
+
+
 def test_trusted_checkpoint_is_unpickled_fully(evil):
     path, marker = evil
     # the crafted file really runs code when trusted: proof that the refusal
@@ -119,29 +258,35 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def http_root(tmp_path):
-    """Serve ``tmp_path / 'www'`` on 127.0.0.1; downloads go to a temporary
-    torch hub dir."""
-    root = tmp_path / 'www'
-    root.mkdir()
-    server = http.server.ThreadingHTTPServer(
-        ('127.0.0.1', 0), functools.partial(_QuietHandler, directory=root))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+def http_servers(tmp_path):
+    """Two HTTP servers on 127.0.0.1, serving ``tmp_path / 'www0'`` and
+    ``'www1'``; downloads go to a temporary torch hub dir."""
+    servers, roots = [], []
+    for i in range(2):
+        root = tmp_path / f'www{i}'
+        root.mkdir()
+        server = http.server.ThreadingHTTPServer(
+            ('127.0.0.1', 0), functools.partial(_QuietHandler, directory=root))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        roots.append((root, f'http://127.0.0.1:{server.server_address[1]}'))
     hub_dir = torch.hub.get_dir()
     torch.hub.set_dir(str(tmp_path / 'hub'))
-    yield root, f'http://127.0.0.1:{server.server_address[1]}'
+    yield roots
     torch.hub.set_dir(hub_dir)
-    server.shutdown()
-    server.server_close()
+    for server in servers:
+        server.shutdown()
+        server.server_close()
 
 
-def test_http_checkpoints_load_safely(http_root, tmp_path):
-    root, url = http_root
+def test_http_checkpoints_load_safely(http_servers, tmp_path):
+    (root, url), _ = http_servers
     torch.save(mmengine_like_checkpoint(), root / 'ok.pth')
     ckpt = _load_checkpoint(f'{url}/ok.pth', map_location='cpu')
     assert ckpt['message_hub']['log_scalars']['train/loss'].mean() == 0.375
-    assert osp.isfile(tmp_path / 'hub' / 'checkpoints' / 'ok.pth')
+    cached = http_cache_path(f'{url}/ok.pth')
+    assert cached.startswith(str(tmp_path / 'hub' / 'checkpoints'))
+    assert osp.basename(cached) == 'ok.pth' and osp.isfile(cached)
 
     marker = tmp_path / 'marker.txt'
     torch.save(dict(x=WriteMarker(str(marker))), root / 'evil.pth')

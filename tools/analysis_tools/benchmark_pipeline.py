@@ -1,25 +1,46 @@
-"""Measure the images/s of a config's training data pipeline.
+"""Measure the images/s of a config's data pipelines through a DataLoader.
 
-Two figures: one process running the pipeline alone (the speed of one
-DataLoader worker), and a DataLoader with ``--num-workers`` workers and the
-config's batch size and collate function (model time not included).
+Each variant is a DataLoader over the dataset of ``--dataloader`` with the
+config's batch size and collate function, and with the config's training
+or test pipeline, with or without the pipeline cache
+(``dataset.cache_dir``), and with ``--workers`` worker processes. With
+``--preprocessor`` (the default) every batch also goes through the config's
+data preprocessor in the main process, as in training. The variants run in
+interleaved rounds after one untimed epoch each (worker start-up, file
+cache, filling the pipeline cache), so that a busy machine slows them
+alike. Each timed run starts after the batches prefetched while the
+variant waited. The table shows the median of the rounds and the load
+average. For video datasets a sample is a video, and the table also shows
+clips/s (``num_clips`` of the packed samples: 1 per video with the training
+pipeline, every sliding clip with the test pipeline).
 
-Example (built-in data):
-    python tools/dataset_converters/generate_toy_caers.py data/toy_caers
-    python tools/analysis_tools/benchmark_pipeline.py \
-        configs/_base_/datasets/toy_caers.py --num-workers 2
+Example (the README's numbers: 420 frames of CAER-S size, 712x400):
+    python tools/dataset_converters/generate_toy_caers.py data/bench_712x400 \\
+        --img-size 400 712 --num-train-per-class 60 \\
+        --num-val-per-class 0 --num-test-per-class 0
+    python tools/analysis_tools/benchmark_pipeline.py \\
+        configs/_base_/datasets/toy_caers.py --pipelines train test \\
+        --workers 2 0 --cache-dir /tmp/bench_cache \\
+        --cfg-options train_dataloader.dataset.data_root=data/bench_712x400
 """
 import argparse
+import copy
+import cProfile
+import itertools
+import os
+import os.path as osp
+import pstats
+import statistics
 import time
 from functools import partial
-from typing import Dict
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.dataset import pseudo_collate, worker_init_fn
 from mmengine.registry import FUNCTIONS, init_default_scope
-from mmpretrain.registry import DATASETS
+from mmpretrain.registry import DATASETS, MODELS
 
 import glamor_mm  # noqa: F401  (registers the transforms and datasets)
 
@@ -27,22 +48,53 @@ import glamor_mm  # noqa: F401  (registers the transforms and datasets)
 def parse_args() -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
-        description='Images/s of the training data pipeline of a config.')
-    parser.add_argument('config', help='config file (uses train_dataloader)')
-    parser.add_argument(
-        '--num-workers',
-        type=int,
-        default=2,
-        help='DataLoader workers for the second measurement (default 2)')
-    parser.add_argument(
-        '--num-samples',
-        type=int,
-        default=300,
-        help='images to time in each measurement (default 300)')
+        description='Images/s of the data pipelines of a config.')
+    parser.add_argument('config', help='config file')
     parser.add_argument(
         '--dataloader',
         default='train_dataloader',
-        help='which dataloader of the config (default train_dataloader)')
+        help='whose dataset and batch size (default train_dataloader)')
+    parser.add_argument(
+        '--pipelines',
+        nargs='+',
+        choices=('train', 'test'),
+        default=['train'],
+        help="the config's train_pipeline and/or test_pipeline "
+        '(default train)')
+    parser.add_argument(
+        '--workers',
+        type=int,
+        nargs='+',
+        default=[2],
+        help='DataLoader worker counts to compare (default 2)')
+    parser.add_argument(
+        '--cache-dir',
+        default=None,
+        help='also measure each pipeline with the pipeline cache in this '
+        'folder (relative to data_root unless absolute)')
+    parser.add_argument(
+        '--no-preprocessor',
+        dest='preprocessor',
+        action='store_false',
+        help="leave out the config's data preprocessor")
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=1,
+        help='torch threads of the main process (default 1, see the README '
+        'on threads)')
+    parser.add_argument(
+        '--num-samples',
+        type=int,
+        default=320,
+        help='images per variant and round (default 320)')
+    parser.add_argument(
+        '--rounds', type=int, default=2, help='rounds (default 2)')
+    parser.add_argument(
+        '--profile',
+        action='store_true',
+        help='also profile one pass over the dataset of the first pipeline '
+        '(uncached) in this process and print where the time goes')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -51,96 +103,178 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def time_single_process(dataset, num_samples: int) -> float:
-    """Images/s of the pipeline in this process (one worker's speed).
+class LoaderVariant:
+    """One DataLoader to time, built with persistent workers.
 
     Args:
-        dataset: A built dataset with a pipeline.
-        num_samples (int): Number of images to process.
-
-    Returns:
-        float: Images per second.
+        dataset: A built dataset.
+        loader_cfg (dict): The config's dataloader (``batch_size``,
+            ``collate_fn``).
+        num_workers (int): Worker processes (0: the main process).
+        preprocessor (callable, optional): Applied to every batch in the
+            main process. Defaults to None.
     """
-    dataset[0]  # warm-up (file cache, lazy imports)
-    start = time.perf_counter()
-    for i in range(num_samples):
-        dataset[i % len(dataset)]
-    return num_samples / (time.perf_counter() - start)
 
+    def __init__(self,
+                 dataset,
+                 loader_cfg: dict,
+                 num_workers: int,
+                 preprocessor: Optional[torch.nn.Module] = None) -> None:
+        collate_cfg = dict(loader_cfg.get('collate_fn', {}))
+        collate_fn = (
+            FUNCTIONS.get(collate_cfg.pop('type'))
+            if collate_cfg else pseudo_collate)
+        self.batch_size = loader_cfg.get('batch_size', 32)
+        self.loader = torch.utils.data.DataLoader(
+            dataset,
+            batch_size=self.batch_size,
+            shuffle=True,
+            num_workers=num_workers,
+            collate_fn=collate_fn,
+            worker_init_fn=partial(
+                worker_init_fn, num_workers=num_workers, rank=0, seed=0),
+            persistent_workers=num_workers > 0)
+        self.preprocessor = preprocessor
+        # batches the workers prepare ahead (DataLoader's prefetch_factor 2)
+        # while another variant is being timed
+        self.prefetched = 2 * num_workers
+        self._iter = iter(self.loader)
 
-def time_dataloader(dataset, loader_cfg: dict, num_workers: int,
-                    num_samples: int) -> float:
-    """Images/s through a DataLoader with ``num_workers`` workers.
-
-    The first batch (worker start-up) is not timed.
-
-    Args:
-        dataset: A built dataset with a pipeline.
-        loader_cfg (dict): The config's dataloader settings (``batch_size``
-            and ``collate_fn`` are used).
-        num_workers (int): Number of worker processes (0: this process).
-        num_samples (int): Number of images to time (whole batches).
-
-    Returns:
-        float: Images per second.
-    """
-    collate_cfg = dict(loader_cfg.get('collate_fn', {}))
-    collate_fn = (
-        FUNCTIONS.get(collate_cfg.pop('type'))
-        if collate_cfg else pseudo_collate)
-    batch_size = loader_cfg.get('batch_size', 32)
-    loader = torch.utils.data.DataLoader(
-        dataset,
-        batch_size=batch_size,
-        shuffle=True,
-        num_workers=num_workers,
-        collate_fn=collate_fn,
-        worker_init_fn=partial(
-            worker_init_fn, num_workers=num_workers, rank=0, seed=0),
-        persistent_workers=num_workers > 0)
-    num_batches = max(1, -(-num_samples // batch_size))
-    done, start, it = 0, None, iter(loader)
-    while done < num_batches + 1:
+    def _next(self) -> dict:
         try:
-            next(it)
+            batch = next(self._iter)
         except StopIteration:
-            it = iter(loader)
-            continue
-        if start is None:
-            start = time.perf_counter()
-        else:
-            done += 1
-    return num_batches * batch_size / (time.perf_counter() - start)
+            self._iter = iter(self.loader)
+            batch = next(self._iter)
+        if self.preprocessor is not None:
+            with torch.no_grad():
+                self.preprocessor(batch, True)
+        return batch
+
+    def warm_up(self) -> None:
+        """One untimed epoch."""
+        for _ in range(len(self.loader)):
+            self._next()
+
+    def samples_per_second(self, num_samples: int) -> Tuple[float, float]:
+        """Time ``num_samples`` samples (whole batches) in steady state.
+
+        The batches the workers prepared while idle are taken first,
+        untimed.
+
+        Returns:
+            tuple[float, float]: Samples (images or videos) per second, and
+            clips per second (0 for images).
+        """
+        for _ in range(self.prefetched):
+            self._next()
+        num_batches = max(1, -(-num_samples // self.batch_size))
+        samples = clips = 0
+        start = time.perf_counter()
+        for _ in range(num_batches):
+            data_samples = self._next()['data_samples']
+            samples += len(data_samples)
+            clips += sum(s.metainfo.get('num_clips', 0) for s in data_samples)
+        seconds = time.perf_counter() - start
+        return samples / seconds, clips / seconds
+
+
+def profile_pipeline(dataset, top: int = 12) -> None:
+    """Print the functions that take the most time in one pass.
+
+    Args:
+        dataset: A built dataset; every sample is prepared once.
+        top (int): How many functions to print. Defaults to 12.
+    """
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(len(dataset)):
+        dataset[i]
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    total = stats.total_tt
+    print(f'Profile of one pass over {len(dataset)} images: '
+          f'{total / len(dataset) * 1e3:.1f} ms per image')
+    print('| function | ms per image | share |')
+    print('|---|---:|---:|')
+    rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:top]
+    for (file, line, name), (_, _, own, _, _) in rows:
+        where = name if file == '~' else f'{osp.basename(file)}:{line} {name}'
+        print(f'| {where} | {own / len(dataset) * 1e3:.2f} | '
+              f'{own / total:.0%} |')
 
 
 def main() -> Dict[str, float]:
-    """Run both measurements and print them.
+    """Time the variants and print a table.
 
     Returns:
-        dict[str, float]: ``per_worker`` and ``dataloader`` images/s.
+        dict[str, float]: Median images/s (videos/s) per variant name, and
+        for videos the median clips/s under ``'<name>, clips/s'``.
     """
     args = parse_args()
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-
-    loader_cfg = cfg[args.dataloader]
-    dataset = DATASETS.build(loader_cfg['dataset'])
-    dataset.full_init()
     # OpenCV without its thread pool, as MMEngine's default env_cfg sets up
     cv2.setNumThreads(0)
-    torch.set_num_threads(1)
-    results = dict(
-        per_worker=time_single_process(dataset, args.num_samples),
-        dataloader=time_dataloader(dataset, loader_cfg, args.num_workers,
-                                   args.num_samples))
-    print(f'{args.config} ({args.dataloader}, {len(dataset)} images, '
-          f'batch {loader_cfg.get("batch_size", 32)}):')
-    print(f'  one process (per worker): {results["per_worker"]:8.1f} img/s')
-    print(f'  DataLoader, {args.num_workers} workers:  '
-          f'{results["dataloader"]:8.1f} img/s')
-    return results
+    torch.set_num_threads(args.threads)
+    loader_cfg = cfg[args.dataloader]
+    preprocessor = None
+    if args.preprocessor and cfg.get('data_preprocessor'):
+        preprocessor = MODELS.build(cfg.data_preprocessor)
+
+    variants: Dict[str, LoaderVariant] = {}
+    caches = [None] if args.cache_dir is None else [None, args.cache_dir]
+    for pipeline, cache_dir, workers in itertools.product(
+            args.pipelines, caches, args.workers):
+        dataset_cfg = copy.deepcopy(loader_cfg['dataset'])
+        dataset_cfg.update(
+            pipeline=cfg[f'{pipeline}_pipeline'], cache_dir=cache_dir)
+        dataset = DATASETS.build(dataset_cfg)
+        dataset.full_init()
+        name = (f'{pipeline} pipeline, {"cached" if cache_dir else "uncached"}'
+                f', {workers} workers')
+        variants[name] = LoaderVariant(dataset, loader_cfg, workers,
+                                       preprocessor)
+    if args.profile:
+        first = copy.deepcopy(loader_cfg['dataset'])
+        first.update(pipeline=cfg[f'{args.pipelines[0]}_pipeline'])
+        profile_pipeline(DATASETS.build(first))
+    for variant in variants.values():
+        variant.warm_up()
+    load_before = os.getloadavg()[0]
+    rates: Dict[str, List[float]] = {name: [] for name in variants}
+    clip_rates: Dict[str, List[float]] = {name: [] for name in variants}
+    for _ in range(args.rounds):
+        for name, variant in variants.items():
+            samples, clips = variant.samples_per_second(args.num_samples)
+            rates[name].append(samples)
+            clip_rates[name].append(clips)
+    medians = {name: statistics.median(r) for name, r in rates.items()}
+    clips = {name: statistics.median(r) for name, r in clip_rates.items()}
+    print(f'{args.config} ({args.dataloader}: {len(dataset)} samples, batch '
+          f'{loader_cfg.get("batch_size", 32)}; data preprocessor '
+          f'{"included" if preprocessor else "left out"}; main process '
+          f'{args.threads} torch thread(s)); median of {args.rounds} rounds; '
+          f'load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}')
+    if any(clips.values()):  # videos
+        print('| variant | videos/s | clips/s | rounds (clips/s) |')
+        print('|---|---:|---:|---|')
+        for name, rate in medians.items():
+            rounds = ', '.join(f'{r:.1f}' for r in clip_rates[name])
+            print(f'| {name} | {rate:.1f} | {clips[name]:.1f} | {rounds} |')
+        medians.update({
+            f'{name}, clips/s': rate
+            for name, rate in clips.items()
+        })
+        return medians
+    print('| variant | images/s | rounds |')
+    print('|---|---:|---|')
+    for name, rate in medians.items():
+        rounds = ', '.join(f'{r:.0f}' for r in rates[name])
+        print(f'| {name} | {rate:.1f} | {rounds} |')
+    return medians
 
 
 if __name__ == '__main__':

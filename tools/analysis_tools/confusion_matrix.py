@@ -19,6 +19,7 @@ from mmpretrain.evaluation import ConfusionMatrix  # noqa: E402
 
 from glamor_mm.datasets.categories import CAER_CLASSES  # noqa: E402
 from glamor_mm.evaluation import load_prediction_dump  # noqa: E402
+from glamor_mm.utils import trust_checkpoint  # noqa: E402
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -38,6 +39,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--cmap', default='Blues', help='matplotlib colour map.')
     parser.add_argument('--title', help='figure title.')
+    parser.add_argument(
+        '--trust-dump',
+        action='store_true',
+        help='fully unpickle the dumps even if they hold objects other than '
+        'the tensors, numpy values and builtins tools/test.py --out writes '
+        '(it can run code: only for files you trust)')
     return parser.parse_args(argv)
 
 
@@ -83,6 +90,8 @@ def plot_confusion_matrix(matrix: np.ndarray,
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
+    if args.trust_dump:
+        trust_checkpoint(args.dump)
     dump = load_prediction_dump(args.dump)
     num_classes = len(args.classes)
     if dump.num_classes not in (None, num_classes):

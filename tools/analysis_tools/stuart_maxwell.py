@@ -20,6 +20,7 @@ import numpy as np
 
 from glamor_mm.evaluation import (PredictionDump, load_prediction_dump,
                                   stuart_maxwell)
+from glamor_mm.utils import trust_checkpoint
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -40,6 +41,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'length of pred_score in the dumps, else 1 + the largest label).')
     parser.add_argument(
         '--out', help='save the p-value table (and statistics) as .json.')
+    parser.add_argument(
+        '--trust-dump',
+        action='store_true',
+        help='fully unpickle the dumps even if they hold objects other than '
+        'the tensors, numpy values and builtins tools/test.py --out writes '
+        '(it can run code: only for files you trust)')
     return parser.parse_args(argv)
 
 
@@ -94,6 +101,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     if len(names) != len(args.dumps):
         raise ValueError(f'Got {len(names)} names for {len(args.dumps)} '
                          'dumps.')
+    if args.trust_dump:
+        for path in args.dumps:
+            trust_checkpoint(path)
     dumps = [load_prediction_dump(p) for p in args.dumps]
     check_paired(dumps, args.dumps)
     num_classes = args.num_classes or next(

@@ -1,8 +1,16 @@
 # CAER-S (Lee et al., ICCV 2019) as distributed, with the published face-box
 # lists (`relative/path.png,label,x1,y1,x2,y2`):
 #   data/caer_s/{train,test}/<Class>/<name>.png, data/caer_s/{train,test}.txt
-# CAER-S has no validation split; like the papers, the test split is used
-# for validation. Pipeline of GLAMOR-Net Sec. 4.2: face crop 96x96; context
+# CAER-S has no validation list. Selecting the best checkpoint on the test
+# split (as the papers' code did) would choose it on test data, so a seeded,
+# class-stratified 10 % of train.txt's images is held out for validation
+# (`holdout`, part='val'), training uses the other 90 % (part='train'), and
+# test.txt is used once, by tools/test.py on the selected checkpoint. CAER-S
+# frames come from video clips, so frames of one clip can land on both sides
+# of this split: the validation accuracy is optimistic, the test split is
+# not affected. With a validation list, set val_dataloader.dataset to it and
+# train_dataloader.dataset.holdout=None.
+# Pipeline of GLAMOR-Net Sec. 4.2: face crop 96x96; context
 # = image with the face zeroed, resized to 128x171 (HxW), random 112x112
 # crop for training, centre crop for testing.
 dataset_type = 'CAERSDataset'
@@ -75,6 +83,7 @@ train_dataloader = dict(
         data_root=data_root,
         ann_file='train.txt',
         split='train',
+        holdout=dict(fraction=0.1, seed=0, part='train'),
         pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
@@ -85,8 +94,9 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        ann_file='test.txt',
-        split='test',
+        ann_file='train.txt',
+        split='train',
+        holdout=dict(fraction=0.1, seed=0, part='val'),
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
@@ -97,5 +107,15 @@ val_evaluator = [
     dict(type='SingleLabelMetric', items=('recall', ), average=None),
 ]
 
-test_dataloader = val_dataloader
+test_dataloader = dict(
+    batch_size=64,
+    num_workers=4,
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='test.txt',
+        split='test',
+        pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False),
+)
 test_evaluator = val_evaluator + [dict(type='ConfusionMatrix')]

@@ -27,6 +27,7 @@ test_dataloader = dict(
     batch_size=64,
     num_workers=4,
     dataset=dict(
+        _delete_=True,
         type=dataset_type,
         data_root=data_root,
         split='test',

@@ -8,21 +8,13 @@ _base_ = ['./caers.py']
 
 data_root = 'data/toy_caers'
 
+# the toy data has a validation list: no split is carved out of train
 train_dataloader = dict(
-    num_workers=2, dataset=dict(data_root=data_root))
+    num_workers=2, dataset=dict(data_root=data_root, holdout=None))
 
 val_dataloader = dict(
     num_workers=2,
-    dataset=dict(data_root=data_root, ann_file='val.txt', split='val'))
-
-test_dataloader = dict(
-    batch_size=64,
-    num_workers=2,
     dataset=dict(
-        type='CAERSDataset',
-        data_root=data_root,
-        ann_file='test.txt',
-        split='test',
-        pipeline={{_base_.test_pipeline}}),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
+        data_root=data_root, ann_file='val.txt', split='val', holdout=None))
+
+test_dataloader = dict(num_workers=2, dataset=dict(data_root=data_root))

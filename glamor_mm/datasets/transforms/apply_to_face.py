@@ -1,5 +1,5 @@
 """Run image transforms on the face view."""
-from typing import Callable, List, Union
+from typing import Callable, Iterator, List, Union
 
 from mmcv.transforms import BaseTransform, Compose
 from mmpretrain.registry import TRANSFORMS
@@ -61,6 +61,16 @@ class ApplyToFace(BaseTransform):
                              f'{results.get("img_path")}.')
         results['face_img'] = face_results['img']
         return results
+
+    def __iter__(self) -> Iterator:
+        """Iterate over the wrapped transforms.
+
+        MMCV's ``cache_random_params`` (used by ``TransformBroadcaster(...,
+        share_random_params=True)`` to give every frame of a clip the same
+        flip, angle, ...) reaches nested transforms by iterating over
+        wrappers.
+        """
+        return iter(self.transforms)
 
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}(transforms={self.transforms})'

@@ -7,6 +7,8 @@ from mmpretrain.models.classifiers import BaseClassifier
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from ..utils import import_mmaction_models
+
 Feats = Tuple[Optional[torch.Tensor], Optional[torch.Tensor],
               Optional[torch.Tensor]]
 
@@ -15,6 +17,100 @@ def _last_map(
         outs: Union[torch.Tensor, Sequence[torch.Tensor]]) -> torch.Tensor:
     """Last feature map of a backbone output (tensor or tuple of stages)."""
     return outs[-1] if isinstance(outs, (tuple, list)) else outs
+
+
+def _flatten_clips(
+    inputs: Dict[str, torch.Tensor],
+    data_samples: Optional[List[DataSample]] = None,
+    need_counts: bool = False
+) -> Tuple[Dict[str, torch.Tensor], Optional[List[int]]]:
+    """Turn clip views into one batch of clips and count each video's clips.
+
+    Views of shape (N, K, C, T, H, W) become (N*K, C, T, H, W), K clips per
+    video. Views of shape (M, C, T, H, W) are already the clips of the batch
+    (videos with different numbers of clips, concatenated by the data
+    preprocessor); the counts then come from the ``num_clips`` metainfo of
+    the data samples, and are None without data samples unless
+    ``need_counts`` (then it is an error).
+
+    Returns:
+        tuple: The inputs with clips as a batch (image views unchanged) and
+        the number of clips of each video, or None for images.
+    """
+    dims = {
+        view.dim()
+        for view in inputs.values() if isinstance(view, torch.Tensor)
+    }
+    if dims <= {4}:
+        return inputs, None
+    sizes = {
+        tuple(view.shape[:2]) if view.dim() == 6 else (view.size(0), )
+        for view in inputs.values() if isinstance(view, torch.Tensor)
+    }
+    if len(dims) > 1 or len(sizes) > 1 or not dims <= {5, 6}:
+        shapes = {k: tuple(v.shape) for k, v in inputs.items()}
+        raise ValueError(
+            'GlamorClassifier: the face and the context view must both be '
+            'clips (N×K×3×T×H×W, or M×3×T×H×W clips) with the same numbers '
+            f'of videos and clips, got {shapes}.')
+    size = sizes.pop()
+    if len(size) == 2:
+        flat = {key: view.flatten(0, 1) for key, view in inputs.items()}
+        return flat, [size[1]] * size[0]
+    if data_samples is None and not need_counts:
+        return inputs, None
+    counts = [
+        sample.metainfo.get('num_clips') for sample in data_samples or []
+    ]
+    if not counts or None in counts or sum(counts) != size[0]:
+        raise ValueError(
+            f'GlamorClassifier: a batch of {size[0]} clips needs the '
+            '`num_clips` of each video in its data sample\'s metainfo to '
+            f'group them; got {counts}.')
+    return inputs, counts
+
+
+def average_clips(
+        clips: List[DataSample],
+        num_clips: Sequence[int],
+        data_samples: Optional[List[DataSample]] = None) -> List[DataSample]:
+    """Average the clip predictions of each video (CAER-Net Sec. 5.1).
+
+    Args:
+        clips (list[DataSample]): Predictions of all clips, video by video,
+            each with ``pred_score`` (softmax scores) and optionally
+            ``attention`` and ``fusion_weights``.
+        num_clips (Sequence[int]): Number of clips of each video.
+        data_samples (list[DataSample], optional): The videos' samples to
+            fill in; new ones if None.
+
+    Returns:
+        list[DataSample]: One per video: ``pred_score`` is the mean of its
+        clips' scores, ``pred_label`` its arg-max, ``clip_scores`` the
+        K×num_classes clip scores, and ``attention`` / ``fusion_weights`` are
+        stacked over the clips where the clips have them.
+    """
+    if sum(num_clips) != len(clips) or min(num_clips, default=1) < 1:
+        raise ValueError(f'average_clips: {len(clips)} clip predictions for '
+                         f'videos of {list(num_clips)} clips.')
+    if data_samples is None:
+        data_samples = [DataSample() for _ in num_clips]
+    if len(data_samples) != len(num_clips):
+        raise ValueError(f'average_clips: {len(data_samples)} data samples '
+                         f'for {len(num_clips)} videos.')
+    start = 0
+    for video, count in zip(data_samples, num_clips):
+        group = clips[start:start + count]
+        start += count
+        clip_scores = torch.stack([clip.pred_score for clip in group])
+        score = clip_scores.mean(dim=0)
+        video.set_pred_score(score).set_pred_label(score.argmax(dim=0))
+        video.set_field(clip_scores, 'clip_scores')
+        for key in ('attention', 'fusion_weights'):
+            if key in group[0]:
+                video.set_field(
+                    torch.stack([clip.get(key) for clip in group]), key)
+    return data_samples
 
 
 @MODELS.register_module()
@@ -26,6 +122,17 @@ class GlamorClassifier(BaseClassifier):
     depth=18``, ``type='MobileNetV2'``...); the last feature map of each is
     used. The neck turns the two maps into v_f, v_c and an attention map;
     the head fuses and classifies.
+
+    Clips: with views of shape (N, K, 3, T, H, W) (K clips of T frames per
+    video, from the video pipeline) and 3D encoders (:class:`GlamorEncoder`
+    with ``Conv3d``, or MMAction2 backbones as ``type='mmaction.C3D'``,
+    ``'mmaction.ResNet3d'``...) the N*K clips are encoded, attended and
+    classified one by one. Training uses each clip with its video's label
+    (the paper samples one clip per video, K = 1). ``predict`` averages the
+    softmax scores of a video's K clips into its ``pred_score`` (CAER-Net
+    Sec. 5.1, MMAction2's ``average_clips='prob'``) and keeps the clips'
+    scores as ``clip_scores`` (K×num_classes); ``mode='tensor'`` returns the
+    N*K clips' logits.
 
     A stream that the model does not need is neither built nor run: the
     context backbone when ``head.branches == ('face',)``, the face backbone
@@ -41,6 +148,10 @@ class GlamorClassifier(BaseClassifier):
         data_preprocessor (dict, optional): Config of the data preprocessor.
             Defaults to ``dict(type='TwoViewDataPreprocessor')`` (no
             normalisation).
+        channels_last (bool): Run both backbones (weights and input images)
+            in the channels-last memory format (NHWC). The results are the
+            same up to float rounding; convolutions on the CPU run faster
+            this way (see the README's speed section). Defaults to False.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
@@ -50,6 +161,7 @@ class GlamorClassifier(BaseClassifier):
                  neck: dict,
                  head: dict,
                  data_preprocessor: Optional[dict] = None,
+                 channels_last: bool = False,
                  init_cfg: Optional[dict] = None):
         data_preprocessor = data_preprocessor or {}
         if isinstance(data_preprocessor, dict):
@@ -67,6 +179,11 @@ class GlamorClassifier(BaseClassifier):
         self.face_backbone = self._build_stream(face_backbone, self.uses_face)
         self.context_backbone = self._build_stream(context_backbone,
                                                    self.uses_context)
+        self.memory_format = (
+            torch.channels_last if channels_last else torch.contiguous_format)
+        for backbone in (self.face_backbone, self.context_backbone):
+            if backbone is not None:
+                backbone.to(memory_format=self.memory_format)
 
     @staticmethod
     def _build_stream(cfg: Union[dict, nn.Module],
@@ -74,7 +191,11 @@ class GlamorClassifier(BaseClassifier):
         """Build a backbone config, or return None for an unused stream."""
         if not used:
             return None
-        return cfg if isinstance(cfg, nn.Module) else MODELS.build(cfg)
+        if isinstance(cfg, nn.Module):
+            return cfg
+        if str(cfg.get('type', '')).startswith('mmaction.'):
+            import_mmaction_models(cfg['type'])
+        return MODELS.build(cfg)
 
     def forward(self,
                 inputs: Dict[str, torch.Tensor],
@@ -84,10 +205,12 @@ class GlamorClassifier(BaseClassifier):
 
         Args:
             inputs (dict[str, Tensor]): ``face`` (N, 3, Hf, Wf) and
-                ``context`` (N, 3, Hc, Wc), already normalised.
-            data_samples (list[DataSample], optional): Annotations; required
-                for ``mode='loss'``.
-            mode (str): ``'tensor'`` (class logits, N×num_classes),
+                ``context`` (N, 3, Hc, Wc), or clips (N, K, 3, T, H, W),
+                already normalised.
+            data_samples (list[DataSample], optional): Annotations, one per
+                image or video; required for ``mode='loss'``.
+            mode (str): ``'tensor'`` (class logits, N×num_classes, or
+                N*K×num_classes for clips),
                 ``'loss'`` (dict of losses) or ``'predict'`` (DataSamples).
 
         Returns:
@@ -111,12 +234,16 @@ class GlamorClassifier(BaseClassifier):
             if face is None:
                 raise ValueError('GlamorClassifier: this model needs the '
                                  "'face' input.")
-            face_map = _last_map(self.face_backbone(face))
+            face_map = _last_map(
+                self.face_backbone(
+                    face.contiguous(memory_format=self.memory_format)))
         if self.uses_context:
             if context is None:
                 raise ValueError('GlamorClassifier: this model needs the '
                                  "'context' input.")
-            context_map = _last_map(self.context_backbone(context))
+            context_map = _last_map(
+                self.context_backbone(
+                    context.contiguous(memory_format=self.memory_format)))
         return face_map, context_map
 
     def extract_feat(self, inputs: Dict[str, torch.Tensor]) -> Feats:
@@ -124,37 +251,67 @@ class GlamorClassifier(BaseClassifier):
 
         Args:
             inputs (dict[str, Tensor]): ``face`` (N, 3, Hf, Wf) and
-                ``context`` (N, 3, Hc, Wc).
+                ``context`` (N, 3, Hc, Wc); or clips, (N, K, 3, T, Hf, Wf)
+                and (N, K, 3, T, Hc, Wc), whose N*K clips are encoded one by
+                one.
 
         Returns:
-            tuple: v_f (N, Cf), v_c (N, Cc) and the attention map (N, H, W);
+            tuple: v_f (M, Cf), v_c (M, Cc) and the attention map (M, H, W),
+            or (M, T', H', W') for clips, with M = N images or N*K clips;
             each is None where the model does not compute it.
         """
+        return self.neck(*self._encode(*self._views(inputs)[0]))
+
+    @staticmethod
+    def _views(
+        inputs: Dict[str, torch.Tensor],
+        data_samples: Optional[List[DataSample]] = None,
+        need_counts: bool = False
+    ) -> Tuple[Tuple[Optional[torch.Tensor], Optional[torch.Tensor]],
+               Optional[List[int]]]:
+        """The face and context inputs (clips as one batch) and the number
+        of clips of each video (None for images)."""
         if not isinstance(inputs, dict):
             raise TypeError(
                 'GlamorClassifier expects inputs as a dict with keys '
                 f"'face' and 'context', got {type(inputs).__name__}.")
-        return self.neck(
-            *self._encode(inputs.get('face'), inputs.get('context')))
+        inputs, num_clips = _flatten_clips(inputs, data_samples, need_counts)
+        return (inputs.get('face'), inputs.get('context')), num_clips
 
     def loss(self, inputs: Dict[str, torch.Tensor],
              data_samples: List[DataSample]) -> dict:
-        """Losses of a batch (see :meth:`FusionHead.loss`)."""
-        return self.head.loss(self.extract_feat(inputs), data_samples)
+        """Losses of a batch (see :meth:`FusionHead.loss`); every clip of a
+        video is a sample with the video's label."""
+        views, num_clips = self._views(inputs, data_samples, True)
+        if num_clips is not None:
+            data_samples = [
+                sample for sample, count in zip(data_samples, num_clips)
+                for _ in range(count)
+            ]
+        return self.head.loss(self.neck(*self._encode(*views)), data_samples)
 
     def predict(
             self,
             inputs: Dict[str, torch.Tensor],
             data_samples: Optional[List[DataSample]] = None
     ) -> List[DataSample]:
-        """Predict a batch.
+        """Predict a batch of images or videos.
 
         Returns:
-            list[DataSample]: With ``pred_score``, ``pred_label``,
-            ``attention`` (H×W, if the neck has attention) and
-            ``fusion_weights`` ([w_f, w_c], for the fusion network).
+            list[DataSample]: One per image or video, with ``pred_score``,
+            ``pred_label``, ``attention`` (H×W, if the neck has attention)
+            and ``fusion_weights`` ([w_f, w_c], for the fusion network). For
+            a video of K clips: ``pred_score`` is the mean of the clips'
+            softmax scores, ``clip_scores`` (K×num_classes) holds those
+            scores, and ``attention`` (K×T'×H'×W') and ``fusion_weights``
+            (K×2) are per clip.
         """
-        return self._predict_feats(self.extract_feat(inputs), data_samples)
+        views, num_clips = self._views(inputs, data_samples, True)
+        feats = self.neck(*self._encode(*views))
+        if num_clips is None:
+            return self._predict_feats(feats, data_samples)
+        return average_clips(
+            self._predict_feats(feats, None), num_clips, data_samples)
 
     def _predict_feats(
             self, feats: Feats,

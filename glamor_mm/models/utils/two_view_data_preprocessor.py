@@ -18,9 +18,14 @@ class TwoViewDataPreprocessor(BaseDataPreprocessor):
     Accepts the output of ``PackTwoViewInputs`` after either collate
     function: ``default_collate`` gives ``inputs = {'face': uint8 N×3×Hf×Wf,
     'context': uint8 N×3×Hc×Wc}``, ``pseudo_collate`` gives the same dict with
-    a list of N (3×H×W) tensors per view. Per view it moves the data to the
-    model's device, flips BGR to RGB if ``to_rgb``, converts to float and
-    normalises with that view's mean/std. Labels are handled like
+    a list of N (3×H×W) tensors per view. Clips (the video pipeline) work
+    the same way with views of shape N×K×3×T×H×W (K clips of T frames per
+    video). Videos with different numbers of clips K_i (test videos of
+    different lengths, batched with ``pseudo_collate``) are concatenated
+    into one ΣK_i×3×T×H×W batch of clips; the classifier then groups them by
+    the ``num_clips`` metainfo of the data samples. Per view it moves the
+    data to the model's device, flips BGR to RGB if ``to_rgb``, converts to
+    float and normalises with that view's mean/std. Labels are handled like
     :class:`mmpretrain.models.ClsDataPreprocessor` (one-hot scores on
     request). Batch augmentations (Mixup/CutMix) are not supported because
     they would have to mix both views consistently.
@@ -80,31 +85,46 @@ class TwoViewDataPreprocessor(BaseDataPreprocessor):
 
         Args:
             view (str): ``'face'`` or ``'context'``.
-            images (Tensor | list[Tensor]): N×3×H×W tensor or a list of N
-                3×H×W tensors of equal size, already on the device.
+            images (Tensor | list[Tensor]): Images, N×3×H×W or a list of N
+                3×H×W tensors of equal size; or clips, N×K×3×T×H×W or a list
+                of N K_i×3×T×H×W tensors of equal clip size. Already on the
+                device.
 
         Returns:
-            Tensor: Float batch, shape (N, 3, H, W).
+            Tensor: Float batch, shape (N, 3, H, W), (N, K, 3, T, H, W) or,
+            for lists of videos with different K_i, (ΣK_i, 3, T, H, W).
         """
         if isinstance(images, (list, tuple)):
             shapes = {tuple(img.shape) for img in images}
-            if len(shapes) != 1:
+            clip_shapes = {shape[1:] for shape in shapes if len(shape) == 5}
+            if len(shapes) > 1 and len(clip_shapes) == 1 == len(
+                {len(shape)
+                 for shape in shapes}):
+                images = torch.cat(list(images))  # K_i clips per video
+            elif len(shapes) != 1:
                 raise ValueError(
-                    f'TwoViewDataPreprocessor: the {view} images of one batch '
+                    f'TwoViewDataPreprocessor: the {view} inputs of one batch '
                     f'have different shapes {sorted(shapes)}; the pipeline '
                     'must crop/resize each view to a fixed size.')
-            images = torch.stack(list(images))
-        if not isinstance(images, torch.Tensor) or images.dim() != 4:
+            else:
+                images = torch.stack(list(images))
+        if not isinstance(images, torch.Tensor) or images.dim() not in (4, 5,
+                                                                        6):
             raise ValueError(
                 f'TwoViewDataPreprocessor: expected the {view} view as an '
-                'N×C×H×W tensor or a list of C×H×W tensors, got '
+                'N×C×H×W tensor (images), an N×K×C×T×H×W tensor (clips) or a '
+                'list of C×H×W or K×C×T×H×W tensors, got '
                 f'{type(images).__name__} {getattr(images, "shape", "")}.')
-        if self.to_rgb and images.size(1) == 3:
-            images = images.flip(1)
+        channel_dim = 2 if images.dim() == 6 else 1
+        if self.to_rgb and images.size(channel_dim) == 3:
+            images = images.flip(channel_dim)
         images = images.float()
         mean = getattr(self, f'{view}_mean')
         if mean is not None:
-            images = (images - mean) / getattr(self, f'{view}_std')
+            std = getattr(self, f'{view}_std')
+            if images.dim() > 4:  # (C, 1, 1) -> (C, 1, 1, 1) to skip T
+                mean, std = mean.unsqueeze(-1), std.unsqueeze(-1)
+            images = (images - mean) / std
         return images
 
     def forward(self, data: dict, training: bool = False) -> dict:
@@ -117,7 +137,8 @@ class TwoViewDataPreprocessor(BaseDataPreprocessor):
 
         Returns:
             dict: ``{'inputs': {'face': float N×3×Hf×Wf, 'context': float
-            N×3×Hc×Wc}, 'data_samples': list[DataSample] | None}``.
+            N×3×Hc×Wc}, 'data_samples': list[DataSample] | None}``, with
+            N×K×3×T×H×W (or ΣK_i×3×T×H×W) views for clips.
         """
         data = self.cast_data(data)
         inputs = data['inputs']

@@ -74,3 +74,32 @@ def test_error_policy_names_the_file():
 def test_bad_policy_rejected():
     with pytest.raises(ValueError, match='missing_face'):
         TRANSFORMS.build(dict(type='CropFace', missing_face='skip'))
+
+
+def test_pillow_backend_resizes_like_pil():
+    """backend='pillow': PIL's bilinear filter (which smooths when it
+    shrinks), as torchvision's Resize on a PIL image."""
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
+    box = [10, 5, 58, 53]  # 48x48 -> 12x12: shrinks 4x
+    out = TRANSFORMS.build(
+        dict(type='CropFace', scale=(12, 12), backend='pillow'))(
+            dict(img=img, face_bbox=box))['face_img']
+    pil = np.asarray(
+        Image.fromarray(img).crop(box).resize((12, 12), Image.BILINEAR))
+    np.testing.assert_array_equal(out, pil)
+    cv2_out = TRANSFORMS.build(dict(type='CropFace', scale=(12, 12)))(
+        dict(img=img, face_bbox=box))['face_img']
+    assert np.abs(cv2_out.astype(int) - pil).max() > 10  # not cv2's
+
+
+def test_pad_outside_keeps_the_whole_box_with_zeros():
+    img = _img(6, 8)
+    out = TRANSFORMS.build(dict(type='CropFace', scale=(5, 4),
+                                pad_outside=True))(
+        dict(img=img, face_bbox=[-2, 3, 3, 7]))
+    expected = np.zeros((4, 5, 3), np.uint8)  # rows 3..6, columns -2..2
+    expected[:3, 2:] = img[3:6, 0:3]
+    np.testing.assert_array_equal(out['face_img'], expected)
+    np.testing.assert_array_equal(out['face_bbox'], [0, 3, 3, 6])

@@ -60,3 +60,44 @@ def test_several_boxes_from_other_key():
     expected[0:2, 0:2] = 0
     expected[8:10, 10:12] = 0
     np.testing.assert_array_equal(out['img'], expected)
+
+
+def test_jpeg_round_trip_of_the_masked_picture():
+    """jpeg_quality: the masked picture as OpenCV encodes and decodes it;
+    float pictures give the same values as float."""
+    import cv2
+    rng = np.random.default_rng(0)
+    img = cv2.GaussianBlur(
+        rng.integers(0, 256, (40, 48, 3), dtype=np.uint8), (5, 5), 0)
+    masked = img.copy()
+    masked[10:30, 8:20] = 0
+    expected = cv2.imdecode(
+        cv2.imencode('.jpg', masked, [cv2.IMWRITE_JPEG_QUALITY, 95])[1],
+        cv2.IMREAD_COLOR)
+    mask = TRANSFORMS.build(dict(type='MaskFace', jpeg_quality=95))
+    out = mask(dict(img=img, face_bbox=[8, 10, 20, 30]))['img']
+    np.testing.assert_array_equal(out, expected)
+    assert 0 < np.abs(out.astype(int) - masked).max()  # JPEG changed it
+    out_float = mask(dict(img=img.astype(np.float32),
+                          face_bbox=[8, 10, 20, 30]))['img']
+    assert out_float.dtype == np.float32
+    np.testing.assert_array_equal(out_float, expected)
+    # no box: the round trip still happens, as in the authors' pipeline
+    no_box = mask(dict(img=img, face_bbox=None))['img']
+    assert np.abs(no_box.astype(int) - img).max() > 0
+    with pytest.raises(ValueError, match='jpeg_quality'):
+        TRANSFORMS.build(dict(type='MaskFace', jpeg_quality=0))
+
+
+def test_misspelt_bbox_key_is_an_error():
+    mask = TRANSFORMS.build(dict(type='MaskFace', bbox_key='face_box'))
+    with pytest.raises(KeyError, match="no key 'face_box'.*face_bbox"):
+        mask(dict(img=_img(), face_bbox=[2, 3, 5, 7]))
+
+
+def test_include_end_also_zeros_the_last_row_and_column():
+    out = TRANSFORMS.build(dict(type='MaskFace', include_end=True))(
+        dict(img=_img(), face_bbox=[2, 3, 5, 7]))
+    expected = _img()
+    expected[3:8, 2:6] = 0  # as PIL's ImageDraw.rectangle((2, 3, 5, 7))
+    np.testing.assert_array_equal(out['img'], expected)

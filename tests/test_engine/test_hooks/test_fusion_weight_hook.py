@@ -88,3 +88,35 @@ def test_fusion_weight_hook_without_fusion_outputs(tmp_path):
     runner.train()
     assert runner.message_hub.get_info('fusion_weights') is None
     assert not (tmp_path / 'fusion_weights.json').exists()
+
+
+def test_with_the_real_fusion_head_across_a_resume(toy_runner_cfg, tmp_path):
+    """GLAMOR-Net's FusionHead(fusion='net') on toy data: each epoch's entry
+    is the mean of that epoch's logged batch means (2 equal batches of 7),
+    and a run resumed after epoch 1 keeps epoch 1's entry and adds epoch 2."""
+
+    def run(max_epochs, resume_from=None):
+        cfg = toy_runner_cfg(str(tmp_path))
+        cfg.custom_hooks = [dict(type='FusionWeightHook')]
+        cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
+        cfg.train_cfg.max_epochs = max_epochs
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+        cfg.resume, cfg.load_from = resume_from is not None, resume_from
+        cfg.experiment_name = f'fusion_resume_{max_epochs}'
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+        logged = runner.message_hub.get_scalar('train/fusion_w_face').data[0]
+        return runner.message_hub.get_info('fusion_weights'), logged
+
+    first, logged = run(1)
+    assert len(logged) == 2
+    assert first[0]['w_face'] == pytest.approx(float(logged.mean()))
+    assert first[0]['w_face'] + first[0]['w_context'] == pytest.approx(1)
+    resumed, logged = run(2, resume_from=str(tmp_path / 'epoch_1.pth'))
+    assert [h['epoch'] for h in resumed] == [1, 2]
+    assert resumed[0] == first[0]  # restored from the checkpoint
+    # the resumed runner's scalars hold epoch 1 (restored) then epoch 2
+    assert resumed[1]['w_face'] == pytest.approx(float(logged[-2:].mean()))
+    assert resumed[1]['w_face'] != pytest.approx(resumed[0]['w_face'])
+    with open(tmp_path / 'fusion_weights.json') as f:
+        assert json.load(f) == resumed

@@ -1,5 +1,8 @@
+import os.path as osp
+
 import pytest
 import torch
+import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
@@ -46,9 +49,19 @@ def test_modes():
     torch.manual_seed(0)
     model = build_model()
     inputs = tiny_inputs()
+    torch.manual_seed(1)
     losses = model(inputs, samples(), mode='loss')
     assert set(losses) == {'loss', 'fusion_w_face', 'fusion_w_context'}
-    assert losses['loss'].item() > 0
+    # the loss is the cross-entropy of the logits (train mode: same batch
+    # statistics, same dropout draws), the logged weights the batch means
+    # of the head's
+    torch.manual_seed(1)
+    train_logits = model(inputs, mode='tensor')
+    torch.testing.assert_close(
+        losses['loss'], F.cross_entropy(train_logits, torch.tensor([0, 1])))
+    train_weights = model.head.fuse(model.extract_feat(inputs))[1]
+    torch.testing.assert_close(losses['fusion_w_face'],
+                               train_weights[:, 0].mean())
 
     model.eval()
     logits = model(inputs, mode='tensor')
@@ -60,9 +73,8 @@ def test_modes():
     for k, sample in enumerate(predictions):
         torch.testing.assert_close(sample.pred_score, logits[k].softmax(0))
         torch.testing.assert_close(sample.attention, attn[k])
-        assert sample.attention.sum().item() == pytest.approx(1.0, abs=1e-5)
-        assert sample.fusion_weights.shape == (2, )
-        assert sample.fusion_weights.sum().item() == pytest.approx(1.0)
+        torch.testing.assert_close(sample.fusion_weights,
+                                   model.head.fuse((v_f, v_c))[1][k])
         assert sample.gt_label.item() == k % 3
 
     with pytest.raises(RuntimeError, match='invalid mode'):
@@ -216,3 +228,40 @@ def test_cuda_preprocess_and_predict_faces():
             model.data_preprocessor(batch)['inputs']['context'][:1])
     assert predictions[0].pred_score.is_cuda
     torch.testing.assert_close(shared[0].pred_score, predictions[0].pred_score)
+
+
+def test_channels_last_trains_like_default():
+    """Same losses and weights over a few SGD steps of the original model,
+    up to float rounding; the backbones run in NHWC."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(
+        osp.join(osp.dirname(__file__), '..', '..', '..', 'configs', '_base_',
+                 'models', 'glamor_original.py')).model
+    models = {}
+    for channels_last in (False, True):
+        torch.manual_seed(0)
+        models[channels_last] = MODELS.build(
+            dict(cfg, channels_last=channels_last))
+    models[True].load_state_dict(models[False].state_dict())
+    weight = models[True].context_backbone.blocks[1].conv.weight
+    assert weight.is_contiguous(memory_format=torch.channels_last)
+    gen = torch.Generator().manual_seed(0)
+    inputs = dict(
+        face=torch.randn(4, 3, 48, 48, generator=gen),
+        context=torch.randn(4, 3, 56, 56, generator=gen))
+    losses = {}
+    for channels_last, model in models.items():
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+        losses[channels_last] = []
+        for step in range(3):
+            torch.manual_seed(step)  # same dropout masks
+            loss = model.loss(inputs, samples(4))['loss']
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses[channels_last].append(loss.item())
+    assert losses[True] == pytest.approx(losses[False], rel=1e-4)
+    assert len(set(losses[False])) == 3  # the weights did change
+    for (name, a), b in zip(models[False].state_dict().items(),
+                            models[True].state_dict().values()):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5, msg=name)

@@ -134,9 +134,48 @@ def test_missing_streams():
     assert v_c is None and attn is None
     with pytest.raises(ValueError, match='needs the face'):
         neck(None, torch.randn(1, 2, 2, 2))
+    with pytest.raises(ValueError, match='gives vectors of shape'):
+        neck(face, torch.randn(1, 2))
     with pytest.raises(ValueError, match='N×C×H×W'):
-        neck(face, torch.randn(2, 2))
+        neck(face, torch.randn(1, 2, 2))
 
+
+def test_clip_attention_over_space_time_is_gla_on_unrolled_time():
+    """softmax_over='space_time': eq. 4-5 over all T·H·W locations, i.e. the
+    image GLA on the clip map with time unrolled into the rows."""
+    torch.manual_seed(3)
+    neck = build_gla(3, 4, hidden_channels=5).eval()
+    face = torch.randn(2, 3, 2, 2, 2)
+    context = torch.randn(2, 4, 3, 2, 5)  # T=3, H=2, W=5
+    v_f, v_c, attn = neck(face, context)
+    assert attn.shape == (2, 3, 2, 5)
+    torch.testing.assert_close(attn.sum(dim=(1, 2, 3)), torch.ones(2))
+    torch.testing.assert_close(v_f, face.mean(dim=(2, 3, 4)))
+    # the face vector of the clip as a 1x1 face map
+    ref_v_f, ref_v_c, ref_attn = reference_gla(neck, v_f.view(2, 3, 1, 1),
+                                               context.reshape(2, 4, 6, 5))
+    torch.testing.assert_close(v_c, ref_v_c)
+    torch.testing.assert_close(attn, ref_attn.view(2, 3, 2, 5))
+
+
+def test_clip_attention_per_time_step():
+    """softmax_over='space': each time step is GLA on its own frame map and
+    v_c averages the time steps' vectors."""
+    torch.manual_seed(4)
+    neck = build_gla(3, 4, hidden_channels=5, softmax_over='space').eval()
+    face = torch.randn(2, 3, 1, 2, 2)
+    context = torch.randn(2, 4, 3, 2, 5)
+    v_f, v_c, attn = neck(face, context)
+    torch.testing.assert_close(attn.sum(dim=(2, 3)), torch.ones(2, 3))
+    steps = [
+        reference_gla(neck, v_f.view(2, 3, 1, 1), context[:, :, t])
+        for t in range(3)
+    ]
+    torch.testing.assert_close(attn, torch.stack([s[2] for s in steps], 1))
+    torch.testing.assert_close(v_c,
+                               torch.stack([s[1] for s in steps]).mean(dim=0))
+    with pytest.raises(ValueError, match='softmax_over'):
+        build_gla(3, 4, softmax_over='time')
 
 def test_uniform_init_starts_as_average_pooling_and_learns():
     """With uniform_init the first forward pass equals global average

@@ -81,3 +81,53 @@ def test_bad_input(packed_samples):
         MODELS.build(dict(type='TwoViewDataPreprocessor', face_mean=[0, 0, 0]))
     with pytest.raises(ValueError, match='num_classes'):
         MODELS.build(dict(type='TwoViewDataPreprocessor', to_onehot=True))
+
+
+def clip_samples(num_clips, seed=0):
+    """Packed videos as the video pipeline yields them: uint8 BGR views of
+    K x 3 x T x H x W (T=2; face 4x4, context 5x6), K from ``num_clips``."""
+    gen = torch.Generator().manual_seed(seed)
+
+    def clip(k, h, w):
+        return torch.randint(
+            0, 256, (k, 3, 2, h, w), generator=gen, dtype=torch.uint8)
+
+    return [
+        dict(inputs=dict(face=clip(k, 4, 4), context=clip(k, 5, 6)))
+        for k in num_clips
+    ]
+
+
+def expected_clips(raw, mean, std):
+    rgb = raw.float()[:, [2, 1, 0]]
+    return (rgb - torch.tensor(mean).view(
+        3, 1, 1, 1)) / torch.tensor(std).view(3, 1, 1, 1)
+
+
+@pytest.mark.parametrize('collate', [default_collate, pseudo_collate])
+def test_normalises_clips(collate):
+    raw = clip_samples((2, 2))
+    out = build()(collate(raw))['inputs']
+    assert out['face'].shape == (2, 2, 3, 2, 4, 4)
+    assert out['context'].shape == (2, 2, 3, 2, 5, 6)
+    for k, sample in enumerate(raw):
+        torch.testing.assert_close(
+            out['face'][k],
+            expected_clips(sample['inputs']['face'], FACE_MEAN, FACE_STD))
+        torch.testing.assert_close(
+            out['context'][k],
+            expected_clips(sample['inputs']['context'], CONTEXT_MEAN,
+                           CONTEXT_STD))
+
+
+def test_videos_with_different_numbers_of_clips_are_concatenated():
+    raw = clip_samples((1, 3))
+    out = build()(pseudo_collate(raw))['inputs']
+    assert out['face'].shape == (4, 3, 2, 4, 4)
+    torch.testing.assert_close(
+        out['context'][1:],
+        expected_clips(raw[1]['inputs']['context'], CONTEXT_MEAN, CONTEXT_STD))
+    bad = clip_samples((1, 1))
+    bad[1]['inputs']['face'] = bad[1]['inputs']['face'][:, :, :, :3]
+    with pytest.raises(ValueError, match='different shapes'):
+        build()(pseudo_collate(bad))

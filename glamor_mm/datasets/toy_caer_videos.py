@@ -1,0 +1,324 @@
+"""Built-in synthetic videos in the CAER layout: face, context and time.
+
+Each clip shows a person (a face over a torso, drifting a few pixels) in
+front of a static noisy background, and two context objects that move
+vertically through the frame, wrapping around from one edge to the other.
+The label is written by three cues:
+
+- a **face cue** on the face (inside the face box): ``smile`` (red smile) or
+  ``frown`` (blue frown), the faces of the toy CAER-S
+  (:mod:`glamor_mm.datasets.toy_caers`) with their face cues f2 / f3;
+- a **context cue**: the shape of the two objects, ``squares`` (green) or
+  ``discs`` (yellow), drawn outside the face box in every frame (they survive
+  face masking, horizontal flips and random crops);
+- a **motion cue**: the direction the objects move in, ``up`` or ``down``
+  (5-7 px a frame). Every object starts at a uniformly random height and
+  wraps around, so its position in any single frame is uniform whatever the
+  direction: one frame carries no information about the motion, two
+  consecutive frames carry all of it. Horizontal flips keep it.
+
+========  =====  =======  ======
+class     face   context  motion
+========  =====  =======  ======
+Anger     frown  squares  up
+Disgust   frown  squares  down
+Fear      frown  discs    up
+Sad       frown  discs    down
+Happy     smile  squares  up
+Neutral   smile  squares  down
+Surprise  smile  discs    up
+========  =====  =======  ======
+
+With balanced classes, the best possible accuracy (Bayes, noise-free cues;
+:func:`toy_video_best_accuracy`) is:
+
+=====================================================  ==============
+inputs                                                 best accuracy
+=====================================================  ==============
+face + masked context, clip (>= 2 frames)              7/7 = 100 %
+face + masked context, one frame (or any average of    4/7 = 57.1 %
+per-frame predictions: a static model)
+masked context alone, clip (shape + motion)            4/7 = 57.1 %
+face alone (one frame or a clip)                       2/7 = 28.6 %
+masked context alone, one frame (shape)                2/7 = 28.6 %
+chance                                                 1/7 = 14.3 %
+=====================================================  ==============
+
+Videos: MJPG AVI written with OpenCV's built-in encoder (``CAP_OPENCV_MJPEG``:
+no FFmpeg, byte-identical output for the same seed), ``DEFAULT_FRAME_SIZE`` =
+144 x 192 (H x W) frames at ``DEFAULT_FPS`` = 10 fps, 20 to 32 frames each
+(2 to 3.2 s: one to three 16-frame clips with an 8-frame stride, so test-time
+clip averaging is exercised), about 5 kB a frame. Faces are 88-100 px wide,
+large enough for dlib's HOG detector (upsample 0) to find them in most
+frames, so the face-track tool can be run on them.
+
+Because the videos are at 10 fps the CAER pipeline samples every frame
+(``frame_interval`` 1). For a fast CPU run, a pipeline on these videos can
+use ``clip_len=8`` (stride 4), a 48 x 48 face and a 64 x 86 context resize
+with a 56 x 56 crop; motion stays visible (3 px a frame at that scale).
+
+Each split also gets ``<split>_tracks.json``: the face-track annotation of
+:class:`CAERDataset` with the true face box of every frame (all frames
+flagged ``d``), the same format ``tools/detect_face_tracks.py`` writes.
+
+Generation is deterministic: clip ``i`` of class ``c`` in split ``s`` is
+drawn from ``numpy.random.default_rng([seed, s, c, i])``.
+"""
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import cv2
+import mmengine
+import numpy as np
+
+from .categories import CAER_CLASSES
+from .toy_caers import _draw_context_cue, _draw_face
+
+FACE_CUES = ('smile', 'frown')
+CONTEXT_CUES = ('squares', 'discs')
+MOTION_CUES = ('up', 'down')
+# class -> (face cue, context cue, motion cue), in CAER_CLASSES order.
+TOY_VIDEO_CUES: Tuple[Tuple[int, int, int], ...] = (
+    (1, 0, 0),  # Anger: frown, squares, up
+    (1, 0, 1),  # Disgust: frown, squares, down
+    (1, 1, 0),  # Fear: frown, discs, up
+    (0, 0, 0),  # Happy: smile, squares, up
+    (0, 0, 1),  # Neutral: smile, squares, down
+    (1, 1, 1),  # Sad: frown, discs, down
+    (0, 1, 0),  # Surprise: smile, discs, up
+)
+# Drawing ids of the toy CAER-S helpers for each cue.
+_FACE_DRAW_IDS = (2, 3)  # red smile, blue frown
+_CONTEXT_DRAW_IDS = (1, 2)  # green squares, yellow discs
+
+TOY_VIDEO_SPLITS = ('train', 'validation', 'test')
+DEFAULT_NUM_PER_CLASS = dict(train=20, validation=4, test=10)
+DEFAULT_FRAME_SIZE = (144, 192)  # (H, W)
+DEFAULT_FPS = 10
+DEFAULT_NUM_FRAMES = (20, 32)  # inclusive range
+
+_VIEWS = ('face', 'context', 'motion')
+
+
+def toy_video_best_accuracy(views: Sequence[str] = _VIEWS) -> float:
+    """Best achievable accuracy on balanced toy videos from some cues.
+
+    Args:
+        views (Sequence[str]): Subset of ``('face', 'context', 'motion')``,
+            the cues the input shows: a single frame shows no motion, the
+            masked context shows no face, etc. Empty means chance.
+
+    Returns:
+        float: The Bayes accuracy, e.g. 4/7 for ``('face', 'context')``.
+    """
+    unknown = set(views) - set(_VIEWS)
+    if unknown:
+        raise ValueError(f'Unknown cue(s) {sorted(unknown)}; expected some '
+                         f'of {_VIEWS}.')
+    keys = {
+        tuple(cue[i] for i, v in enumerate(_VIEWS) if v in views)
+        for cue in TOY_VIDEO_CUES
+    }
+    # For each observable key one of its classes is guessed right.
+    return len(keys) / len(TOY_VIDEO_CUES)
+
+
+def write_video(path: str,
+                frames: Sequence[np.ndarray],
+                fps: float,
+                fourcc: str = 'MJPG') -> None:
+    """Write BGR frames as an AVI video.
+
+    MJPG (the default) uses OpenCV's own encoder (``cv2.CAP_OPENCV_MJPEG``),
+    not FFmpeg's, so the bytes depend only on the frames. Other codecs (e.g.
+    ``'XVID'``, MPEG-4 part 2 like many CAER clips) go through OpenCV's
+    FFmpeg, whose output may differ between FFmpeg versions.
+
+    Args:
+        path (str): Output ``.avi`` file.
+        frames (Sequence[np.ndarray]): ``H x W x 3`` uint8 BGR frames of
+            one size.
+        fps (float): Frame rate written in the header.
+        fourcc (str): Four-character code of the codec. Defaults to 'MJPG'.
+    """
+    h, w = frames[0].shape[:2]
+    api = cv2.CAP_OPENCV_MJPEG if fourcc == 'MJPG' else cv2.CAP_FFMPEG
+    writer = cv2.VideoWriter(path, api, cv2.VideoWriter_fourcc(*fourcc), fps,
+                             (w, h))
+    if not writer.isOpened():
+        raise OSError(f'Could not open {path} for writing ({fourcc} AVI).')
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+
+
+def _object_columns(face_x: Tuple[int, int], width: int, r: int,
+                    rng: np.random.Generator) -> List[int]:
+    """x centres of two objects of radius ``r`` clear of ``face_x``."""
+    candidates = [
+        x for x in range(r, width - r)
+        if x + r + 3 < face_x[0] or x - r - 3 >= face_x[1]
+    ]
+
+    def partners(x: int) -> List[int]:
+        return [c for c in candidates if abs(c - x) > 2 * r + 2]
+
+    firsts = [x for x in candidates if partners(x)]
+    if not firsts:
+        raise RuntimeError('No room for two context objects beside the '
+                           'face; enlarge the frames.')
+    first = int(rng.choice(firsts))
+    return [first, int(rng.choice(partners(first)))]
+
+
+def draw_toy_video(
+    label: int,
+    rng: np.random.Generator,
+    num_frames: int = DEFAULT_NUM_FRAMES[0],
+    frame_size: Tuple[int, int] = DEFAULT_FRAME_SIZE
+) -> Tuple[List[np.ndarray], np.ndarray]:
+    """Draw the frames of one synthetic clip of class ``label``.
+
+    Args:
+        label (int): Index into ``CAER_CLASSES``.
+        rng (np.random.Generator): Source of randomness.
+        num_frames (int): Number of frames. Defaults to 20.
+        frame_size (tuple[int, int]): ``(H, W)``, at least ``(144, 192)``
+            (faces must be ~90 px for dlib to find them). Defaults to
+            ``(144, 192)``.
+
+    Returns:
+        tuple: The ``H x W x 3`` uint8 BGR frames and the face boxes, an
+        int array of shape ``(num_frames, 4)`` of ``x1, y1, x2, y2``
+        (``x2, y2`` exclusive).
+    """
+    h, w = frame_size
+    if h < 144 or w < 192:
+        raise ValueError('frame_size (H, W) must be at least (144, 192), '
+                         f'got {frame_size}.')
+    face_cue, context_cue, motion = TOY_VIDEO_CUES[label]
+    # static background: dull colour, vertical gradient, smooth noise,
+    # grey distractors
+    base = rng.integers(70, 170, 3).astype(np.float32)
+    base = base.mean() + 0.3 * (base - base.mean())
+    ramp = np.linspace(-25, 25, h, dtype=np.float32)[:, None, None]
+    background = np.broadcast_to(base + ramp, (h, w, 3)).copy()
+    # smooth (low-frequency) noise: texture that MJPG compresses well
+    blobs = rng.normal(0, 8, (h // 8, w // 8, 3)).astype(np.float32)
+    background += cv2.resize(blobs, (w, h), interpolation=cv2.INTER_LINEAR)
+    background = np.clip(background, 0, 255).astype(np.uint8)
+    for _ in range(rng.integers(2, 5)):
+        grey = tuple(
+            int(g) for g in rng.integers(40, 220) + rng.integers(-8, 9, 3))
+        x, y, r = (int(rng.integers(0, w)), int(rng.integers(0, h)),
+                   int(rng.integers(6, 16)))
+        cv2.circle(background, (x, y), r, grey, -1, cv2.LINE_AA)
+    # the face drifts on a small ellipse around its base position
+    amp = 3
+    fw = int(rng.integers(88, 101))
+    fh = round(fw * 1.15)
+    fx = int(rng.integers(amp, w - fw - amp))
+    fy = int(rng.integers(amp, h - fh - amp))
+    period = rng.uniform(12, 24)
+    phase = rng.uniform(0, 2 * np.pi)
+    t = np.arange(num_frames)
+    dx = np.round(amp * np.cos(2 * np.pi * t / period + phase)).astype(int)
+    dy = np.round(amp * np.sin(2 * np.pi * t / period + phase)).astype(int)
+    boxes = np.stack([fx + dx, fy + dy, fx + fw + dx, fy + fh + dy], axis=1)
+    face_seed = int(rng.integers(1 << 31))
+    torso = tuple(
+        int(g) for g in rng.integers(50, 200) + rng.integers(-15, 16, 3))
+    # two objects, moving up or down with wrap-around
+    r = round(0.075 * h)
+    columns = _object_columns((fx - amp, fx + fw + amp), w, r, rng)
+    span = h + 2 * r + 2
+    starts = rng.uniform(0, span, len(columns))
+    step = int(rng.integers(5, 8)) * (1 if motion == 1 else -1)
+    frames = []
+    for i, (x1, y1, x2, y2) in enumerate(boxes):
+        frame = background.copy()
+        cv2.rectangle(frame, (int(x1 - fw // 3), int(y2)),
+                      (int(x2 + fw // 3), h), torso, -1)
+        _draw_face(frame, (int(x1), int(y1), int(x2), int(y2)),
+                   _FACE_DRAW_IDS[face_cue], np.random.default_rng(face_seed))
+        for x, start in zip(columns, starts):
+            y = int((start + step * i) % span) - r - 1
+            _draw_context_cue(frame, (x, y), r, _CONTEXT_DRAW_IDS[context_cue])
+        frames.append(frame)
+    return frames, boxes
+
+
+def generate_toy_caer_videos(out_dir: str,
+                             num_per_class: Optional[Dict[str, int]] = None,
+                             seed: int = 0,
+                             frame_size: Tuple[int, int] = DEFAULT_FRAME_SIZE,
+                             num_frames: Tuple[int, int] = DEFAULT_NUM_FRAMES,
+                             fps: float = DEFAULT_FPS,
+                             fourcc: str = 'MJPG') -> Dict[str, int]:
+    """Write the toy videos in the CAER layout with their face tracks.
+
+    Layout::
+
+        out_dir/train/<Class>/0000.avi ...   (same for validation/, test/)
+        out_dir/train_tracks.json            face track of every video
+
+    Args:
+        out_dir (str): Output folder (created if needed).
+        num_per_class (dict[str, int], optional): Videos per class of each
+            split; splits left out are not written. Defaults to
+            ``DEFAULT_NUM_PER_CLASS`` (train 20, validation 4, test 10).
+        seed (int): Seed of the whole dataset. Defaults to 0.
+        frame_size (tuple[int, int]): ``(H, W)`` of the frames. Defaults to
+            ``(144, 192)``.
+        num_frames (tuple[int, int]): Inclusive range of the number of
+            frames of a video. Defaults to ``(20, 32)``.
+        fps (float): Frame rate. Defaults to 10.
+        fourcc (str): Codec, see :func:`write_video`. Defaults to 'MJPG'
+            (byte-identical files for the same seed).
+
+    Returns:
+        dict[str, int]: Number of videos written per split.
+    """
+    num_per_class = dict(DEFAULT_NUM_PER_CLASS if num_per_class is
+                         None else num_per_class)
+    unknown = set(num_per_class) - set(TOY_VIDEO_SPLITS)
+    if unknown:
+        raise ValueError(f'Unknown split(s) {sorted(unknown)}; the toy videos '
+                         f'have {TOY_VIDEO_SPLITS}.')
+    if not 1 <= num_frames[0] <= num_frames[1]:
+        raise ValueError(f'num_frames must be a range (min, max) with '
+                         f'1 <= min <= max, got {num_frames}.')
+    counts = {}
+    for split_idx, split in enumerate(TOY_VIDEO_SPLITS):
+        if split not in num_per_class:
+            continue
+        data_list = []
+        for label, name in enumerate(CAER_CLASSES):
+            os.makedirs(osp.join(out_dir, split, name), exist_ok=True)
+            for i in range(num_per_class[split]):
+                rng = np.random.default_rng([seed, split_idx, label, i])
+                length = int(rng.integers(num_frames[0], num_frames[1] + 1))
+                frames, boxes = draw_toy_video(label, rng, length, frame_size)
+                rel_path = f'{split}/{name}/{i:04d}.avi'
+                path = osp.join(out_dir, rel_path)
+                write_video(path, frames, fps, fourcc)
+                data_list.append(
+                    dict(
+                        video_path=rel_path,
+                        gt_label=label,
+                        num_frames=length,
+                        fps=float(fps),
+                        height=frame_size[0],
+                        width=frame_size[1],
+                        file_size=osp.getsize(path),
+                        face_track=boxes.tolist(),
+                        face_track_flags='d' * length))
+        metainfo = dict(
+            classes=list(CAER_CLASSES),
+            face_tracks=dict(source='generate_toy_caer_videos', seed=seed))
+        mmengine.dump(
+            dict(metainfo=metainfo, data_list=data_list),
+            osp.join(out_dir, f'{split}_tracks.json'))
+        counts[split] = len(data_list)
+    return counts

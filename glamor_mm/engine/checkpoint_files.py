@@ -1,0 +1,140 @@
+"""Checkpoint files that survive a kill: atomic writes, and a resume that
+skips a checkpoint it cannot read.
+
+MMEngine's ``LocalBackend.put`` opens the checkpoint path and writes into
+it, so a job killed during a save leaves a 0-byte or truncated
+``epoch_N.pth`` (and ``last_checkpoint`` pointing at it), and ``--resume``
+then fails with a bare ``EOFError``. Importing glamor_mm registers
+:class:`AtomicLocalBackend` as MMEngine's ``local`` file backend (through
+``mmengine.fileio.register_backend``, the same registry MMEngine's own
+backends use): every file MMEngine ``put``s locally, checkpoints included,
+is written to a temporary file beside it and renamed over it only once
+complete. :func:`resumable_checkpoint` is what ``tools/train.py --resume``
+resumes from.
+"""
+import logging
+import os
+import os.path as osp
+import re
+import zipfile
+from pathlib import Path
+from typing import List, Optional, Union
+
+from mmengine.fileio import LocalBackend, register_backend
+from mmengine.logging import print_log
+from mmengine.runner import find_latest_checkpoint
+
+CHECKPOINT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
+
+
+class AtomicLocalBackend(LocalBackend):
+    """MMEngine's local file backend whose ``put`` is atomic.
+
+    The bytes go to ``<path>.tmp<pid>`` in the same folder, are flushed to
+    disk, and the file is then renamed to ``path`` (``os.replace`` is atomic
+    on POSIX and Windows), so ``path`` always holds either its previous
+    content or the complete new one.
+    """
+
+    def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
+        """Write ``obj`` to ``filepath`` atomically.
+
+        Args:
+            obj (bytes): The data.
+            filepath (str | Path): The destination; its folder is created.
+        """
+        filepath = str(filepath)
+        os.makedirs(osp.dirname(osp.abspath(filepath)), exist_ok=True)
+        tmp = f'{filepath}.tmp{os.getpid()}'
+        try:
+            with open(tmp, 'wb') as f:
+                f.write(obj)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, filepath)
+        except BaseException:
+            if osp.exists(tmp):
+                os.remove(tmp)
+            raise
+
+
+register_backend('local', AtomicLocalBackend, force=True, prefixes='')
+
+
+def is_readable_checkpoint(path: str) -> bool:
+    """Whether ``path`` is a complete ``torch.save`` file.
+
+    ``torch.save`` writes a zip archive whose directory is at its end, so a
+    0-byte or truncated file does not open; the CRC of every record is
+    checked too. Nothing is unpickled.
+
+    Args:
+        path (str): The checkpoint.
+
+    Returns:
+        bool: True if the archive opens and all its CRCs match.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip() is None
+    except (OSError, zipfile.BadZipFile, EOFError):
+        return False
+
+
+def _earlier_checkpoints(folder: str, before: Optional[int]) -> List[str]:
+    """``epoch_N.pth`` / ``iter_N.pth`` in ``folder``, newest first, with
+    ``N < before`` when given."""
+    found = []
+    for name in os.listdir(folder) if osp.isdir(folder) else []:
+        match = CHECKPOINT_NAME.match(name)
+        if match and (before is None or int(match.group(2)) < before):
+            found.append((int(match.group(2)), osp.join(folder, name)))
+    return [path for _, path in sorted(found, reverse=True)]
+
+
+def resumable_checkpoint(checkpoint: Optional[str],
+                         work_dir: str) -> Optional[str]:
+    """The checkpoint to resume from, skipping unreadable ones.
+
+    Args:
+        checkpoint (str, optional): The checkpoint asked for (``--resume
+            PATH``), or None for the latest of ``work_dir`` (its
+            ``last_checkpoint`` file, as MMEngine's auto-resume).
+        work_dir (str): The run's work dir.
+
+    Returns:
+        str | None: ``checkpoint`` (or the latest) if it is readable;
+        otherwise, with a warning, the newest readable ``epoch_N.pth`` /
+        ``iter_N.pth`` before it in the same folder. None when auto-resume
+        finds no checkpoint at all (a fresh start).
+
+    Raises:
+        FileNotFoundError: Nothing readable to resume from; the message
+            names the files tried.
+    """
+    if checkpoint is None:
+        latest = find_latest_checkpoint(work_dir) or None
+        candidates = ([latest] if latest else []) + [
+            path for path in _earlier_checkpoints(work_dir, None)
+            if not latest or osp.abspath(path) != osp.abspath(latest)
+        ]
+        if not candidates:
+            return None
+    else:
+        match = CHECKPOINT_NAME.match(osp.basename(checkpoint))
+        candidates = [checkpoint] + (
+            _earlier_checkpoints(osp.dirname(checkpoint), int(match.group(2)))
+            if match else [])
+    for path in candidates:
+        if is_readable_checkpoint(path):
+            if path != candidates[0]:
+                print_log(
+                    f'Cannot resume from {candidates[0]}: it is missing, '
+                    'empty or truncated (a run killed while saving it?). '
+                    f'Resuming from {path} instead.',
+                    logger='current',
+                    level=logging.WARNING)
+            return path
+    raise FileNotFoundError(
+        'No readable checkpoint to resume from: '
+        f'{", ".join(candidates)} are missing, empty or truncated.')

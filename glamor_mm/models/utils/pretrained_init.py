@@ -1,0 +1,85 @@
+"""``init_cfg=dict(type='Pretrained', ...)`` that fails on a mismatch."""
+from typing import Optional
+
+import torch.nn as nn
+from mmengine.model.weight_init import PretrainedInit, update_init_info
+from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
+from mmpretrain.registry import WEIGHT_INITIALIZERS
+
+from glamor_mm.utils.state_dict_check import (CheckpointMismatchError,
+                                              check_state_dict_fits,
+                                              checkpoint_state_dict)
+
+
+@WEIGHT_INITIALIZERS.register_module(name='Pretrained')
+class StrictPretrainedInit(PretrainedInit):
+    """MMEngine's ``Pretrained`` init, failing instead of warning.
+
+    Registered as ``Pretrained`` in MMPretrain's registry, so configs with
+    ``default_scope='mmpretrain'`` get it under the usual name. MMEngine's
+    version logs a warning and leaves the module random where the
+    checkpoint does not fit (a prefix that matches the wrong module, none at
+    all, a different architecture). This one raises
+    :class:`~glamor_mm.utils.state_dict_check.CheckpointMismatchError`
+    naming the file, the prefix and the keys when
+
+    * no key of the checkpoint starts with ``prefix``;
+    * a tensor of the module is missing or has another shape (unless
+      ``partial=True``);
+    * nothing at all fits the module (even with ``partial=True``).
+
+    Tensors of the checkpoint that the module has no place for are allowed
+    (a backbone initialised from a whole-classifier file without a prefix).
+
+    Args:
+        checkpoint (str): Checkpoint file or URL.
+        prefix (str, optional): Load the tensors under this prefix (e.g.
+            ``'backbone.'``), with the prefix removed. Defaults to None.
+        map_location (str): Same as :func:`torch.load`. Defaults to 'cpu'.
+        partial (bool): Allow missing and mis-shaped tensors (they keep
+            their initialisation; MMEngine logs them). Defaults to False.
+    """
+
+    def __init__(self,
+                 checkpoint: str,
+                 prefix: Optional[str] = None,
+                 map_location: str = 'cpu',
+                 partial: bool = False) -> None:
+        super().__init__(checkpoint, prefix, map_location)
+        self.partial = partial
+
+    def __call__(self, module: nn.Module) -> None:
+        state_dict = checkpoint_state_dict(
+            _load_checkpoint(self.checkpoint, map_location=self.map_location))
+        source = self.checkpoint
+        if self.prefix is not None:
+            prefix = self.prefix if self.prefix.endswith('.') else \
+                f'{self.prefix}.'
+            source = f'{self.checkpoint} under prefix {prefix!r}'
+            heads = sorted({k.split('.')[0] + '.' for k in state_dict})
+            state_dict = {
+                k[len(prefix):]: v
+                for k, v in state_dict.items() if k.startswith(prefix)
+            }
+            if not state_dict:
+                raise CheckpointMismatchError(
+                    f'Pretrained init: no key of {self.checkpoint} starts '
+                    f'with the prefix {prefix!r}; its keys start with '
+                    f'{", ".join(heads[:10])}.')
+        expected = module.state_dict()
+        if not any(key in expected for key in state_dict):
+            raise CheckpointMismatchError(
+                f'Pretrained init: nothing in {source} fits '
+                f'{type(module).__name__} (the checkpoint has '
+                f'{", ".join(list(state_dict)[:5])}...; the module has '
+                f'{", ".join(list(expected)[:5])}...).')
+        if not self.partial:
+            check_state_dict_fits(
+                module,
+                state_dict,
+                f'{source} (Pretrained init)',
+                'set partial=True in the init_cfg',
+                ignore_unexpected=True)
+        load_state_dict(module, state_dict, strict=False, logger='current')
+        if hasattr(module, '_params_init_info'):
+            update_init_info(module, init_info=self._get_init_info())

@@ -1,0 +1,137 @@
+"""ONNX export round trip: the ONNX Runtime model equals the PyTorch one."""
+import os.path as osp
+import sys
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmpretrain.registry import MODELS
+
+import glamor_mm  # noqa: F401
+from glamor_mm.datasets import CAER_CLASSES
+
+pytest.importorskip('onnx')
+pytest.importorskip('onnxruntime')
+from glamor_mm.deployment import OnnxRuntimeClassifier, export_onnx  # noqa
+
+ROOT = osp.join(osp.dirname(__file__), '..', '..')
+TOY_CONFIG = osp.join(ROOT, 'configs', 'glamor',
+                      'glamor_original_1xb32-12e_toy.py')
+# A narrow two-block model of the same classes, exported in seconds.
+TINY = dict(
+    face_backbone=dict(widths=[4, 8]),
+    context_backbone=dict(widths=[4, 8]),
+    neck=dict(face_channels=8, context_channels=8, hidden_channels=4),
+    head=dict(
+        face_channels=8,
+        context_channels=8,
+        hidden_channels=4,
+        fusion_hidden_channels=4))
+
+
+def _tiny_model(**overrides):
+    cfg = Config.fromfile(TOY_CONFIG)
+    cfg.merge_from_dict(dict(model=TINY))
+    cfg.merge_from_dict(dict(model=overrides))
+    torch.manual_seed(0)
+    return MODELS.build(
+        dict(cfg.model, data_preprocessor=cfg.data_preprocessor)).eval()
+
+
+def _views(k, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    return (torch.randint(0, 256, (k, 3, 96, 96), dtype=torch.uint8,
+                          generator=gen),
+            torch.randint(0, 256, (1, 3, 112, 112), dtype=torch.uint8,
+                          generator=gen))
+
+
+@pytest.fixture(scope='module')
+def exported(tmp_path_factory):
+    """The tiny model and its ONNX file."""
+    model = _tiny_model()
+    out = str(tmp_path_factory.mktemp('onnx') / 'model.onnx')
+    assert export_onnx(model, out, classes=CAER_CLASSES) == [
+        'scores', 'attention', 'fusion_weights'
+    ]
+    return model, out
+
+
+def test_k_faces_with_one_context_equal_predict_faces(exported):
+    """ONNX Runtime's K-face predictions (one shared context input) equal
+    GlamorClassifier.predict_faces, and K contexts equal K samples."""
+    model, out = exported
+    runtime = OnnxRuntimeClassifier(out)
+    assert runtime.dataset_meta['classes'] == tuple(CAER_CLASSES)
+    faces, context = _views(4)
+    data = model.data_preprocessor(
+        dict(inputs=dict(face=faces, context=context)))
+    with torch.no_grad():
+        expected = model.predict_faces(data['inputs']['face'],
+                                       data['inputs']['context'])
+    stacked = runtime.data_preprocessor(
+        dict(inputs=dict(face=list(faces), context=list(context))))
+    predictions = runtime.predict_faces(stacked['inputs']['face'],
+                                        stacked['inputs']['context'])
+    assert len(predictions) == 4
+    for got, ref in zip(predictions, expected):
+        assert int(got.pred_label) == int(ref.pred_label)
+        for key in ('pred_score', 'attention', 'fusion_weights'):
+            torch.testing.assert_close(
+                got.get(key), ref.get(key), rtol=0, atol=1e-5)
+
+    contexts = context.expand(4, -1, -1, -1).contiguous()
+    data = model.data_preprocessor(
+        dict(inputs=dict(face=faces, context=contexts)))
+    with torch.no_grad():
+        scores = model(data['inputs'], mode='tensor').softmax(1)
+    np.testing.assert_allclose(
+        runtime.run(faces.numpy(), contexts.numpy())['scores'],
+        scores.numpy(),
+        atol=1e-5)
+
+
+def test_model_without_attention_or_fusion_weights(tmp_path):
+    model = _tiny_model(
+        neck=dict(_delete_=True, type='GlobalAveragePoolingTwoViewNeck'),
+        head=dict(fusion='add'))
+    out = str(tmp_path / 'gap.onnx')
+    assert export_onnx(model, out) == ['scores']
+    runtime = OnnxRuntimeClassifier(out)
+    assert runtime.dataset_meta['classes'] is None
+    faces, context = _views(2)
+    prediction = runtime.predict_faces(faces.numpy(), context.numpy())[0]
+    assert 'attention' not in prediction and prediction.pred_score.shape == (
+        7, )
+
+
+def test_bad_files_are_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match='missing.onnx'):
+        OnnxRuntimeClassifier(str(tmp_path / 'missing.onnx'))
+    junk = tmp_path / 'junk.onnx'
+    junk.write_bytes(b'not a model')
+    with pytest.raises(ValueError, match='junk.onnx'):
+        OnnxRuntimeClassifier(str(junk))
+    other = str(tmp_path / 'linear.onnx')
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # the legacy exporter's notice
+        torch.onnx.export(
+            torch.nn.Linear(3, 2), (torch.zeros(1, 3), ), other, dynamo=False)
+    with pytest.raises(ValueError, match='not a two-view model'):
+        OnnxRuntimeClassifier(other)
+
+
+def test_float_views_are_refused(exported):
+    out = exported[1]
+    faces, context = _views(1)
+    with pytest.raises(TypeError, match='uint8 views.*float32'):
+        OnnxRuntimeClassifier(out).data_preprocessor(
+            dict(inputs=dict(face=[faces[0].float()], context=list(context))))
+
+
+def test_missing_onnxruntime_names_the_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, 'onnxruntime', None)
+    with pytest.raises(ImportError, match='pip install onnxruntime'):
+        OnnxRuntimeClassifier(str(tmp_path / 'model.onnx'))

@@ -1,0 +1,139 @@
+"""Compare the inference speed of PyTorch and ONNX Runtime for a config.
+
+The model (random weights, or ``--checkpoint``) is exported to ONNX once
+(``glamor_mm.deployment.export_onnx``), then both backends classify random
+uint8 views, data preprocessing included, at each ``--batch-sizes`` (a
+batch of N samples, each with its own context). The backends run in
+interleaved rounds in one process, with the same number of threads, so
+that a busy machine slows them alike; the table shows the median.
+
+Example (the README's numbers):
+    python tools/analysis_tools/benchmark_inference.py \\
+        configs/glamor/glamor_original_1xb32-12e_toy.py --threads 1
+"""
+import argparse
+import os
+import os.path as osp
+import statistics
+import tempfile
+import time
+from typing import Callable, Dict, List
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
+from mmpretrain.registry import MODELS
+
+import glamor_mm  # noqa: F401  (registers the models)
+from glamor_mm.deployment import (OnnxRuntimeClassifier, TwoViewOnnxModule,
+                                  export_onnx)
+
+
+def parse_args() -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        description='Images/s of PyTorch and ONNX Runtime inference.')
+    parser.add_argument('config', help='model config')
+    parser.add_argument(
+        '--checkpoint', default=None, help='weights (default: random)')
+    parser.add_argument(
+        '--batch-sizes',
+        type=int,
+        nargs='+',
+        default=[1, 32],
+        help='default 1 32')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=1,
+        help='threads of both backends (default 1)')
+    parser.add_argument(
+        '--seconds',
+        type=float,
+        default=2.,
+        help='time per backend, batch size and round (default 2)')
+    parser.add_argument(
+        '--rounds', type=int, default=3, help='rounds (default 3)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, as in tools/train.py')
+    return parser.parse_args()
+
+
+def images_per_second(run: Callable[[], None], batch_size: int,
+                      seconds: float) -> float:
+    """Call ``run`` for about ``seconds`` and return the images/s."""
+    run()  # warm-up
+    calls, start = 0, time.perf_counter()
+    while True:
+        run()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return calls * batch_size / elapsed
+
+
+def main() -> Dict[str, float]:
+    """Time both backends and print a table.
+
+    Returns:
+        dict[str, float]: Median images/s per ``'<backend>, batch <N>'``.
+    """
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    model = MODELS.build(
+        dict(cfg.model, data_preprocessor=cfg.get('data_preprocessor')))
+    if args.checkpoint:
+        load_checkpoint(model, args.checkpoint, map_location='cpu')
+    module = TwoViewOnnxModule(model.eval()).eval()
+    with tempfile.TemporaryDirectory() as tmp:
+        onnx_file = osp.join(tmp, 'model.onnx')
+        export_onnx(model, onnx_file)
+        runtime = OnnxRuntimeClassifier(onnx_file, num_threads=args.threads)
+
+    runs = {}
+    gen = torch.Generator().manual_seed(0)
+    for batch_size in args.batch_sizes:
+        face = torch.randint(
+            0, 256, (batch_size, 3, 96, 96), dtype=torch.uint8, generator=gen)
+        context = torch.randint(
+            0, 256, (batch_size, 3, 112, 112),
+            dtype=torch.uint8,
+            generator=gen)
+
+        def run_torch(face=face, context=context):
+            with torch.no_grad():
+                module(face, context)
+
+        runs[f'pytorch, batch {batch_size}'] = (run_torch, batch_size)
+        runs[f'onnxruntime, batch {batch_size}'] = (
+            lambda f=face.numpy(), c=context.numpy(): runtime.run(f, c),
+            batch_size)
+    load_before = os.getloadavg()[0]
+    rates: Dict[str, List[float]] = {name: [] for name in runs}
+    for _ in range(args.rounds):
+        for name, (run, batch_size) in runs.items():
+            rates[name].append(
+                images_per_second(run, batch_size, args.seconds))
+    medians = {name: statistics.median(r) for name, r in rates.items()}
+    print(f'{args.config}: inference incl. preprocessing, '
+          f'{args.threads} thread(s), median of {args.rounds} rounds; load '
+          f'average {load_before:.1f} -> {os.getloadavg()[0]:.1f}')
+    print('| backend | images/s | rounds |')
+    print('|---|---:|---|')
+    for name, rate in medians.items():
+        rounds = ', '.join(f'{r:.0f}' for r in rates[name])
+        print(f'| {name} | {rate:.1f} | {rounds} |')
+    return medians
+
+
+if __name__ == '__main__':
+    main()
