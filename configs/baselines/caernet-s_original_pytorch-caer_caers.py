@@ -12,19 +12,25 @@ _base_ = './caernet-s_original_1xb32-12e_caers.py'
 
 model = dict(head=dict(vector_norm_cfg=dict(type='BN1d')))
 
-# Its test transforms (CAER/utils/util.py, torchvision on PIL images): face
-# crop and context (face box filled black) resized with PIL's bilinear
-# filter, which smooths when shrinking (cv2's does not), context 128x171
-# (HxW) centre-cropped to 112 (columns 30..141, torchvision's rounding, which
-# mmcv's CenterCrop shares), ImageNet mean/std on RGB (from the _base_).
+# Its test transforms (CAER/utils/util.py and data_loaders.py, torchvision on
+# PIL images):
+# - face: PIL's crop of the box, black where the box leaves the image
+#   (pad_outside), resized to 96x96 by PIL's bilinear filter, which smooths
+#   when shrinking (cv2's does not);
+# - context: the box filled black by ImageDraw.rectangle, which includes the
+#   box's last row and column (include_end), resized to 128x171 (HxW) by
+#   PIL, centre-cropped to 112 (columns 30..141: torchvision's rounding,
+#   which mmcv's CenterCrop shares);
+# - ImageNet mean/std on RGB (the _base_'s data_preprocessor).
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(
         type='CropFace',
         scale=(96, 96),
         missing_face='zeros',
-        backend='pillow'),
-    dict(type='MaskFace'),
+        backend='pillow',
+        pad_outside=True),
+    dict(type='MaskFace', include_end=True),
     dict(type='Resize', scale=(171, 128), backend='pillow'),
     dict(type='CenterCrop', crop_size=112),
     dict(type='PackTwoViewInputs'),

@@ -20,6 +20,7 @@ from glamor_mm.datasets.transforms import (ApplyToFace, CropFace, DetectFace,
                                            MaskFace, PackTwoViewInputs)
 from glamor_mm.models.detectors import (detect_faces, init_face_detector,
                                        keep_default_scope)
+from glamor_mm.utils import resolve_config_path
 from glamor_mm.utils.state_dict_check import load_checkpoint_checked
 from .video_frames import VIDEO_EXTENSIONS, read_video_frames
 
@@ -58,7 +59,10 @@ class GlamorInferencer(BaseInferencer):
 
     Args:
         model (str | Config | BaseModel): Classifier config (path or object)
-            or a built ``GlamorClassifier``.
+            or a built ``GlamorClassifier``. A relative config path that is
+            not in the working directory is looked up in glamor_mm's configs
+            (:func:`glamor_mm.utils.resolve_config_path`), as is
+            ``detector``.
         pretrained (str, optional): Classifier checkpoint. Defaults to None
             (random weights).
         detector (str | Config): Face detector config. Defaults to
@@ -107,6 +111,8 @@ class GlamorInferencer(BaseInferencer):
         if backend == 'onnxruntime' and not pretrained:
             raise ValueError("GlamorInferencer: backend='onnxruntime' needs "
                              'the exported .onnx file as `pretrained`.')
+        if isinstance(model, str) and model.endswith('.py'):
+            model = resolve_config_path(model)
         with keep_default_scope('mmpretrain'):
             super().__init__(model=model, pretrained=False, device=device)
         if backend == 'onnxruntime':
@@ -277,7 +283,7 @@ class GlamorInferencer(BaseInferencer):
         """Results of ``inputs``, chunk by chunk (see :meth:`__call__`)."""
         _, forward_kwargs, visualize_kwargs, postprocess_kwargs = \
             self._dispatch_kwargs(**kwargs)
-        failed, names = [], set()
+        failed, used_names, count = [], set(), 0
         chunks = self._get_chunk_data(inputs, batch_size)
         for chunk in track(
                 chunks,
@@ -298,7 +304,8 @@ class GlamorInferencer(BaseInferencer):
                     picture = dict(
                         img_path=str(input_), bboxes=[], error=str(e))
                 picture['drawing_name'] = self._drawing_name(
-                    input_, len(names), names)
+                    input_, count, used_names)
+                count += 1
                 pictures.append(picture)
             preds = self.forward(pictures, **forward_kwargs)
             drawings = self.visualize(chunk, preds, **visualize_kwargs)
@@ -306,7 +313,7 @@ class GlamorInferencer(BaseInferencer):
                                         **postprocess_kwargs)
         if failed:
             print_log(
-                f'GlamorInferencer: {len(failed)} of {len(names)} pictures '
+                f'GlamorInferencer: {len(failed)} of {count} pictures '
                 f'could not be read (their results have "error" set): '
                 f'{failed}',
                 logger='current',
@@ -319,17 +326,17 @@ class GlamorInferencer(BaseInferencer):
         Like MMDet's ``DetInferencer``: the picture's own file name (so
         ``photo.jpg`` and ``photo.png`` get two drawings), ``_1``, ``_2``...
         added for the same name from another folder; ``000042.png`` for the
-        43rd picture given as an array (e.g. a video frame).
+        43rd picture given as an array (e.g. a video frame). Only file names
+        are kept in ``used``, so a stream of frames adds nothing to it.
         """
         if isinstance(input_, np.ndarray):
-            name = f'{index:06d}.png'
-        else:
-            name = osp.basename(str(input_))
-            stem, ext = osp.splitext(name)
-            k = 0
-            while name in used:
-                k += 1
-                name = f'{stem}_{k}{ext}'
+            return f'{index:06d}.png'
+        name = osp.basename(str(input_))
+        stem, ext = osp.splitext(name)
+        k = 0
+        while name in used:
+            k += 1
+            name = f'{stem}_{k}{ext}'
         used.add(name)
         return name
 

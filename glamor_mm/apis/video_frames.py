@@ -4,7 +4,8 @@ from typing import Iterator, Union
 import cv2
 import numpy as np
 
-VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v')
+from glamor_mm.datasets.base_emotion_dataset import \
+    VIDEO_EXTENSIONS  # noqa: F401 (the inferencer's video check)
 
 
 def read_video_frames(source: Union[str, int]) -> Iterator[np.ndarray]:

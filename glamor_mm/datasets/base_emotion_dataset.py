@@ -14,7 +14,7 @@ from .categories import CAER_CLASSES, normalize_class_name
 from .pipeline_cache import TwoViewPipelineCache, split_cacheable
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
-VIDEO_EXTENSIONS = ('.avi', '.mp4', '.mkv', '.mov', '.webm')
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v')
 
 
 def parse_face_bbox(values: Optional[Sequence[Any]],
@@ -182,7 +182,7 @@ class BaseEmotionDataset(BaseDataset):
             raise FileNotFoundError(f'{type(self).__name__}: annotation file '
                                     f'{self.ann_file!r} does not exist.')
 
-    def _load_ann_file(self) -> dict:
+    def _load_ann_file(self, file_format: Optional[str] = None) -> dict:
         """Load an OpenMMLab 2.0 annotation file and check its classes.
 
         If the file's metainfo lists ``classes``, they must be the dataset's
@@ -191,11 +191,17 @@ class BaseEmotionDataset(BaseDataset):
         face detector that wrote the boxes) completes the dataset's, as in
         MMEngine.
 
+        Args:
+            file_format (str, optional): Read the file as this format of
+                :func:`mmengine.fileio.load` (e.g. ``'json'``, which runs
+                no code whatever the file holds) instead of the one its
+                extension names. Defaults to None.
+
         Returns:
             dict: The file's content, with ``metainfo`` and ``data_list``.
         """
         self._check_ann_file()
-        annotations = load(self.ann_file)
+        annotations = load(self.ann_file, file_format=file_format)
         if not isinstance(annotations, dict) or not {'metainfo', 'data_list'
                                                      } <= set(annotations):
             raise ValueError(f'{self.ann_file}: expected a dict with keys '

@@ -27,8 +27,9 @@ class CAERDataset(BaseEmotionDataset):
         ├── validation/...  test/...
         └── train_tracks.json               # ann_file
 
-    The annotation file is written by ``tools/detect_face_tracks.py`` (or by
-    the toy video generator, with the true boxes)::
+    The annotation file (JSON, whatever its extension) is written by
+    ``tools/detect_face_tracks.py`` (or by the toy video generator, with the
+    true boxes)::
 
         {"metainfo": {"classes": ["Anger", ..., "Surprise"],
                       "face_tracks": {...how the tracks were made...},
@@ -95,6 +96,10 @@ class CAERDataset(BaseEmotionDataset):
                  data_prefix: str = '',
                  no_face: str = 'skip',
                  **kwargs) -> None:
+        if kwargs.get('cache_dir') is not None:
+            raise ValueError(
+                'CAERDataset has no pipeline cache (cache_dir): the cache '
+                'holds the deterministic start of the image pipeline.')
         if no_face not in ('skip', 'keep', 'error'):
             raise ValueError("no_face must be 'skip', 'keep' or 'error', got "
                              f'{no_face!r}.')
@@ -112,7 +117,8 @@ class CAERDataset(BaseEmotionDataset):
         Returns:
             dict: relative video path -> ``(entry, 'file: data_list[i]')``.
         """
-        annotations = self._load_ann_file()
+        # JSON only: a face-track file is data, never code to run
+        annotations = self._load_ann_file(file_format='json')
         entries = {}
         for i, raw in enumerate(annotations['data_list']):
             where = f'{self.ann_file}: data_list[{i}]'

@@ -55,7 +55,8 @@ class NCAERSDataset(BaseEmotionDataset):
 
     def _read_box(self, box_file: str) -> Optional[List[float]]:
         """Read one ``x1,y1,x2,y2`` box file (None if missing or empty)."""
-        text = get_text(box_file).strip() if exists(box_file) else ''
+        text = get_text(box_file).removeprefix('\ufeff').strip() \
+            if exists(box_file) else ''
         box = parse_face_bbox(re.split(r'[,\s]+', text), box_file) \
             if text else None
         return None if box == [0, 0, 0, 0] else box

@@ -15,12 +15,17 @@ class _StackViews:
 
     def __call__(self, data: dict, training: bool = False) -> dict:
         """Stack each view's uint8 tensors into one N×3×H×W array."""
-        inputs = {
-            view: np.ascontiguousarray(
-                torch.stack(list(images)).numpy() if isinstance(
-                    images, (list, tuple)) else images.numpy())
-            for view, images in data['inputs'].items()
-        }
+        inputs = {}
+        for view, images in data['inputs'].items():
+            if isinstance(images, (list, tuple)):
+                images = torch.stack(list(images))
+            if images.dtype != torch.uint8:
+                raise TypeError(
+                    'The ONNX Runtime backend takes uint8 views, as '
+                    'PackTwoViewInputs makes them from LoadImageFromFile; '
+                    f'the {view} view is {images.dtype} (is '
+                    'LoadImageFromFile(to_float32=True) in the config?).')
+            inputs[view] = np.ascontiguousarray(images.numpy())
         return dict(inputs=inputs, data_samples=data.get('data_samples'))
 
 
@@ -34,10 +39,8 @@ class OnnxRuntimeClassifier:
     Args:
         onnx_file (str): The exported model.
         num_threads (int): Threads of ONNX Runtime's operators
-            (``intra_op_num_threads``). Defaults to 1: on a busy or small
-            machine more threads than free cores slow every call down, and
-            batch-1 inference gains little from a second thread (see the
-            README's speed section).
+            (``intra_op_num_threads``). Defaults to 1: more threads than
+            free cores slow every call down (see "Threads" in the README).
         device (str): ``'cpu'``, or ``'cuda'`` / ``'cuda:N'`` when
             onnxruntime-gpu is installed. Defaults to 'cpu'.
     """
@@ -123,8 +126,4 @@ class OnnxRuntimeClassifier:
                     sample.set_field(torch.from_numpy(outputs[name][i]), name)
             predictions.append(sample)
         return predictions
-
-    def eval(self) -> 'OnnxRuntimeClassifier':
-        """No-op, for code written for torch models."""
-        return self
 

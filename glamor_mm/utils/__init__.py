@@ -3,10 +3,11 @@ from .checkpoint import (InertObject, UntrustedCheckpointError,
                          mmengine_safe_globals, pretrained_checkpoints,
                          safe_pickle_load, safe_torch_load, trust_checkpoint,
                          trust_config_checkpoints)
+from .package_files import resolve_config_path
 
 __all__ = [
     'InertObject', 'UntrustedCheckpointError', 'http_cache_path',
     'load_foreign_checkpoint', 'mmengine_safe_globals',
-    'pretrained_checkpoints', 'safe_pickle_load', 'safe_torch_load',
+    'pretrained_checkpoints', 'resolve_config_path', 'safe_pickle_load', 'safe_torch_load',
     'trust_checkpoint', 'trust_config_checkpoints'
 ]

@@ -64,3 +64,28 @@ def test_select_face():
     assert select_face(np.zeros((0, 4)), np.zeros(0)) is None
     with pytest.raises(ValueError, match='select'):
         select_face(bboxes, scores, 'biggest')
+
+
+def test_mmdet_inference_detector_works_after_init_face_detector(real_photos):
+    """The README's sequence: MMDet's own inference_detector builds the
+    detector's pipeline in the current (restored, non-MMDet) scope."""
+    from mmcv.transforms import Compose
+    from mmdet.apis import inference_detector
+    from mmdet.utils import get_test_pipeline_cfg
+    photo = real_photos['grace_hopper']['path']
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        det = init_face_detector(HOG_CFG)
+        bboxes = inference_detector(det, photo).pred_instances.bboxes
+        np.testing.assert_allclose(
+            bboxes.numpy(), detect_faces(det, photo)[0][0], rtol=1e-6)
+        assert len(bboxes) == 1
+        # any MMDet detector config: a RetinaNet whose pipeline comes from
+        # MMDet's unscoped WIDER FACE base
+        retina = init_face_detector(
+            osp.join(osp.dirname(HOG_CFG), 'retinanet_r50_fpn_widerface.py'))
+        types = [t['type'] for t in get_test_pipeline_cfg(retina.cfg)]
+        assert types == [
+            'LoadImageFromFile', 'mmdet.Resize', 'mmdet.LoadAnnotations',
+            'mmdet.PackDetInputs'
+        ]
+        Compose(get_test_pipeline_cfg(retina.cfg))

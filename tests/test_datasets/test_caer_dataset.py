@@ -109,9 +109,17 @@ def test_errors_name_the_file(caer, change, error, message):
         _build(caer)
 
 
-def test_missing_ann_file(caer):
+def test_missing_or_unsafe_ann_file(caer):
     with pytest.raises(FileNotFoundError, match='nothing.json'):
         _build(caer, ann_file='nothing.json')
+    # a pickle is read as JSON: refused without unpickling anything
+    (caer / 'tracks.pkl').write_bytes(
+        b"cbuiltins\nexec\n(S'open(\"PWNED\", \"w\")'\ntR.")
+    with pytest.raises(Exception, match='Expecting value|JSON'):
+        _build(caer, ann_file='tracks.pkl')
+    assert not os.path.exists('PWNED')
+    with pytest.raises(ValueError, match='no pipeline cache'):
+        _build(caer, cache_dir='cache')
 
 
 def test_videos_without_a_face(caer):

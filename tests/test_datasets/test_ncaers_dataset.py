@@ -87,3 +87,9 @@ def test_split_without_any_box_is_an_error(ncaers):
     (ncaers / 'crop' / 'val').rename(ncaers / 'crop' / 'old')
     with pytest.raises(FileNotFoundError, match=r'face-box folder .*crop/val'):
         _build(ncaers, split='val')
+
+
+def test_byte_order_mark_in_a_box_file(ncaers):
+    (ncaers / 'crop/train/Surprise/0001.txt').write_text(
+        '\ufeff3,4,20,22\n', encoding='utf-8')
+    assert _build(ncaers).get_data_info(0)['face_bbox'] == [3, 4, 20, 22]

@@ -1,4 +1,5 @@
 import argparse
+import importlib.util
 import json
 import os
 import os.path as osp
@@ -91,21 +92,27 @@ def test_video_demo(real_photos, tmp_path):
     assert 140 < np.median(xs) < 400 and 120 < np.median(ys) < 380
 
 
-def test_video_demo_fails_when_it_cannot_write(real_photos, tmp_path):
+def test_video_demo_fails_when_it_cannot_write(real_photos, tmp_path,
+                                               monkeypatch):
+    """In-process: it stops before building any model."""
     src = str(tmp_path / 'in.avi')
     img = real_photos['grace_hopper']['img']
     writer = cv2.VideoWriter(src, cv2.VideoWriter_fourcc(*'MJPG'), 10,
                              (img.shape[1], img.shape[0]))
     writer.write(img)
     writer.release()
-    proc = run_demo(
-        'video_demo.py',
-        src,
-        MODEL_CFG,
-        '--out',
-        tmp_path / 'out.unknown',
-        returncode=1)
-    assert 'Cannot write the video' in proc.stderr
+    monkeypatch.chdir(ROOT)
+    monkeypatch.syspath_prepend(osp.join(ROOT, 'demo'))
+    monkeypatch.setattr(sys, 'argv', [
+        'video_demo.py', src, MODEL_CFG, '--out',
+        str(tmp_path / 'out.unknown')
+    ])
+    spec = importlib.util.spec_from_file_location(
+        'video_demo', osp.join(ROOT, 'demo', 'video_demo.py'))
+    video_demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(video_demo)
+    with pytest.raises(SystemExit, match='Cannot write the video'):
+        video_demo.main()
 
 
 def test_backend_and_threads_arguments(tmp_path, monkeypatch):

@@ -48,14 +48,21 @@ def _views(k, seed=0):
                           generator=gen))
 
 
-def test_k_faces_with_one_context_equal_predict_faces(tmp_path):
-    """ONNX Runtime's K-face predictions (one shared context input) equal
-    GlamorClassifier.predict_faces, and K contexts equal K samples."""
+@pytest.fixture(scope='module')
+def exported(tmp_path_factory):
+    """The tiny model and its ONNX file."""
     model = _tiny_model()
-    out = str(tmp_path / 'model.onnx')
+    out = str(tmp_path_factory.mktemp('onnx') / 'model.onnx')
     assert export_onnx(model, out, classes=CAER_CLASSES) == [
         'scores', 'attention', 'fusion_weights'
     ]
+    return model, out
+
+
+def test_k_faces_with_one_context_equal_predict_faces(exported):
+    """ONNX Runtime's K-face predictions (one shared context input) equal
+    GlamorClassifier.predict_faces, and K contexts equal K samples."""
+    model, out = exported
     runtime = OnnxRuntimeClassifier(out)
     assert runtime.dataset_meta['classes'] == tuple(CAER_CLASSES)
     faces, context = _views(4)
@@ -114,6 +121,14 @@ def test_bad_files_are_named(tmp_path):
             torch.nn.Linear(3, 2), (torch.zeros(1, 3), ), other, dynamo=False)
     with pytest.raises(ValueError, match='not a two-view model'):
         OnnxRuntimeClassifier(other)
+
+
+def test_float_views_are_refused(exported):
+    out = exported[1]
+    faces, context = _views(1)
+    with pytest.raises(TypeError, match='uint8 views.*float32'):
+        OnnxRuntimeClassifier(out).data_preprocessor(
+            dict(inputs=dict(face=[faces[0].float()], context=list(context))))
 
 
 def test_missing_onnxruntime_names_the_install(tmp_path, monkeypatch):

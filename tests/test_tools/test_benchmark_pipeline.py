@@ -24,6 +24,7 @@ def test_benchmark_pipeline_on_toy_data(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, 'argv', [
         'benchmark_pipeline.py', DATA_CFG, '--pipelines', 'train', 'test',
         '--workers', '0', '--cache-dir', 'cache', '--num-samples', '8',
+        '--profile',
         '--rounds', '1', '--cfg-options',
         f'train_dataloader.dataset.data_root={tmp_path}',
         'train_dataloader.batch_size=4'
@@ -31,13 +32,39 @@ def test_benchmark_pipeline_on_toy_data(tmp_path, monkeypatch, capsys):
     results = tool.main()
     assert set(results) == {
         f'{p} pipeline, {c}, 0 workers'
-        for p in ('train', 'test') for c in ('cached', 'uncached')
+        for p in ('train', 'test')
+        for c in ('cached', 'uncached')
     }
     assert all(v > 0 for v in results.values())
     out = capsys.readouterr().out
-    assert '14 images, batch 4; data preprocessor included' in out
+    assert '14 samples, batch 4; data preprocessor included' in out
+    assert 'clips/s' not in out
     assert '| train pipeline, cached, 0 workers |' in out
+    assert 'Profile of one pass over 14 images' in out
+    assert '<imdecode>' in out  # the PNG decode is among the costliest
     assert (tmp_path / 'cache').is_dir()
+
+
+def test_benchmark_counts_clips_of_videos(tmp_path, monkeypatch, capsys):
+    from glamor_mm.datasets.toy_caer_videos import generate_toy_caer_videos
+    generate_toy_caer_videos(str(tmp_path), dict(train=1), num_frames=(24, 24))
+    tool = _load_tool('benchmark_pipeline')
+    monkeypatch.setattr(sys, 'argv', [
+        'benchmark_pipeline.py',
+        osp.join(ROOT, 'configs', '_base_', 'datasets',
+                 'toy_caer_videos.py'), '--pipelines', 'train', 'test',
+        '--workers', '0', '--num-samples', '4', '--rounds', '1',
+        '--cfg-options', f'train_dataloader.dataset.data_root={tmp_path}',
+        'train_dataloader.batch_size=2'
+    ])
+    results = tool.main()
+    # one clip per video in training; 24 frames at 10 fps: test clips start
+    # at frames 0 and 8
+    for pipeline, clips in (('train', 1), ('test', 2)):
+        name = f'{pipeline} pipeline, uncached, 0 workers'
+        assert results[f'{name}, clips/s'] == pytest.approx(clips *
+                                                            results[name])
+    assert '| variant | videos/s | clips/s |' in capsys.readouterr().out
 
 
 def test_missing_data_is_named(tmp_path, monkeypatch):
@@ -55,8 +82,8 @@ def test_benchmark_train_step_and_inference(toy_config, tiny_toy_opts,
     model_opts = [o for o in tiny_toy_opts if o.startswith('model.')]
     tool = _load_tool('benchmark_train_step')
     monkeypatch.setattr(sys, 'argv', [
-        'benchmark_train_step.py', toy_config, '--batch-size', '2',
-        '--rounds', '1', '--steps', '1', '--warmup', '1', '--cfg-options'
+        'benchmark_train_step.py', toy_config, '--batch-size', '2', '--rounds',
+        '1', '--steps', '1', '--warmup', '1', '--cfg-options'
     ] + model_opts)
     rates = tool.main()
     assert set(rates) == {'default', 'channels_last'}
@@ -71,6 +98,7 @@ def test_benchmark_train_step_and_inference(toy_config, tiny_toy_opts,
     rates = tool.main()
     assert set(rates) == {
         f'{b}, batch {n}'
-        for b in ('pytorch', 'onnxruntime') for n in (1, 2)
+        for b in ('pytorch', 'onnxruntime')
+        for n in (1, 2)
     }
     assert all(v > 0 for v in rates.values())

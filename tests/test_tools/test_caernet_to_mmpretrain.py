@@ -341,3 +341,45 @@ def test_bad_inputs_name_the_file(tmp_path, monkeypatch, reference):
                        r"CAERSNet\(\{'concat': True\}\)"):
         run_tool(monkeypatch, concat, tmp_path / 'o.pth', '--config', CONFIG)
     assert not (tmp_path / 'o.pth').exists()
+
+
+def test_config_pipeline_equals_its_torchvision_transforms(tmp_path):
+    """The config's test pipeline + preprocessor vs. the CAER code's PIL
+    and torchvision steps (data_loaders.py MyDataset, util.py
+    get_transform(train=False)), with a face box that leaves the image."""
+    import cv2
+    from mmengine.dataset import Compose
+    from mmengine.registry import DefaultScope
+    from PIL import Image, ImageDraw
+    from torchvision import transforms as T
+
+    rng = np.random.default_rng(0)
+    rgb = cv2.GaussianBlur(
+        rng.integers(0, 256, (150, 260, 3), dtype=np.uint8), (7, 7), 0)
+    path = str(tmp_path / 'frame.png')
+    cv2.imwrite(path, rgb[..., ::-1])
+    box = (-12, 30, 70, 118)  # x1, y1, x2, y2 of a face at the left edge
+
+    im = Image.open(path)
+    face = im.crop(box)
+    ImageDraw.Draw(im).rectangle(box, fill=(0, 0, 0))
+    normalize = T.Compose([
+        T.ToTensor(),
+        T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
+    ])
+    theirs = dict(
+        face=normalize(T.Resize((96, 96))(face).convert('RGB')),
+        context=normalize(
+            T.CenterCrop(112)(T.Resize((128, 171))(im)).convert('RGB')))
+
+    cfg = Config.fromfile(CONFIG)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
+        preprocessor = MODELS.build(cfg.data_preprocessor)
+    packed = pipeline(dict(img_path=path, face_bbox=list(box)))
+    ours = preprocessor(
+        dict(inputs={k: [v]
+                     for k, v in packed['inputs'].items()}))['inputs']
+    for view in ('face', 'context'):
+        torch.testing.assert_close(
+            ours[view][0], theirs[view], rtol=0, atol=1e-5)

@@ -171,19 +171,28 @@ def test_detect_faces_records_failures(photo_tree, tmp_path, run_in_process):
     out = tmp_path / 'test.json'
     stdout = run_in_process('--data-root', photo_tree, '--split', 'test',
                             '--out', out)
-    assert 'Wrote' in stdout and '3 images' in stdout
-    assert '2 image(s) failed and are left out' in stdout
     assert 'test/SAD/broken.png: OSError: cannot be read as an image' in stdout
     ann = mmengine.load(out)
     failed = {f['img_path']: f['error'] for f in ann['metainfo']['failed']}
-    assert sorted(failed) == ['test/SAD/broken.png', 'test/SAD/tiny.png']
-    assert all(failed.values())  # each with its reason
-    assert [i['img_path'] for i in ann['data_list']] == [
+    items = {i['img_path']: i for i in ann['data_list']}
+    assert 'test/SAD/broken.png' in failed and 'test/SAD/broken.png' not in items
+    # dlib raises on a 1x1 image: recorded with its reason (a detector that
+    # copes would give it no face)
+    if 'test/SAD/tiny.png' in failed:
+        assert failed['test/SAD/tiny.png']
+    else:
+        assert items['test/SAD/tiny.png']['face_bbox'] is None
+    assert f'{len(failed)} image(s) failed and are left out' in stdout
+    assert {
         'test/Happy/grace_hopper.jpg', 'test/SAD/coffee.png',
         'test/neutral/astronaut.png'
-    ]
-    assert ann['data_list'][0]['ori_shape'] == [600, 512]
+    } <= set(items)
+    assert items['test/Happy/grace_hopper.jpg']['ori_shape'] == [600, 512]
     assert ann['metainfo']['face_detection']['data_root'] == str(photo_tree)
+    # a re-run tries the failed images again, and only them
+    stdout = run_in_process('--data-root', photo_tree, '--split', 'test',
+                            '--out', out)
+    assert f'detecting faces in {len(failed)}\n' in stdout
 
 
 def test_layouts(tmp_path):

@@ -40,7 +40,7 @@ def test_train_saves_checkpoints(trained):
 def test_test_reports_metrics_and_dumps_predictions(trained, toy_config,
                                                     tiny_toy_opts, run_tool,
                                                     check_ok, tmp_path):
-    """A short run beats chance (1/7) by far; test.py prints per-class
+    """A short run beats what one view alone reaches; test.py prints per-class
     accuracy and the confusion matrix and dumps the predictions."""
     ckpt = osp.join(trained, 'epoch_8.pth')
     pred_file = str(tmp_path / 'preds.pkl')
@@ -65,7 +65,12 @@ def test_test_reports_metrics_and_dumps_predictions(trained, toy_config,
         assert abs(float(p['pred_score'].sum()) - 1) < 1e-4
         assert osp.isfile(p['img_path'])
     accuracy = (pred == gt).mean()
-    assert accuracy >= 0.5, f'test accuracy {accuracy:.2%}, chance is 14.3%'
+    # Face or context alone reach at most 57.1 % on the toy data, so only a
+    # model that uses both views passes (runs measured: 72.9 % with 1 torch
+    # thread, 81.4 % with 2).
+    assert accuracy >= 0.65, (
+        f'test accuracy {accuracy:.2%}: not above what one view alone '
+        'reaches (57.1 %); chance is 14.3 %')
     # the logged accuracy is the one of the dumped predictions
     assert f'accuracy/top1: {accuracy * 100:.4f}' in output
 

@@ -10,7 +10,9 @@ interleaved rounds after one untimed epoch each (worker start-up, file
 cache, filling the pipeline cache), so that a busy machine slows them
 alike. Each timed run starts after the batches prefetched while the
 variant waited. The table shows the median of the rounds and the load
-average.
+average. For video datasets a sample is a video, and the table also shows
+clips/s (``num_clips`` of the packed samples: 1 per video with the training
+pipeline, every sliding clip with the test pipeline).
 
 Example (the README's numbers: 420 frames of CAER-S size, 712x400):
     python tools/dataset_converters/generate_toy_caers.py data/bench_712x400 \\
@@ -23,12 +25,15 @@ Example (the README's numbers: 420 frames of CAER-S size, 712x400):
 """
 import argparse
 import copy
+import cProfile
 import itertools
 import os
+import os.path as osp
+import pstats
 import statistics
 import time
 from functools import partial
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import torch
@@ -86,6 +91,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--rounds', type=int, default=2, help='rounds (default 2)')
     parser.add_argument(
+        '--profile',
+        action='store_true',
+        help='also profile one pass over the dataset of the first pipeline '
+        '(uncached) in this process and print where the time goes')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -130,7 +140,7 @@ class LoaderVariant:
         self.prefetched = 2 * num_workers
         self._iter = iter(self.loader)
 
-    def _next(self):
+    def _next(self) -> dict:
         try:
             batch = next(self._iter)
         except StopIteration:
@@ -139,32 +149,67 @@ class LoaderVariant:
         if self.preprocessor is not None:
             with torch.no_grad():
                 self.preprocessor(batch, True)
+        return batch
 
     def warm_up(self) -> None:
         """One untimed epoch."""
         for _ in range(len(self.loader)):
             self._next()
 
-    def images_per_second(self, num_samples: int) -> float:
-        """Time ``num_samples`` images (whole batches) in steady state.
+    def samples_per_second(self, num_samples: int) -> Tuple[float, float]:
+        """Time ``num_samples`` samples (whole batches) in steady state.
 
         The batches the workers prepared while idle are taken first,
         untimed.
+
+        Returns:
+            tuple[float, float]: Samples (images or videos) per second, and
+            clips per second (0 for images).
         """
         for _ in range(self.prefetched):
             self._next()
         num_batches = max(1, -(-num_samples // self.batch_size))
+        samples = clips = 0
         start = time.perf_counter()
         for _ in range(num_batches):
-            self._next()
-        return num_batches * self.batch_size / (time.perf_counter() - start)
+            data_samples = self._next()['data_samples']
+            samples += len(data_samples)
+            clips += sum(s.metainfo.get('num_clips', 0) for s in data_samples)
+        seconds = time.perf_counter() - start
+        return samples / seconds, clips / seconds
+
+
+def profile_pipeline(dataset, top: int = 12) -> None:
+    """Print the functions that take the most time in one pass.
+
+    Args:
+        dataset: A built dataset; every sample is prepared once.
+        top (int): How many functions to print. Defaults to 12.
+    """
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(len(dataset)):
+        dataset[i]
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    total = stats.total_tt
+    print(f'Profile of one pass over {len(dataset)} images: '
+          f'{total / len(dataset) * 1e3:.1f} ms per image')
+    print('| function | ms per image | share |')
+    print('|---|---:|---:|')
+    rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:top]
+    for (file, line, name), (_, _, own, _, _) in rows:
+        where = name if file == '~' else f'{osp.basename(file)}:{line} {name}'
+        print(f'| {where} | {own / len(dataset) * 1e3:.2f} | '
+              f'{own / total:.0%} |')
 
 
 def main() -> Dict[str, float]:
     """Time the variants and print a table.
 
     Returns:
-        dict[str, float]: Median images/s per variant name.
+        dict[str, float]: Median images/s (videos/s) per variant name, and
+        for videos the median clips/s under ``'<name>, clips/s'``.
     """
     args = parse_args()
     cfg = Config.fromfile(args.config)
@@ -192,19 +237,38 @@ def main() -> Dict[str, float]:
                 f', {workers} workers')
         variants[name] = LoaderVariant(dataset, loader_cfg, workers,
                                        preprocessor)
+    if args.profile:
+        first = copy.deepcopy(loader_cfg['dataset'])
+        first.update(pipeline=cfg[f'{args.pipelines[0]}_pipeline'])
+        profile_pipeline(DATASETS.build(first))
     for variant in variants.values():
         variant.warm_up()
     load_before = os.getloadavg()[0]
     rates: Dict[str, List[float]] = {name: [] for name in variants}
+    clip_rates: Dict[str, List[float]] = {name: [] for name in variants}
     for _ in range(args.rounds):
         for name, variant in variants.items():
-            rates[name].append(variant.images_per_second(args.num_samples))
+            samples, clips = variant.samples_per_second(args.num_samples)
+            rates[name].append(samples)
+            clip_rates[name].append(clips)
     medians = {name: statistics.median(r) for name, r in rates.items()}
-    print(f'{args.config} ({args.dataloader}: {len(dataset)} images, batch '
+    clips = {name: statistics.median(r) for name, r in clip_rates.items()}
+    print(f'{args.config} ({args.dataloader}: {len(dataset)} samples, batch '
           f'{loader_cfg.get("batch_size", 32)}; data preprocessor '
           f'{"included" if preprocessor else "left out"}; main process '
           f'{args.threads} torch thread(s)); median of {args.rounds} rounds; '
           f'load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}')
+    if any(clips.values()):  # videos
+        print('| variant | videos/s | clips/s | rounds (clips/s) |')
+        print('|---|---:|---:|---|')
+        for name, rate in medians.items():
+            rounds = ', '.join(f'{r:.1f}' for r in clip_rates[name])
+            print(f'| {name} | {rate:.1f} | {clips[name]:.1f} | {rounds} |')
+        medians.update({
+            f'{name}, clips/s': rate
+            for name, rate in clips.items()
+        })
+        return medians
     print('| variant | images/s | rounds |')
     print('|---|---:|---|')
     for name, rate in medians.items():

@@ -17,7 +17,7 @@ Example:
 import argparse
 import re
 from collections import OrderedDict
-from typing import Dict, List, Mapping, Tuple
+from typing import Any, Dict, List, Mapping, Tuple
 
 import torch
 
@@ -55,7 +55,8 @@ ATTENTION_BIAS = re.compile(
     r'two_stream_net\.attention_inference_module\.convs\.(\d+)\.bias')
 
 
-def extract_state_dict(checkpoint, src: str) -> Dict[str, torch.Tensor]:
+def extract_state_dict(checkpoint: Any,
+                       src: str) -> Dict[str, torch.Tensor]:
     """The model tensors of a CAER trainer checkpoint or bare state dict.
 
     Raises:
@@ -81,7 +82,7 @@ def extract_state_dict(checkpoint, src: str) -> Dict[str, torch.Tensor]:
     return dict(checkpoint)
 
 
-def check_variant(config, src: str) -> None:
+def check_variant(config: Any, src: str) -> None:
     """Refuse the face-only / context-only / concat variants of CAERSNet.
 
     They have the same tensors but compute something else. Their switches

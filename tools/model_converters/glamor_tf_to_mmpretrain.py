@@ -25,7 +25,8 @@ import os
 import os.path as osp
 import re
 from collections import OrderedDict
-from typing import Dict, List, Optional, Tuple
+from types import ModuleType
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -86,7 +87,7 @@ def tf_variable(key: str) -> Optional[str]:
     raise KeyError(key)
 
 
-def import_tensorflow():
+def import_tensorflow() -> ModuleType:
     """TensorFlow, or an ImportError that says how to install it."""
     os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
     try:
@@ -98,8 +99,11 @@ def import_tensorflow():
     return tf
 
 
-def open_checkpoint(prefix: str):
+def open_checkpoint(prefix: str) -> Tuple[Any, ModuleType]:
     """TensorFlow's reader of the checkpoint ``prefix``, checked complete.
+
+    Returns:
+        tuple: The ``CheckpointReader`` and the ``tensorflow`` module.
 
     Raises:
         FileNotFoundError: The index or a data shard is missing.

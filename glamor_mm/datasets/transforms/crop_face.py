@@ -1,5 +1,6 @@
 """Crop the face view out of the image."""
-from typing import Optional, Tuple
+import math
+from typing import Optional, Sequence, Tuple
 
 import mmcv
 import numpy as np
@@ -51,13 +52,18 @@ class CropFace(BaseTransform):
             ``'cv2'`` or ``'pillow'`` (PIL's filters, which smooth when
             shrinking, as torchvision's ``Resize`` does on PIL images).
             Defaults to None (MMCV's default, cv2).
+        pad_outside (bool): Keep the part of the box outside the image, as
+            zeros, instead of clipping the box (PIL's ``Image.crop``, which
+            the PyTorch CAER-Net-S uses). ``face_bbox`` is still clipped.
+            Defaults to False.
     """
 
     def __init__(self,
                  scale: Tuple[int, int] = (96, 96),
                  missing_face: str = 'zeros',
                  interpolation: str = 'bilinear',
-                 backend: Optional[str] = None) -> None:
+                 backend: Optional[str] = None,
+                 pad_outside: bool = False) -> None:
         if missing_face not in ('zeros', 'error'):
             raise ValueError("missing_face must be 'zeros' or 'error', got "
                              f'{missing_face!r}.')
@@ -65,6 +71,7 @@ class CropFace(BaseTransform):
         self.missing_face = missing_face
         self.interpolation = interpolation
         self.backend = backend
+        self.pad_outside = pad_outside
 
     def transform(self, results: dict) -> dict:
         """Add ``face_img`` and clip ``face_bbox``.
@@ -92,8 +99,11 @@ class CropFace(BaseTransform):
         else:
             x1, y1, x2, y2 = box
             # Plain slicing: mmcv.imcrop treats x2/y2 as inclusive.
+            crop = img[y1:y2, x1:x2]
+            if self.pad_outside:
+                crop = self._pad_to_box(crop, box, bbox)
             face = mmcv.imresize(
-                img[y1:y2, x1:x2],
+                crop,
                 self.scale,
                 interpolation=self.interpolation,
                 backend=self.backend)
@@ -101,8 +111,19 @@ class CropFace(BaseTransform):
         results['face_img'] = face
         return results
 
+    @staticmethod
+    def _pad_to_box(crop: np.ndarray, clipped: Tuple[int, int, int, int],
+                    bbox: Sequence[float]) -> np.ndarray:
+        """``crop`` (the ``clipped`` box) inside zeros of the whole box."""
+        x1, y1 = math.floor(float(bbox[0])), math.floor(float(bbox[1]))
+        x2, y2 = math.ceil(float(bbox[2])), math.ceil(float(bbox[3]))
+        padded = np.zeros((y2 - y1, x2 - x1) + crop.shape[2:], crop.dtype)
+        top, left = clipped[1] - y1, clipped[0] - x1
+        padded[top:top + crop.shape[0], left:left + crop.shape[1]] = crop
+        return padded
+
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(scale={self.scale}, '
                 f"missing_face='{self.missing_face}', "
                 f"interpolation='{self.interpolation}', "
-                f'backend={self.backend!r})')
+                f'backend={self.backend!r}, pad_outside={self.pad_outside})')

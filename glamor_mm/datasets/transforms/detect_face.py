@@ -40,8 +40,9 @@ class DetectFace(BaseTransform):
 
     Args:
         config (str): MMDet config of the detector. Defaults to
-            ``'configs/face_detectors/dlib_hog.py'`` (relative to the
-            working directory, like the other configs).
+            ``'configs/face_detectors/dlib_hog.py'`` (the working directory's,
+            else glamor_mm's own, see
+            :func:`glamor_mm.utils.resolve_config_path`).
         checkpoint (str, optional): Detector weights. Defaults to None.
         device (str): Device of the main process's detector. Defaults to
             'cpu'.

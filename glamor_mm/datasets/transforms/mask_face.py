@@ -47,6 +47,9 @@ class MaskFace(BaseTransform):
             context. Defaults to True.
         bbox_key (str): Key of the box(es) to mask. Defaults to
             ``'face_bbox'``.
+        include_end (bool): Also zero row ``y2`` and column ``x2`` of each
+            box, as PIL's ``ImageDraw.rectangle`` does (the PyTorch
+            CAER-Net-S masks the face with it). Defaults to False.
         jpeg_quality (int, optional): JPEG quality (1-100) of an encode and
             decode of the result (BGR; a float image is rounded to uint8 for
             the encoding and decoded back to its dtype). Defaults to None
@@ -56,12 +59,14 @@ class MaskFace(BaseTransform):
     def __init__(self,
                  enabled: bool = True,
                  bbox_key: str = 'face_bbox',
+                 include_end: bool = False,
                  jpeg_quality: Optional[int] = None):
         if jpeg_quality is not None and not 1 <= jpeg_quality <= 100:
             raise ValueError('MaskFace: jpeg_quality must be in 1..100, got '
                              f'{jpeg_quality}.')
         self.enabled = enabled
         self.bbox_key = bbox_key
+        self.include_end = include_end
         self.jpeg_quality = jpeg_quality
 
     def transform(self, results: dict) -> dict:
@@ -85,6 +90,8 @@ class MaskFace(BaseTransform):
                 img = img.copy()
                 for bbox in np.asarray(
                         bboxes, dtype=np.float64).reshape(-1, 4):
+                    if self.include_end:
+                        bbox = bbox + (0, 0, 1, 1)
                     box = face_box_to_pixels(bbox, img.shape)
                     if box is not None:
                         x1, y1, x2, y2 = box
@@ -107,4 +114,5 @@ class MaskFace(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(enabled={self.enabled}, '
                 f"bbox_key='{self.bbox_key}', "
+                f'include_end={self.include_end}, '
                 f'jpeg_quality={self.jpeg_quality})')

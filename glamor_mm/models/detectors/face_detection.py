@@ -16,6 +16,7 @@ from mmcv.transforms import Compose
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
+from glamor_mm.utils import resolve_config_path
 from .base_dlib_face_detector import BaseDlibFaceDetector
 
 FaceDetections = Tuple[np.ndarray, np.ndarray]
@@ -46,9 +47,18 @@ def init_face_detector(config: Union[str, Path, Config],
                        cfg_options: Optional[dict] = None) -> nn.Module:
     """``mmdet.apis.init_detector`` that keeps the global default scope.
 
+    ``mmdet.apis.inference_detector`` builds the test pipeline of
+    ``model.cfg`` in the *current* default scope, which this function keeps
+    (it is not MMDet's). So the MMDet transform types of that pipeline
+    (``'PackDetInputs'``...) are given MMDet's scope
+    (``'mmdet.PackDetInputs'``), and ``inference_detector(model, img)``
+    works afterwards, as in plain MMDet.
+
     Args:
         config (str | Path | Config): An MMDet config, e.g.
-            ``configs/face_detectors/dlib_hog.py``.
+            ``configs/face_detectors/dlib_hog.py`` (a relative path not found
+            in the working directory is looked up in glamor_mm's configs,
+            see :func:`glamor_mm.utils.resolve_config_path`).
         checkpoint (str, optional): Weights (MMDet detectors); None for the
             dlib detectors. Defaults to None.
         device (str): Device. Defaults to 'cpu'.
@@ -58,13 +68,21 @@ def init_face_detector(config: Union[str, Path, Config],
         nn.Module: The detector in eval mode, with ``cfg`` set.
     """
     from mmdet.apis import init_detector
+    from mmdet.registry import TRANSFORMS as DET_TRANSFORMS
+    from mmdet.utils import get_test_pipeline_cfg
     if isinstance(config, (str, Path)):
-        config = Config.fromfile(str(config))
+        config = Config.fromfile(resolve_config_path(str(config)))
     with keep_default_scope(config.get('default_scope', 'mmdet')), \
             warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
         model = init_detector(
             config, checkpoint, device=device, cfg_options=cfg_options)
+    DET_TRANSFORMS.import_from_location()
+    for transform in get_test_pipeline_cfg(model.cfg):
+        # only MMDet's own ones: MMCV's (LoadImageFromFile) are found from
+        # any scope, and not under an `mmdet.` prefix inside MMDet's scope
+        if transform['type'] in DET_TRANSFORMS.module_dict:
+            transform['type'] = f'mmdet.{transform["type"]}'
     for warning in caught:
         # dlib detectors keep their class 'face' (no COCO classes).
         if not (isinstance(model, BaseDlibFaceDetector)

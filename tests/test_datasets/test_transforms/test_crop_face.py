@@ -92,3 +92,14 @@ def test_pillow_backend_resizes_like_pil():
     cv2_out = TRANSFORMS.build(dict(type='CropFace', scale=(12, 12)))(
         dict(img=img, face_bbox=box))['face_img']
     assert np.abs(cv2_out.astype(int) - pil).max() > 10  # not cv2's
+
+
+def test_pad_outside_keeps_the_whole_box_with_zeros():
+    img = _img(6, 8)
+    out = TRANSFORMS.build(dict(type='CropFace', scale=(5, 4),
+                                pad_outside=True))(
+        dict(img=img, face_bbox=[-2, 3, 3, 7]))
+    expected = np.zeros((4, 5, 3), np.uint8)  # rows 3..6, columns -2..2
+    expected[:3, 2:] = img[3:6, 0:3]
+    np.testing.assert_array_equal(out['face_img'], expected)
+    np.testing.assert_array_equal(out['face_bbox'], [0, 3, 3, 6])

@@ -93,3 +93,11 @@ def test_misspelt_bbox_key_is_an_error():
     mask = TRANSFORMS.build(dict(type='MaskFace', bbox_key='face_box'))
     with pytest.raises(KeyError, match="no key 'face_box'.*face_bbox"):
         mask(dict(img=_img(), face_bbox=[2, 3, 5, 7]))
+
+
+def test_include_end_also_zeros_the_last_row_and_column():
+    out = TRANSFORMS.build(dict(type='MaskFace', include_end=True))(
+        dict(img=_img(), face_bbox=[2, 3, 5, 7]))
+    expected = _img()
+    expected[3:8, 2:6] = 0  # as PIL's ImageDraw.rectangle((2, 3, 5, 7))
+    np.testing.assert_array_equal(out['img'], expected)
