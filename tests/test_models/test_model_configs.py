@@ -110,7 +110,10 @@ def run_all_modes(model, make_packed_samples):
     assert logits.shape == (2, NUM_CLASSES)
     for k, sample in enumerate(predictions):
         torch.testing.assert_close(sample.pred_score, logits[k].softmax(0))
-        torch.testing.assert_close(sample.fusion_weights, weights[k])
+        if weights is None:  # no fusion network: no weights
+            assert 'fusion_weights' not in sample
+        else:
+            torch.testing.assert_close(sample.fusion_weights, weights[k])
     return losses, predictions
 
 
