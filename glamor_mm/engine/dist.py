@@ -199,12 +199,10 @@ def setup_distributed(cfg: Config) -> bool:
     env_cfg = cfg.get('env_cfg', None) or {}
     dist_cfg = env_cfg.get('dist_cfg', None) or {}
     timeout = datetime.timedelta(seconds=dist_cfg.get('timeout', 1800))
-    store = torch_dist.TCPStore(
-        os.environ['MASTER_ADDR'],
-        int(os.environ['MASTER_PORT']),
-        world_size,
-        is_master=rank == 0,
-        timeout=timeout)
+    # torch's own env:// rendezvous (it reuses torchrun's agent store)
+    store, rank, world_size = next(
+        torch_dist.rendezvous(
+            'env://', rank=rank, world_size=world_size, timeout=timeout))
     if agree_on_cuda(store, rank, world_size, torch.cuda.is_available()):
         torch.cuda.set_device(int(os.environ['LOCAL_RANK']))
         backend = dist_cfg.get('backend', 'nccl')

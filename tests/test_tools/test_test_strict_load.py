@@ -13,7 +13,8 @@ def test_test_refuses_a_checkpoint_that_does_not_fit(toy_config, tiny_toy_opts,
         path)
     args = [
         'tools/test.py', toy_config, path, '--work-dir',
-        str(tmp_path / 'test'), '--cfg-options'
+        str(tmp_path / 'test'), '--cfg-options',
+        'test_dataloader.dataset.indices=7'
     ] + tiny_toy_opts
     proc = run_tool(args)
     assert proc.returncode != 0
