@@ -73,7 +73,7 @@ import mmengine
 import numpy as np
 
 from .categories import CAER_CLASSES
-from .toy_caers import _draw_context_cue, _draw_face
+from .toy_caers import _CONTEXT_COLORS, _draw_face, _draw_shape
 
 FACE_CUES = ('smile', 'frown')
 CONTEXT_CUES = ('squares', 'discs')
@@ -244,7 +244,8 @@ def draw_toy_video(
                    _FACE_DRAW_IDS[face_cue], np.random.default_rng(face_seed))
         for x, start in zip(columns, starts):
             y = int((start + step * i) % span) - r - 1
-            _draw_context_cue(frame, (x, y), r, _CONTEXT_DRAW_IDS[context_cue])
+            shape = _CONTEXT_DRAW_IDS[context_cue]
+            _draw_shape(frame, (x, y), r, shape, _CONTEXT_COLORS[shape])
         frames.append(frame)
     return frames, boxes
 
