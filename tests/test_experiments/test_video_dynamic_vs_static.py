@@ -22,7 +22,7 @@ from glamor_mm.datasets.toy_caer_videos import generate_toy_caer_videos
 
 CONFIG = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
-    'video', 'caernet_original3d_1xb8-40e_toy-videos.py')
+    'video', 'caernet-f-c-ca_original3d_1xb8-40e_toy-videos.py')
 EPOCHS = 10
 CLIP_LEN = 4  # two frames carry the motion; four keep the test fast
 

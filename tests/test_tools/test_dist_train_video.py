@@ -19,7 +19,7 @@ pytestmark = [
 ]
 
 VIDEO_CONFIG = osp.join('configs', 'video',
-                        'caernet_original3d_1xb8-40e_toy-videos.py')
+                        'caernet-f-c-ca_original3d_1xb8-40e_toy-videos.py')
 TINY_VIDEO_MODEL_OPTS = [
     'model.face_backbone.widths=[4,8,8,16,16]',
     'model.context_backbone.widths=[4,8,8,16,16]',

@@ -171,7 +171,7 @@ def main() -> Dict[str, float]:
     print(f'| variant | {unit}/s | vs {args.variants[0]} |')
     print('|---|---:|---:|')
     for variant, rate in medians.items():
-        print(f'| {variant} | {rate:.1f} | {rate / base:.2f}x |')
+        print(f'| {variant} | {rate:.3g} | {rate / base:.2f}x |')
     return medians
 
 
