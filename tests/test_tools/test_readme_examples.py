@@ -62,9 +62,6 @@ SKIPPED = {
     'ROW_CONFIG=../ablation/':
     'minutes of CPU training; tests/test_experiments run every row on toy '
     'data',
-    'work_dirs/video_quickstart':
-    '40 epochs of video training on the CPU (minutes); the video tests '
-    'train these configs for one iteration',
     'configs/video/caernet_original3d_1xb32-12e_caer.py':
     'the CAER videos; the video tests run these configs on generated clips',
     'python tools/detect_face_tracks.py configs/face_detectors/dlib_hog.py':
