@@ -352,6 +352,36 @@ def draw_guided_scene(
     return img, face_box
 
 
+def guided_object_masks(
+        img: np.ndarray,
+        face_bbox: Sequence[float],
+        tolerance: int = 12) -> Tuple[np.ndarray, Optional[int]]:
+    """Read the objects and the named one back from a ``'guided'`` scene.
+
+    The inverse of :func:`draw_guided_scene` for analyses that need to know
+    where the objects are: the pixels of each ``GUIDED_COLORS`` colour
+    outside the face box are that object, and the colour of the hat inside
+    the face box names the target.
+
+    Args:
+        img (np.ndarray): The ``H x W x 3`` uint8 BGR scene as written.
+        face_bbox (Sequence[float]): Face box ``(x1, y1, x2, y2)``.
+        tolerance (int): Largest per-channel difference from an object
+            colour. Defaults to 12.
+
+    Returns:
+        tuple: The object masks, bool array of shape (K, H, W) with K =
+        ``len(GUIDED_COLORS)`` in that colour order, and the index of the
+        named object, or None if no hat colour is found in the face box.
+    """
+    x1, y1, x2, y2 = (int(round(v)) for v in face_bbox)
+    diff = np.abs(img[None].astype(np.int16) -
+                  np.array(GUIDED_COLORS, np.int16)[:, None, None])
+    masks = diff.max(axis=-1) <= tolerance
+    hats = masks[:, y1:y2, x1:x2].sum(axis=(1, 2))
+    masks[:, y1:y2, x1:x2] = False
+    return masks, int(np.argmax(hats)) if hats.max() > 0 else None
+
 TOY_SCENES = dict(cues=draw_toy_scene, guided=draw_guided_scene)
 TOY_MODES = tuple(TOY_SCENES)
 

@@ -12,6 +12,7 @@ from glamor_mm.datasets.toy_caers import (GUIDED_COLORS, TOY_CUES,
                                           draw_guided_scene, draw_toy_scene,
                                           generate_toy_caers,
                                           guided_best_accuracy,
+                                          guided_object_masks,
                                           toy_best_accuracy)
 
 _MOUTH = {0: (140, 0, 140), 1: (20, 20, 20), 2: (0, 0, 210), 3: (210, 40, 0)}
@@ -208,3 +209,21 @@ def test_guided_bad_arguments(tmp_path):
         draw_guided_scene(0, np.random.default_rng(0), (64, 112))
     with pytest.raises(ValueError, match='Unknown view'):
         guided_best_accuracy(('hat', ))
+
+
+def test_guided_object_masks_find_the_named_object():
+    """The masks read back by guided_object_masks agree with the oracle:
+    the same named object, whose shape is the label's context cue."""
+    for label in range(len(CAER_CLASSES)):
+        img, box = draw_guided_scene(label, np.random.default_rng([4, label]))
+        masks, target = guided_object_masks(img, box)
+        _, oracle_target, shapes = _read_guided_scene(img, box)
+        assert target == oracle_target
+        assert masks.shape == (len(GUIDED_COLORS), 80, 112)
+        assert [_read_shape(m) for m in masks] == list(shapes)
+        assert shapes[target] == TOY_CUES[label][1]
+        x1, y1, x2, y2 = box
+        assert not masks[:, y1:y2, x1:x2].any()
+        assert masks.sum(axis=0).max() == 1  # the objects do not overlap
+    plain, box = draw_toy_scene(0, np.random.default_rng(0))
+    assert guided_object_masks(plain, box)[1] is None

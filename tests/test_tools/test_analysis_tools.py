@@ -2,13 +2,17 @@ import importlib.util
 import json
 import os.path as osp
 
+import cv2
 import mmengine
 import numpy as np
 import pytest
 import torch
 from mmpretrain.structures import DataSample
 
-from glamor_mm.evaluation import load_prediction_dump, stuart_maxwell
+from glamor_mm.datasets.toy_caers import (draw_guided_scene, draw_toy_scene,
+                                          guided_object_masks)
+from glamor_mm.evaluation import (attention_mass_on_masks,
+                                  load_prediction_dump, stuart_maxwell)
 from glamor_mm.utils import UntrustedCheckpointError
 
 TOOLS = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'analysis_tools')
@@ -145,3 +149,78 @@ def test_tools_refuse_a_crafted_dump(dumps, tmp_path, tool):
     assert not marker.exists()
     load_tool(tool).main(args + ['--trust-dump'])
     assert marker.read_text() == 'pwned'
+
+
+def test_attention_mass_on_masks_by_hand():
+    attention = np.array([[0.1, 0.2], [0.3, 0.4]])
+    masks = np.zeros((3, 4, 6), bool)
+    masks[0, 0, 2:4] = True  # one pixel row across cells (0, 0) and (0, 1)
+    masks[1, 3, 5] = True  # cell (1, 1)
+    np.testing.assert_allclose(
+        attention_mass_on_masks(attention, masks), [0.3, 0.4, 0.0])
+    with pytest.raises(ValueError, match='smaller'):
+        attention_mass_on_masks(attention, masks[:, :1])
+
+
+def _guided_dump(tmp_path, focus):
+    """A dump of 12 guided scenes whose attention sits on one cell of the
+    named object (``focus='named'``), of another object ('other') or is
+    uniform."""
+    results = []
+    for i in range(12):
+        img, box = draw_guided_scene(i % 7, np.random.default_rng([3, i]))
+        path = str(tmp_path / f'{i}.png')
+        cv2.imwrite(path, img)
+        masks, target = guided_object_masks(img, box)
+        # pixels of each object in each 16x16 cell of the 5x7 map
+        cells = masks.reshape(len(masks), 5, 16, 7, 16).sum(axis=(2, 4))
+        attention = np.full((5, 7), 1 / 35)
+        if focus != 'uniform':
+            pick = target if focus == 'named' else (target + 1) % len(masks)
+            alone = cells[pick] * (np.delete(cells, pick, 0).sum(0) == 0)
+            assert alone.max() > 0
+            attention = (alone == alone.max()) / (alone == alone.max()).sum()
+        sample = DataSample(
+            metainfo=dict(
+                img_path=path,
+                face_bbox=np.array(box, np.float32),
+                img_shape=img.shape[:2],
+                ori_shape=img.shape[:2]))
+        sample.set_field(torch.tensor(attention), 'attention')
+        results.append(sample.set_gt_label(i % 7).to_dict())
+    mmengine.dump(results, tmp_path / f'{focus}.pkl')
+    return str(tmp_path / f'{focus}.pkl'), results
+
+
+def test_attention_on_named_object_tool(tmp_path, capsys):
+    tool = load_tool('attention_on_named_object')
+    named_path, named = _guided_dump(tmp_path, 'named')
+    tool.main([named_path, '--out', str(tmp_path / 'named.json')])
+    summary = json.load(open(tmp_path / 'named.json'))
+    assert summary['samples'] == 12 and summary['hit_rate'] == 1.0
+    assert summary['mass_on_named'] == pytest.approx(1.0)
+    assert summary['max_mass_on_other'] == pytest.approx(0.0)
+    assert '100.0 % of the scenes' in capsys.readouterr().out
+    _, other = _guided_dump(tmp_path, 'other')
+    summary = tool.attention_on_named_object(other, 'other.pkl')
+    assert summary['hit_rate'] == 0.0 and summary['mass_on_named'] == 0.0
+    _, uniform = _guided_dump(tmp_path, 'uniform')
+    summary = tool.attention_on_named_object(uniform, 'uniform.pkl')
+    assert summary['mass_on_named'] == pytest.approx(
+        summary['uniform_mass_on_named'])
+    assert 0.05 < summary['mass_on_named'] < 0.5
+
+    with pytest.raises(ValueError, match='sample 0 has no attention'):
+        tool.attention_on_named_object([{**named[0], 'attention': None}],
+                                       'x.pkl')
+    with pytest.raises(ValueError, match='resized or cropped'):
+        tool.attention_on_named_object(
+            [{**named[0], 'img_shape': (40, 56)}], 'x.pkl')
+    toy, box = draw_toy_scene(0, np.random.default_rng(0))
+    cv2.imwrite(str(tmp_path / 'toy.png'), toy)
+    with pytest.raises(ValueError, match='not a guided toy scene'):
+        tool.attention_on_named_object([{
+            **named[0], 'img_path': str(tmp_path / 'toy.png'),
+            'face_bbox': np.array(box), 'img_shape': toy.shape[:2],
+            'ori_shape': toy.shape[:2]
+        }], 'x.pkl')

@@ -18,7 +18,8 @@ import numpy as np  # noqa: E402
 from mmpretrain.evaluation import ConfusionMatrix  # noqa: E402
 
 from glamor_mm.datasets.categories import CAER_CLASSES  # noqa: E402
-from glamor_mm.evaluation import load_prediction_dump  # noqa: E402
+from glamor_mm.evaluation import (add_trust_dump_argument,  # noqa: E402
+                                  load_prediction_dump)
 from glamor_mm.utils import trust_checkpoint  # noqa: E402
 
 
@@ -39,12 +40,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--cmap', default='Blues', help='matplotlib colour map.')
     parser.add_argument('--title', help='figure title.')
-    parser.add_argument(
-        '--trust-dump',
-        action='store_true',
-        help='fully unpickle the dumps even if they hold objects other than '
-        'the tensors, numpy values and builtins tools/test.py --out writes '
-        '(it can run code: only for files you trust)')
+    add_trust_dump_argument(parser)
     return parser.parse_args(argv)
 
 

@@ -18,8 +18,8 @@ from typing import List, Optional, Sequence
 import mmengine
 import numpy as np
 
-from glamor_mm.evaluation import (PredictionDump, load_prediction_dump,
-                                  stuart_maxwell)
+from glamor_mm.evaluation import (PredictionDump, add_trust_dump_argument,
+                                  load_prediction_dump, stuart_maxwell)
 from glamor_mm.utils import trust_checkpoint
 
 
@@ -41,12 +41,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'length of pred_score in the dumps, else 1 + the largest label).')
     parser.add_argument(
         '--out', help='save the p-value table (and statistics) as .json.')
-    parser.add_argument(
-        '--trust-dump',
-        action='store_true',
-        help='fully unpickle the dumps even if they hold objects other than '
-        'the tensors, numpy values and builtins tools/test.py --out writes '
-        '(it can run code: only for files you trust)')
+    add_trust_dump_argument(parser)
     return parser.parse_args(argv)
 
 

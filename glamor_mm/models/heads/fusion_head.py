@@ -60,6 +60,10 @@ class FusionHead(ClsHead):
         vector_norm_cfg (dict, optional): Norm applied to each branch vector
             before the fusion, e.g. ``dict(type='BN1d')``. Defaults to None
             (no norm).
+        uniform_init (bool): Start the last layer of both fusion-weight
+            scorers at zero, so that every sample starts at w_f = w_c = 0.5
+            instead of a split drawn by the random initialisation. Only for
+            ``fusion='net'`` with both branches. Defaults to False.
         init_cfg (dict, optional): Initialisation config. Defaults to
             Xavier-uniform linear layers (the Keras default).
         **kwargs: ``loss``, ``topk`` and ``cal_acc`` of :class:`ClsHead`.
@@ -75,6 +79,7 @@ class FusionHead(ClsHead):
                  hidden_channels: int = 128,
                  dropout: float = 0.5,
                  vector_norm_cfg: Optional[dict] = None,
+                 uniform_init: bool = False,
                  init_cfg: Optional[dict] = dict(
                      type='Xavier', layer='Linear', distribution='uniform'),
                  **kwargs):
@@ -117,6 +122,16 @@ class FusionHead(ClsHead):
         self.classifier = nn.Sequential(
             nn.Linear(in_channels, hidden_channels), nn.ReLU(inplace=True),
             nn.Dropout(dropout), nn.Linear(hidden_channels, num_classes))
+        self.uniform_init = uniform_init and hasattr(self, 'face_scorer')
+
+    def init_weights(self) -> None:
+        """Initialise by ``init_cfg``, then zero the last layer of both
+        fusion-weight scorers if ``uniform_init``."""
+        super().init_weights()
+        if self.uniform_init:
+            for scorer in (self.face_scorer, self.context_scorer):
+                nn.init.zeros_(scorer.fc2.weight)
+                nn.init.zeros_(scorer.fc2.bias)
 
     def fuse(
         self, feats: Tuple[Optional[torch.Tensor], ...]

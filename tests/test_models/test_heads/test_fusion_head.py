@@ -194,3 +194,26 @@ def test_vector_norm_off_by_default_and_per_used_branch():
     # training-mode BN: batch statistics, unit weight, zero bias
     torch.testing.assert_close(
         out, torch.tensor([[-1., -1.], [1., 1.]]), atol=1e-4, rtol=0)
+
+
+def test_uniform_init_starts_at_equal_fusion_weights_and_learns():
+    """With uniform_init every sample starts at w_f = w_c = 0.5; one SGD
+    step then makes the weights depend on the vectors."""
+    torch.manual_seed(0)
+    head = build_head(uniform_init=True)
+    head.init_weights()
+    assert head.classifier[0].weight.abs().sum() > 0  # Xavier, as before
+    v_f, v_c = torch.randn(5, 2), torch.randn(5, 2)
+    fused, weights = head.fuse((v_f, v_c))
+    torch.testing.assert_close(weights, torch.full((5, 2), 0.5))
+    torch.testing.assert_close(fused, torch.cat([v_f, v_c], dim=1) / 2)
+    optimizer = torch.optim.SGD(head.parameters(), lr=1.0)
+    head.fuse((v_f, v_c))[1][:, 0].pow(2).sum().backward()
+    optimizer.step()
+    assert head.fuse((v_f, v_c))[1][:, 0].std() > 1e-3
+    random = build_head(uniform_init=False)
+    random.init_weights()
+    assert random.fuse((v_f, v_c))[1][:, 0].std() > 1e-3
+    # nothing to start equal without two branches and the fusion network
+    for kwargs in (dict(fusion='add'), dict(branches=('face', ))):
+        build_head(uniform_init=True, **kwargs).init_weights()
