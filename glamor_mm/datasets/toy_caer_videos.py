@@ -64,7 +64,6 @@ flagged ``d``), the same format ``tools/detect_face_tracks.py`` writes.
 Generation is deterministic: clip ``i`` of class ``c`` in split ``s`` is
 drawn from ``numpy.random.default_rng([seed, s, c, i])``.
 """
-import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -74,6 +73,7 @@ import numpy as np
 
 from .categories import CAER_CLASSES
 from .toy_caers import _CONTEXT_COLORS, _draw_face, _draw_shape
+from .toy_generation import cue_table_best_accuracy, write_toy_splits
 
 FACE_CUES = ('smile', 'frown')
 CONTEXT_CUES = ('squares', 'discs')
@@ -112,16 +112,7 @@ def toy_video_best_accuracy(views: Sequence[str] = _VIEWS) -> float:
     Returns:
         float: The Bayes accuracy, e.g. 4/7 for ``('face', 'context')``.
     """
-    unknown = set(views) - set(_VIEWS)
-    if unknown:
-        raise ValueError(f'Unknown cue(s) {sorted(unknown)}; expected some '
-                         f'of {_VIEWS}.')
-    keys = {
-        tuple(cue[i] for i, v in enumerate(_VIEWS) if v in views)
-        for cue in TOY_VIDEO_CUES
-    }
-    # For each observable key one of its classes is guessed right.
-    return len(keys) / len(TOY_VIDEO_CUES)
+    return cue_table_best_accuracy(TOY_VIDEO_CUES, _VIEWS, views)
 
 
 def write_video(path: str,
@@ -281,45 +272,35 @@ def generate_toy_caer_videos(out_dir: str,
     Returns:
         dict[str, int]: Number of videos written per split.
     """
-    num_per_class = dict(DEFAULT_NUM_PER_CLASS if num_per_class is
-                         None else num_per_class)
-    unknown = set(num_per_class) - set(TOY_VIDEO_SPLITS)
-    if unknown:
-        raise ValueError(f'Unknown split(s) {sorted(unknown)}; the toy videos '
-                         f'have {TOY_VIDEO_SPLITS}.')
     if not 1 <= num_frames[0] <= num_frames[1]:
         raise ValueError(f'num_frames must be a range (min, max) with '
                          f'1 <= min <= max, got {num_frames}.')
-    counts = {}
-    for split_idx, split in enumerate(TOY_VIDEO_SPLITS):
-        if split not in num_per_class:
-            continue
-        data_list = []
-        for label, name in enumerate(CAER_CLASSES):
-            os.makedirs(osp.join(out_dir, split, name), exist_ok=True)
-            for i in range(num_per_class[split]):
-                rng = np.random.default_rng([seed, split_idx, label, i])
-                length = int(rng.integers(num_frames[0], num_frames[1] + 1))
-                frames, boxes = draw_toy_video(label, rng, length, frame_size)
-                rel_path = f'{split}/{name}/{i:04d}.avi'
-                path = osp.join(out_dir, rel_path)
-                write_video(path, frames, fps, fourcc)
-                data_list.append(
-                    dict(
-                        video_path=rel_path,
-                        gt_label=label,
-                        num_frames=length,
-                        fps=float(fps),
-                        height=frame_size[0],
-                        width=frame_size[1],
-                        file_size=osp.getsize(path),
-                        face_track=boxes.tolist(),
-                        face_track_flags='d' * length))
+
+    def write_sample(label: int, stem: str, rng: np.random.Generator) -> dict:
+        length = int(rng.integers(num_frames[0], num_frames[1] + 1))
+        frames, boxes = draw_toy_video(label, rng, length, frame_size)
+        rel_path = f'{stem}.avi'
+        path = osp.join(out_dir, rel_path)
+        write_video(path, frames, fps, fourcc)
+        return dict(
+            video_path=rel_path,
+            gt_label=label,
+            num_frames=length,
+            fps=float(fps),
+            height=frame_size[0],
+            width=frame_size[1],
+            file_size=osp.getsize(path),
+            face_track=boxes.tolist(),
+            face_track_flags='d' * length)
+
+    def write_index(split: str, data_list: List[dict]) -> None:
         metainfo = dict(
             classes=list(CAER_CLASSES),
             face_tracks=dict(source='generate_toy_caer_videos', seed=seed))
         mmengine.dump(
             dict(metainfo=metainfo, data_list=data_list),
             osp.join(out_dir, f'{split}_tracks.json'))
-        counts[split] = len(data_list)
-    return counts
+
+    return write_toy_splits(out_dir, TOY_VIDEO_SPLITS, num_per_class,
+                            DEFAULT_NUM_PER_CLASS, seed, write_sample,
+                            write_index)

@@ -60,14 +60,13 @@ with OpenCV, so the same arguments give identical files (and adding samples
 does not change the existing ones).
 """
 import itertools
-import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 
-from .categories import CAER_CLASSES
+from .toy_generation import cue_table_best_accuracy, write_toy_splits
 
 # class -> (face cue, context cue), in CAER_CLASSES order.
 TOY_CUES: Tuple[Tuple[int, int], ...] = (
@@ -106,12 +105,7 @@ def toy_best_accuracy(views: Sequence[str] = ('face', 'context')) -> float:
     Returns:
         float: The Bayes accuracy, e.g. 4/7 for ``('face', )``.
     """
-    keys = [
-        tuple(cue[i] for i, v in enumerate(('face', 'context')) if v in views)
-        for cue in TOY_CUES
-    ]
-    # For each observable key one of its classes is guessed right.
-    return len(set(keys)) / len(TOY_CUES)
+    return cue_table_best_accuracy(TOY_CUES, ('face', 'context'), views)
 
 
 def _draw_face(img: np.ndarray, box: Tuple[int, int, int, int], cue: int,
@@ -383,32 +377,22 @@ def generate_toy_caers(out_dir: str,
     Returns:
         dict[str, int]: Number of images written per split.
     """
-    num_per_class = dict(DEFAULT_NUM_PER_CLASS if num_per_class is
-                         None else num_per_class)
-    unknown = set(num_per_class) - set(TOY_SPLITS)
-    if unknown:
-        raise ValueError(f'Unknown split(s) {sorted(unknown)}; the toy data '
-                         f'has {TOY_SPLITS}.')
     if mode not in TOY_MODES:
         raise ValueError(f'Unknown mode {mode!r}; choose from {TOY_MODES}.')
     draw = TOY_SCENES[mode]
     img_size = tuple(img_size or DEFAULT_MODE_IMG_SIZE[mode])
-    counts = {}
-    for split_idx, split in enumerate(TOY_SPLITS):
-        if split not in num_per_class:
-            continue
-        lines = []
-        for label, name in enumerate(CAER_CLASSES):
-            os.makedirs(osp.join(out_dir, split, name), exist_ok=True)
-            for i in range(num_per_class[split]):
-                rng = np.random.default_rng([seed, split_idx, label, i])
-                img, (x1, y1, x2, y2) = draw(label, rng, img_size)
-                rel_path = f'{split}/{name}/{i:04d}.png'
-                if not cv2.imwrite(osp.join(out_dir, rel_path), img):
-                    raise OSError(
-                        f'Could not write {osp.join(out_dir, rel_path)}')
-                lines.append(f'{rel_path},{label},{x1},{y1},{x2},{y2}\n')
+
+    def write_sample(label: int, stem: str, rng: np.random.Generator) -> str:
+        img, (x1, y1, x2, y2) = draw(label, rng, img_size)
+        rel_path = f'{stem}.png'
+        if not cv2.imwrite(osp.join(out_dir, rel_path), img):
+            raise OSError(f'Could not write {osp.join(out_dir, rel_path)}')
+        return f'{rel_path},{label},{x1},{y1},{x2},{y2}\n'
+
+    def write_index(split: str, lines: List[str]) -> None:
         with open(osp.join(out_dir, f'{split}.txt'), 'w') as f:
             f.writelines(lines)
-        counts[split] = len(lines)
-    return counts
+
+    return write_toy_splits(out_dir, TOY_SPLITS, num_per_class,
+                            DEFAULT_NUM_PER_CLASS, seed, write_sample,
+                            write_index)
