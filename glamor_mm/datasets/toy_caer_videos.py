@@ -72,7 +72,8 @@ import mmengine
 import numpy as np
 
 from .categories import CAER_CLASSES
-from .toy_caers import _CONTEXT_COLORS, _draw_face, _draw_shape
+from .toy_caers import (_CONTEXT_COLORS, _draw_background, _draw_face,
+                        _draw_shape, _random_grey)
 from .toy_generation import cue_table_best_accuracy, write_toy_splits
 
 FACE_CUES = ('smile', 'frown')
@@ -189,22 +190,9 @@ def draw_toy_video(
         raise ValueError('frame_size (H, W) must be at least (144, 192), '
                          f'got {frame_size}.')
     face_cue, context_cue, motion = TOY_VIDEO_CUES[label]
-    # static background: dull colour, vertical gradient, smooth noise,
-    # grey distractors
-    base = rng.integers(70, 170, 3).astype(np.float32)
-    base = base.mean() + 0.3 * (base - base.mean())
-    ramp = np.linspace(-25, 25, h, dtype=np.float32)[:, None, None]
-    background = np.broadcast_to(base + ramp, (h, w, 3)).copy()
-    # smooth (low-frequency) noise: texture that MJPG compresses well
-    blobs = rng.normal(0, 8, (h // 8, w // 8, 3)).astype(np.float32)
-    background += cv2.resize(blobs, (w, h), interpolation=cv2.INTER_LINEAR)
-    background = np.clip(background, 0, 255).astype(np.uint8)
-    for _ in range(rng.integers(2, 5)):
-        grey = tuple(
-            int(g) for g in rng.integers(40, 220) + rng.integers(-8, 9, 3))
-        x, y, r = (int(rng.integers(0, w)), int(rng.integers(0, h)),
-                   int(rng.integers(6, 16)))
-        cv2.circle(background, (x, y), r, grey, -1, cv2.LINE_AA)
+    # static background, smooth noise and discs only
+    background = _draw_background(
+        rng, (h, w), grey_radius=(6, 16), noise='smooth', rectangles=False)
     # the face drifts on a small ellipse around its base position
     amp = 3
     fw = int(rng.integers(88, 101))
@@ -218,8 +206,7 @@ def draw_toy_video(
     dy = np.round(amp * np.sin(2 * np.pi * t / period + phase)).astype(int)
     boxes = np.stack([fx + dx, fy + dy, fx + fw + dx, fy + fh + dy], axis=1)
     face_seed = int(rng.integers(1 << 31))
-    torso = tuple(
-        int(g) for g in rng.integers(50, 200) + rng.integers(-15, 16, 3))
+    torso = _random_grey(rng, 50, 200, 15)
     # two objects, moving up or down with wrap-around
     r = round(0.075 * h)
     columns = _object_columns((fx - amp, fx + fw + amp), w, r, rng)

@@ -212,22 +212,51 @@ def _overlaps(a: Sequence[int], b: Sequence[int], margin: int) -> bool:
                 or a[3] + margin <= b[1] or b[3] + margin <= a[1])
 
 
-def _draw_background(rng: np.random.Generator, img_size: Tuple[int, int],
-                     grey_radius: Tuple[int, int]) -> np.ndarray:
-    """A dull noisy background with 2-4 grey distractors (H x W x 3)."""
+def _random_grey(rng: np.random.Generator, low: int, high: int,
+                 tint: int) -> Tuple[int, int, int]:
+    """A BGR grey of level ``[low, high)``, each channel shifted by at most
+    ``tint``."""
+    return tuple(
+        int(g)
+        for g in rng.integers(low, high) + rng.integers(-tint, tint + 1, 3))
+
+
+def _draw_background(rng: np.random.Generator,
+                     img_size: Tuple[int, int],
+                     grey_radius: Tuple[int, int],
+                     noise: str = 'pixel',
+                     rectangles: bool = True) -> np.ndarray:
+    """A dull noisy background with 2-4 grey distractors (H x W x 3 uint8).
+
+    Args:
+        rng (np.random.Generator): Source of randomness.
+        img_size (tuple[int, int]): ``(H, W)``.
+        grey_radius (tuple[int, int]): Range of the distractors' radius.
+        noise (str): ``'pixel'``: noise of std 5 on every pixel;
+            ``'smooth'``: noise of std 8 on a grid of 8 x 8 pixel cells,
+            interpolated (texture that MJPG compresses well). Defaults to
+            ``'pixel'``.
+        rectangles (bool): Distractors are discs or rectangles at random;
+            False: discs only. Defaults to True.
+    """
     h, w = img_size
     base = rng.integers(70, 170, 3).astype(np.float32)
     base = base.mean() + 0.3 * (base - base.mean())  # low saturation
     ramp = np.linspace(-25, 25, h, dtype=np.float32)[:, None, None]
     img = np.broadcast_to(base + ramp, (h, w, 3)).copy()
-    img += rng.normal(0, 5, (h, w, 3)).astype(np.float32)
+    if noise == 'pixel':
+        img += rng.normal(0, 5, (h, w, 3)).astype(np.float32)
+    elif noise == 'smooth':
+        blobs = rng.normal(0, 8, (h // 8, w // 8, 3)).astype(np.float32)
+        img += cv2.resize(blobs, (w, h), interpolation=cv2.INTER_LINEAR)
+    else:
+        raise ValueError(f"noise must be 'pixel' or 'smooth', got {noise!r}.")
     img = np.clip(img, 0, 255).astype(np.uint8)
     for _ in range(rng.integers(2, 5)):
-        grey = tuple(
-            int(g) for g in rng.integers(40, 220) + rng.integers(-8, 9, 3))
+        grey = _random_grey(rng, 40, 220, 8)
         x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
         r = int(rng.integers(*grey_radius))
-        if rng.random() < 0.5:
+        if not rectangles or rng.random() < 0.5:
             cv2.circle(img, (x, y), r, grey, -1, cv2.LINE_AA)
         else:
             cv2.rectangle(img, (x - r, y - r // 2), (x + r, y + r // 2), grey,
@@ -244,8 +273,7 @@ def _draw_person(img: np.ndarray, rng: np.random.Generator,
     fx = int(rng.integers(0, w - fw))
     fy = int(rng.integers(0, min(round(0.55 * h), h - fh - 8)))
     face_box = (fx, fy, fx + fw, fy + fh)
-    torso = tuple(
-        int(g) for g in rng.integers(50, 200) + rng.integers(-15, 16, 3))
+    torso = _random_grey(rng, 50, 200, 15)
     cv2.rectangle(img, (fx - fw // 3, fy + fh), (fx + fw + fw // 3, h), torso,
                   -1)
     _draw_face(img, face_box, face_cue, rng)
