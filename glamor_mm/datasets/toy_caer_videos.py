@@ -64,7 +64,6 @@ flagged ``d``), the same format ``tools/detect_face_tracks.py`` writes.
 Generation is deterministic: clip ``i`` of class ``c`` in split ``s`` is
 drawn from ``numpy.random.default_rng([seed, s, c, i])``.
 """
-import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -73,7 +72,9 @@ import mmengine
 import numpy as np
 
 from .categories import CAER_CLASSES
-from .toy_caers import _CONTEXT_COLORS, _draw_face, _draw_shape
+from .toy_caers import (_CONTEXT_COLORS, _draw_background, _draw_face,
+                        _draw_shape, _random_grey)
+from .toy_generation import cue_table_best_accuracy, write_toy_splits
 
 FACE_CUES = ('smile', 'frown')
 CONTEXT_CUES = ('squares', 'discs')
@@ -112,16 +113,7 @@ def toy_video_best_accuracy(views: Sequence[str] = _VIEWS) -> float:
     Returns:
         float: The Bayes accuracy, e.g. 4/7 for ``('face', 'context')``.
     """
-    unknown = set(views) - set(_VIEWS)
-    if unknown:
-        raise ValueError(f'Unknown cue(s) {sorted(unknown)}; expected some '
-                         f'of {_VIEWS}.')
-    keys = {
-        tuple(cue[i] for i, v in enumerate(_VIEWS) if v in views)
-        for cue in TOY_VIDEO_CUES
-    }
-    # For each observable key one of its classes is guessed right.
-    return len(keys) / len(TOY_VIDEO_CUES)
+    return cue_table_best_accuracy(TOY_VIDEO_CUES, _VIEWS, views)
 
 
 def write_video(path: str,
@@ -198,22 +190,9 @@ def draw_toy_video(
         raise ValueError('frame_size (H, W) must be at least (144, 192), '
                          f'got {frame_size}.')
     face_cue, context_cue, motion = TOY_VIDEO_CUES[label]
-    # static background: dull colour, vertical gradient, smooth noise,
-    # grey distractors
-    base = rng.integers(70, 170, 3).astype(np.float32)
-    base = base.mean() + 0.3 * (base - base.mean())
-    ramp = np.linspace(-25, 25, h, dtype=np.float32)[:, None, None]
-    background = np.broadcast_to(base + ramp, (h, w, 3)).copy()
-    # smooth (low-frequency) noise: texture that MJPG compresses well
-    blobs = rng.normal(0, 8, (h // 8, w // 8, 3)).astype(np.float32)
-    background += cv2.resize(blobs, (w, h), interpolation=cv2.INTER_LINEAR)
-    background = np.clip(background, 0, 255).astype(np.uint8)
-    for _ in range(rng.integers(2, 5)):
-        grey = tuple(
-            int(g) for g in rng.integers(40, 220) + rng.integers(-8, 9, 3))
-        x, y, r = (int(rng.integers(0, w)), int(rng.integers(0, h)),
-                   int(rng.integers(6, 16)))
-        cv2.circle(background, (x, y), r, grey, -1, cv2.LINE_AA)
+    # static background, smooth noise and discs only
+    background = _draw_background(
+        rng, (h, w), grey_radius=(6, 16), noise='smooth', rectangles=False)
     # the face drifts on a small ellipse around its base position
     amp = 3
     fw = int(rng.integers(88, 101))
@@ -227,8 +206,7 @@ def draw_toy_video(
     dy = np.round(amp * np.sin(2 * np.pi * t / period + phase)).astype(int)
     boxes = np.stack([fx + dx, fy + dy, fx + fw + dx, fy + fh + dy], axis=1)
     face_seed = int(rng.integers(1 << 31))
-    torso = tuple(
-        int(g) for g in rng.integers(50, 200) + rng.integers(-15, 16, 3))
+    torso = _random_grey(rng, 50, 200, 15)
     # two objects, moving up or down with wrap-around
     r = round(0.075 * h)
     columns = _object_columns((fx - amp, fx + fw + amp), w, r, rng)
@@ -281,45 +259,35 @@ def generate_toy_caer_videos(out_dir: str,
     Returns:
         dict[str, int]: Number of videos written per split.
     """
-    num_per_class = dict(DEFAULT_NUM_PER_CLASS if num_per_class is
-                         None else num_per_class)
-    unknown = set(num_per_class) - set(TOY_VIDEO_SPLITS)
-    if unknown:
-        raise ValueError(f'Unknown split(s) {sorted(unknown)}; the toy videos '
-                         f'have {TOY_VIDEO_SPLITS}.')
     if not 1 <= num_frames[0] <= num_frames[1]:
         raise ValueError(f'num_frames must be a range (min, max) with '
                          f'1 <= min <= max, got {num_frames}.')
-    counts = {}
-    for split_idx, split in enumerate(TOY_VIDEO_SPLITS):
-        if split not in num_per_class:
-            continue
-        data_list = []
-        for label, name in enumerate(CAER_CLASSES):
-            os.makedirs(osp.join(out_dir, split, name), exist_ok=True)
-            for i in range(num_per_class[split]):
-                rng = np.random.default_rng([seed, split_idx, label, i])
-                length = int(rng.integers(num_frames[0], num_frames[1] + 1))
-                frames, boxes = draw_toy_video(label, rng, length, frame_size)
-                rel_path = f'{split}/{name}/{i:04d}.avi'
-                path = osp.join(out_dir, rel_path)
-                write_video(path, frames, fps, fourcc)
-                data_list.append(
-                    dict(
-                        video_path=rel_path,
-                        gt_label=label,
-                        num_frames=length,
-                        fps=float(fps),
-                        height=frame_size[0],
-                        width=frame_size[1],
-                        file_size=osp.getsize(path),
-                        face_track=boxes.tolist(),
-                        face_track_flags='d' * length))
+
+    def write_sample(label: int, stem: str, rng: np.random.Generator) -> dict:
+        length = int(rng.integers(num_frames[0], num_frames[1] + 1))
+        frames, boxes = draw_toy_video(label, rng, length, frame_size)
+        rel_path = f'{stem}.avi'
+        path = osp.join(out_dir, rel_path)
+        write_video(path, frames, fps, fourcc)
+        return dict(
+            video_path=rel_path,
+            gt_label=label,
+            num_frames=length,
+            fps=float(fps),
+            height=frame_size[0],
+            width=frame_size[1],
+            file_size=osp.getsize(path),
+            face_track=boxes.tolist(),
+            face_track_flags='d' * length)
+
+    def write_index(split: str, data_list: List[dict]) -> None:
         metainfo = dict(
             classes=list(CAER_CLASSES),
             face_tracks=dict(source='generate_toy_caer_videos', seed=seed))
         mmengine.dump(
             dict(metainfo=metainfo, data_list=data_list),
             osp.join(out_dir, f'{split}_tracks.json'))
-        counts[split] = len(data_list)
-    return counts
+
+    return write_toy_splits(out_dir, TOY_VIDEO_SPLITS, num_per_class,
+                            DEFAULT_NUM_PER_CLASS, seed, write_sample,
+                            write_index)

@@ -60,14 +60,13 @@ with OpenCV, so the same arguments give identical files (and adding samples
 does not change the existing ones).
 """
 import itertools
-import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 
-from .categories import CAER_CLASSES
+from .toy_generation import cue_table_best_accuracy, write_toy_splits
 
 # class -> (face cue, context cue), in CAER_CLASSES order.
 TOY_CUES: Tuple[Tuple[int, int], ...] = (
@@ -106,12 +105,7 @@ def toy_best_accuracy(views: Sequence[str] = ('face', 'context')) -> float:
     Returns:
         float: The Bayes accuracy, e.g. 4/7 for ``('face', )``.
     """
-    keys = [
-        tuple(cue[i] for i, v in enumerate(('face', 'context')) if v in views)
-        for cue in TOY_CUES
-    ]
-    # For each observable key one of its classes is guessed right.
-    return len(set(keys)) / len(TOY_CUES)
+    return cue_table_best_accuracy(TOY_CUES, ('face', 'context'), views)
 
 
 def _draw_face(img: np.ndarray, box: Tuple[int, int, int, int], cue: int,
@@ -218,22 +212,51 @@ def _overlaps(a: Sequence[int], b: Sequence[int], margin: int) -> bool:
                 or a[3] + margin <= b[1] or b[3] + margin <= a[1])
 
 
-def _draw_background(rng: np.random.Generator, img_size: Tuple[int, int],
-                     grey_radius: Tuple[int, int]) -> np.ndarray:
-    """A dull noisy background with 2-4 grey distractors (H x W x 3)."""
+def _random_grey(rng: np.random.Generator, low: int, high: int,
+                 tint: int) -> Tuple[int, int, int]:
+    """A BGR grey of level ``[low, high)``, each channel shifted by at most
+    ``tint``."""
+    return tuple(
+        int(g)
+        for g in rng.integers(low, high) + rng.integers(-tint, tint + 1, 3))
+
+
+def _draw_background(rng: np.random.Generator,
+                     img_size: Tuple[int, int],
+                     grey_radius: Tuple[int, int],
+                     noise: str = 'pixel',
+                     rectangles: bool = True) -> np.ndarray:
+    """A dull noisy background with 2-4 grey distractors (H x W x 3 uint8).
+
+    Args:
+        rng (np.random.Generator): Source of randomness.
+        img_size (tuple[int, int]): ``(H, W)``.
+        grey_radius (tuple[int, int]): Range of the distractors' radius.
+        noise (str): ``'pixel'``: noise of std 5 on every pixel;
+            ``'smooth'``: noise of std 8 on a grid of 8 x 8 pixel cells,
+            interpolated (texture that MJPG compresses well). Defaults to
+            ``'pixel'``.
+        rectangles (bool): Distractors are discs or rectangles at random;
+            False: discs only. Defaults to True.
+    """
     h, w = img_size
     base = rng.integers(70, 170, 3).astype(np.float32)
     base = base.mean() + 0.3 * (base - base.mean())  # low saturation
     ramp = np.linspace(-25, 25, h, dtype=np.float32)[:, None, None]
     img = np.broadcast_to(base + ramp, (h, w, 3)).copy()
-    img += rng.normal(0, 5, (h, w, 3)).astype(np.float32)
+    if noise == 'pixel':
+        img += rng.normal(0, 5, (h, w, 3)).astype(np.float32)
+    elif noise == 'smooth':
+        blobs = rng.normal(0, 8, (h // 8, w // 8, 3)).astype(np.float32)
+        img += cv2.resize(blobs, (w, h), interpolation=cv2.INTER_LINEAR)
+    else:
+        raise ValueError(f"noise must be 'pixel' or 'smooth', got {noise!r}.")
     img = np.clip(img, 0, 255).astype(np.uint8)
     for _ in range(rng.integers(2, 5)):
-        grey = tuple(
-            int(g) for g in rng.integers(40, 220) + rng.integers(-8, 9, 3))
+        grey = _random_grey(rng, 40, 220, 8)
         x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
         r = int(rng.integers(*grey_radius))
-        if rng.random() < 0.5:
+        if not rectangles or rng.random() < 0.5:
             cv2.circle(img, (x, y), r, grey, -1, cv2.LINE_AA)
         else:
             cv2.rectangle(img, (x - r, y - r // 2), (x + r, y + r // 2), grey,
@@ -250,8 +273,7 @@ def _draw_person(img: np.ndarray, rng: np.random.Generator,
     fx = int(rng.integers(0, w - fw))
     fy = int(rng.integers(0, min(round(0.55 * h), h - fh - 8)))
     face_box = (fx, fy, fx + fw, fy + fh)
-    torso = tuple(
-        int(g) for g in rng.integers(50, 200) + rng.integers(-15, 16, 3))
+    torso = _random_grey(rng, 50, 200, 15)
     cv2.rectangle(img, (fx - fw // 3, fy + fh), (fx + fw + fw // 3, h), torso,
                   -1)
     _draw_face(img, face_box, face_cue, rng)
@@ -413,32 +435,22 @@ def generate_toy_caers(out_dir: str,
     Returns:
         dict[str, int]: Number of images written per split.
     """
-    num_per_class = dict(DEFAULT_NUM_PER_CLASS if num_per_class is
-                         None else num_per_class)
-    unknown = set(num_per_class) - set(TOY_SPLITS)
-    if unknown:
-        raise ValueError(f'Unknown split(s) {sorted(unknown)}; the toy data '
-                         f'has {TOY_SPLITS}.')
     if mode not in TOY_MODES:
         raise ValueError(f'Unknown mode {mode!r}; choose from {TOY_MODES}.')
     draw = TOY_SCENES[mode]
     img_size = tuple(img_size or DEFAULT_MODE_IMG_SIZE[mode])
-    counts = {}
-    for split_idx, split in enumerate(TOY_SPLITS):
-        if split not in num_per_class:
-            continue
-        lines = []
-        for label, name in enumerate(CAER_CLASSES):
-            os.makedirs(osp.join(out_dir, split, name), exist_ok=True)
-            for i in range(num_per_class[split]):
-                rng = np.random.default_rng([seed, split_idx, label, i])
-                img, (x1, y1, x2, y2) = draw(label, rng, img_size)
-                rel_path = f'{split}/{name}/{i:04d}.png'
-                if not cv2.imwrite(osp.join(out_dir, rel_path), img):
-                    raise OSError(
-                        f'Could not write {osp.join(out_dir, rel_path)}')
-                lines.append(f'{rel_path},{label},{x1},{y1},{x2},{y2}\n')
+
+    def write_sample(label: int, stem: str, rng: np.random.Generator) -> str:
+        img, (x1, y1, x2, y2) = draw(label, rng, img_size)
+        rel_path = f'{stem}.png'
+        if not cv2.imwrite(osp.join(out_dir, rel_path), img):
+            raise OSError(f'Could not write {osp.join(out_dir, rel_path)}')
+        return f'{rel_path},{label},{x1},{y1},{x2},{y2}\n'
+
+    def write_index(split: str, lines: List[str]) -> None:
         with open(osp.join(out_dir, f'{split}.txt'), 'w') as f:
             f.writelines(lines)
-        counts[split] = len(lines)
-    return counts
+
+    return write_toy_splits(out_dir, TOY_SPLITS, num_per_class,
+                            DEFAULT_NUM_PER_CLASS, seed, write_sample,
+                            write_index)

@@ -12,12 +12,10 @@ Example (the README's numbers):
         configs/glamor/glamor_original_1xb32-12e_toy.py --threads 1
 """
 import argparse
-import os
 import os.path as osp
-import statistics
 import tempfile
-import time
-from typing import Callable, Dict, List
+from functools import partial
+from typing import Dict
 
 import torch
 from mmengine.config import Config, DictAction
@@ -28,6 +26,8 @@ from mmpretrain.registry import MODELS
 import glamor_mm  # noqa: F401  (registers the models)
 from glamor_mm.deployment import (OnnxRuntimeClassifier, TwoViewOnnxModule,
                                   export_onnx)
+from glamor_mm.utils import (format_rounds, interleaved_rounds, markdown_table,
+                             medians, throughput)
 
 
 def parse_args() -> argparse.Namespace:
@@ -63,19 +63,6 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def images_per_second(run: Callable[[], None], batch_size: int,
-                      seconds: float) -> float:
-    """Call ``run`` for about ``seconds`` and return the images/s."""
-    run()  # warm-up
-    calls, start = 0, time.perf_counter()
-    while True:
-        run()
-        calls += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return calls * batch_size / elapsed
-
-
 def main() -> Dict[str, float]:
     """Time both backends and print a table.
 
@@ -99,7 +86,9 @@ def main() -> Dict[str, float]:
         export_onnx(model, onnx_file)
         runtime = OnnxRuntimeClassifier(onnx_file, num_threads=args.threads)
 
-    runs = {}
+    measures = {}
+    # a round: one untimed call, then calls for ``--seconds``
+    timing = dict(min_seconds=args.seconds, warmup_calls=1)
     gen = torch.Generator().manual_seed(0)
     for batch_size in args.batch_sizes:
         face = torch.randint(
@@ -113,26 +102,24 @@ def main() -> Dict[str, float]:
             with torch.no_grad():
                 module(face, context)
 
-        runs[f'pytorch, batch {batch_size}'] = (run_torch, batch_size)
-        runs[f'onnxruntime, batch {batch_size}'] = (
+        measures[f'pytorch, batch {batch_size}'] = partial(
+            throughput, run_torch, batch_size, **timing)
+        measures[f'onnxruntime, batch {batch_size}'] = partial(
+            throughput,
             lambda f=face.numpy(), c=context.numpy(): runtime.run(f, c),
-            batch_size)
-    load_before = os.getloadavg()[0]
-    rates: Dict[str, List[float]] = {name: [] for name in runs}
-    for _ in range(args.rounds):
-        for name, (run, batch_size) in runs.items():
-            rates[name].append(
-                images_per_second(run, batch_size, args.seconds))
-    medians = {name: statistics.median(r) for name, r in rates.items()}
+            batch_size,
+            **timing)
+    rounds = interleaved_rounds(measures, args.rounds)
+    rates = medians(rounds.results)
     print(f'{args.config}: inference incl. preprocessing, '
-          f'{args.threads} thread(s), median of {args.rounds} rounds; load '
-          f'average {load_before:.1f} -> {os.getloadavg()[0]:.1f}')
-    print('| backend | images/s | rounds |')
-    print('|---|---:|---|')
-    for name, rate in medians.items():
-        rounds = ', '.join(f'{r:.0f}' for r in rates[name])
-        print(f'| {name} | {rate:.1f} | {rounds} |')
-    return medians
+          f'{args.threads} thread(s), median of {args.rounds} rounds; '
+          f'{rounds.load}')
+    print(
+        markdown_table(
+            ('backend', 'images/s', 'rounds'),
+            [(name, f'{rate:.1f}', format_rounds(rounds.results[name]))
+             for name, rate in rates.items()], 'lrl'))
+    return rates
 
 
 if __name__ == '__main__':

@@ -27,13 +27,11 @@ import argparse
 import copy
 import cProfile
 import itertools
-import os
 import os.path as osp
 import pstats
-import statistics
 import time
 from functools import partial
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import cv2
 import torch
@@ -43,6 +41,8 @@ from mmengine.registry import FUNCTIONS, init_default_scope
 from mmpretrain.registry import DATASETS, MODELS
 
 import glamor_mm  # noqa: F401  (registers the transforms and datasets)
+from glamor_mm.utils import (format_rounds, interleaved_rounds, markdown_table,
+                             medians)
 
 
 def parse_args() -> argparse.Namespace:
@@ -195,13 +195,13 @@ def profile_pipeline(dataset, top: int = 12) -> None:
     total = stats.total_tt
     print(f'Profile of one pass over {len(dataset)} images: '
           f'{total / len(dataset) * 1e3:.1f} ms per image')
-    print('| function | ms per image | share |')
-    print('|---|---:|---:|')
-    rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:top]
-    for (file, line, name), (_, _, own, _, _) in rows:
+    rows = []
+    for (file, line, name), (_, _, own, _, _) in sorted(
+            stats.stats.items(), key=lambda kv: -kv[1][2])[:top]:
         where = name if file == '~' else f'{osp.basename(file)}:{line} {name}'
-        print(f'| {where} | {own / len(dataset) * 1e3:.2f} | '
-              f'{own / total:.0%} |')
+        rows.append(
+            (where, f'{own / len(dataset) * 1e3:.2f}', f'{own / total:.0%}'))
+    print(markdown_table(('function', 'ms per image', 'share'), rows, 'lrr'))
 
 
 def main() -> Dict[str, float]:
@@ -243,38 +243,43 @@ def main() -> Dict[str, float]:
         profile_pipeline(DATASETS.build(first))
     for variant in variants.values():
         variant.warm_up()
-    load_before = os.getloadavg()[0]
-    rates: Dict[str, List[float]] = {name: [] for name in variants}
-    clip_rates: Dict[str, List[float]] = {name: [] for name in variants}
-    for _ in range(args.rounds):
-        for name, variant in variants.items():
-            samples, clips = variant.samples_per_second(args.num_samples)
-            rates[name].append(samples)
-            clip_rates[name].append(clips)
-    medians = {name: statistics.median(r) for name, r in rates.items()}
-    clips = {name: statistics.median(r) for name, r in clip_rates.items()}
+    rounds = interleaved_rounds(
+        {
+            name: partial(variant.samples_per_second, args.num_samples)
+            for name, variant in variants.items()
+        }, args.rounds)
+    sample_rates = {
+        name: [samples for samples, _ in results]
+        for name, results in rounds.results.items()
+    }
+    clip_rates = {
+        name: [clips for _, clips in results]
+        for name, results in rounds.results.items()
+    }
+    rates, clips = medians(sample_rates), medians(clip_rates)
     print(f'{args.config} ({args.dataloader}: {len(dataset)} samples, batch '
           f'{loader_cfg.get("batch_size", 32)}; data preprocessor '
           f'{"included" if preprocessor else "left out"}; main process '
           f'{args.threads} torch thread(s)); median of {args.rounds} rounds; '
-          f'load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}')
+          f'{rounds.load}')
     if any(clips.values()):  # videos
-        print('| variant | videos/s | clips/s | rounds (clips/s) |')
-        print('|---|---:|---:|---|')
-        for name, rate in medians.items():
-            rounds = ', '.join(f'{r:.1f}' for r in clip_rates[name])
-            print(f'| {name} | {rate:.1f} | {clips[name]:.1f} | {rounds} |')
-        medians.update({
+        print(
+            markdown_table(
+                ('variant', 'videos/s', 'clips/s', 'rounds (clips/s)'),
+                [(name, f'{rate:.1f}', f'{clips[name]:.1f}',
+                  format_rounds(clip_rates[name], '.1f'))
+                 for name, rate in rates.items()], 'lrrl'))
+        rates.update({
             f'{name}, clips/s': rate
             for name, rate in clips.items()
         })
-        return medians
-    print('| variant | images/s | rounds |')
-    print('|---|---:|---|')
-    for name, rate in medians.items():
-        rounds = ', '.join(f'{r:.0f}' for r in rates[name])
-        print(f'| {name} | {rate:.1f} | {rounds} |')
-    return medians
+        return rates
+    print(
+        markdown_table(
+            ('variant', 'images/s', 'rounds'),
+            [(name, f'{rate:.1f}', format_rounds(sample_rates[name]))
+             for name, rate in rates.items()], 'lrl'))
+    return rates
 
 
 if __name__ == '__main__':

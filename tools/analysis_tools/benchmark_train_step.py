@@ -24,10 +24,8 @@ Examples (the README's numbers):
         --batch-size 4 --threads 2   # CAER-Net, 16x96x96 + 16x112x112 clips
 """
 import argparse
-import os
-import statistics
-import time
-from typing import Dict, List, Optional, Sequence
+from functools import partial
+from typing import Callable, Dict, Optional, Sequence
 
 import torch
 from mmengine.config import Config, DictAction
@@ -37,6 +35,8 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import glamor_mm  # noqa: F401  (registers the models)
+from glamor_mm.utils import (interleaved_rounds, markdown_table, medians,
+                             throughput)
 
 VARIANTS = ('default', 'channels_last', 'compile', 'channels_last+compile')
 
@@ -146,33 +146,36 @@ def main() -> Dict[str, float]:
     for step in steps.values():
         for _ in range(args.warmup):
             step(batch)
-    if args.device.startswith('cuda'):
-        torch.cuda.synchronize()
-    load_before = os.getloadavg()[0]
-    rates: Dict[str, List[float]] = {variant: [] for variant in steps}
-    for _ in range(args.rounds):
-        for variant, step in steps.items():
-            start = time.perf_counter()
-            for _ in range(args.steps):
-                step(batch)
-            if args.device.startswith('cuda'):
-                torch.cuda.synchronize()
-            rates[variant].append(args.steps * args.batch_size /
-                                  (time.perf_counter() - start))
-    medians = {v: statistics.median(r) for v, r in rates.items()}
-    base = medians[args.variants[0]]
+    synchronize = (
+        torch.cuda.synchronize if args.device.startswith('cuda') else None)
+    if synchronize is not None:
+        synchronize()
+
+    def measure(step: Callable[[dict], dict]) -> float:
+        return throughput(
+            partial(step, batch),
+            args.batch_size,
+            min_calls=args.steps,
+            synchronize=synchronize)
+
+    rounds = interleaved_rounds(
+        {
+            variant: partial(measure, step)
+            for variant, step in steps.items()
+        }, args.rounds)
+    rates = medians(rounds.results)
+    base = rates[args.variants[0]]
     unit = 'images' if args.clip_len is None else 'clips'
     inputs = f'face {args.sizes[0]}^2, context {args.sizes[1]}^2' + (
         '' if args.clip_len is None else f', {args.clip_len} frames')
     print(f'{args.config}: training step on {args.device}, batch '
           f'{args.batch_size} ({inputs}), {args.threads} torch thread(s), '
-          f'median of {args.rounds} rounds; load average {load_before:.1f} '
-          f'-> {os.getloadavg()[0]:.1f}')
-    print(f'| variant | {unit}/s | vs {args.variants[0]} |')
-    print('|---|---:|---:|')
-    for variant, rate in medians.items():
-        print(f'| {variant} | {rate:.3g} | {rate / base:.2f}x |')
-    return medians
+          f'median of {args.rounds} rounds; {rounds.load}')
+    print(
+        markdown_table(('variant', f'{unit}/s', f'vs {args.variants[0]}'),
+                       [(variant, f'{rate:.3g}', f'{rate / base:.2f}x')
+                        for variant, rate in rates.items()], 'lrr'))
+    return rates
 
 
 if __name__ == '__main__':

@@ -29,8 +29,8 @@ Example (the README's numbers)::
 import argparse
 import glob
 import os.path as osp
-import statistics
 import time
+from functools import partial
 from typing import Callable, Dict, List
 
 import cv2
@@ -41,6 +41,7 @@ from mmpretrain.registry import TRANSFORMS
 
 import glamor_mm  # noqa: F401  (registers the transforms)
 from glamor_mm.datasets.base_emotion_dataset import VIDEO_EXTENSIONS
+from glamor_mm.utils import interleaved_rounds, medians
 
 
 def parse_args() -> argparse.Namespace:
@@ -136,20 +137,19 @@ def main() -> None:
                     avg_fps=capture.get(cv2.CAP_PROP_FPS))
                 capture.release()
                 samples[mode].append(sampler(results))
-        speeds, decs = {}, decoders()
+        decs = decoders()
         for decode in decs.values():
             decode(samples['train'][0])  # warm-up
-        for _ in range(args.rounds):
-            for name, decode in decs.items():
-                for mode in ('train', 'test'):
-                    speeds.setdefault(
-                        (name, mode),
-                        []).append(time_decoder(decode, samples[mode]))
+        measures = {
+            (name, mode): partial(time_decoder, decode, samples[mode])
+            for name, decode in decs.items()
+            for mode in ('train', 'test')
+        }
+        speeds = medians(interleaved_rounds(measures, args.rounds).results)
         print(f'  {"decoder":<18} {"train clips/s":>14} {"test clips/s":>13}')
         for name in decs:
-            print(f'  {name:<18} '
-                  f'{statistics.median(speeds[(name, "train")]):14.1f} '
-                  f'{statistics.median(speeds[(name, "test")]):13.1f}')
+            print(f'  {name:<18} {speeds[(name, "train")]:14.1f} '
+                  f'{speeds[(name, "test")]:13.1f}')
 
 
 if __name__ == '__main__':

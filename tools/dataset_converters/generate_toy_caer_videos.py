@@ -11,11 +11,12 @@ Example:
         data/toy_caer_videos
 """
 import argparse
-import time
 
 from glamor_mm.datasets.toy_caer_videos import (
     DEFAULT_FPS, DEFAULT_FRAME_SIZE, DEFAULT_NUM_FRAMES, DEFAULT_NUM_PER_CLASS,
     generate_toy_caer_videos, toy_video_best_accuracy)
+from glamor_mm.datasets.toy_generation import (add_toy_arguments,
+                                               generate_from_args)
 
 
 def parse_args() -> argparse.Namespace:
@@ -23,15 +24,8 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Write synthetic face+context+motion clips in the CAER '
         'layout (<split>/<Class>/<clip>.avi + <split>_tracks.json).')
-    parser.add_argument(
-        'out_dir', help='output folder, e.g. data/toy_caer_videos')
-    for split, num in DEFAULT_NUM_PER_CLASS.items():
-        parser.add_argument(
-            f'--num-{split}-per-class',
-            type=int,
-            default=num,
-            help=f'videos per class in {split}/ (default {num})')
-    parser.add_argument('--seed', type=int, default=0, help='random seed')
+    add_toy_arguments(parser, 'data/toy_caer_videos', DEFAULT_NUM_PER_CLASS,
+                      'videos')
     parser.add_argument(
         '--frame-size',
         type=int,
@@ -64,20 +58,15 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     """Generate the videos and print what was written."""
     args = parse_args()
-    start = time.time()
-    counts = generate_toy_caer_videos(
-        args.out_dir,
-        num_per_class={
-            split: getattr(args, f'num_{split}_per_class')
-            for split in DEFAULT_NUM_PER_CLASS
-        },
-        seed=args.seed,
+    generate_from_args(
+        generate_toy_caer_videos,
+        args,
+        DEFAULT_NUM_PER_CLASS,
+        'videos',
         frame_size=tuple(args.frame_size),
         num_frames=tuple(args.num_frames),
         fps=args.fps,
         fourcc=args.fourcc)
-    print(f'Wrote {counts} videos to {args.out_dir} in '
-          f'{time.time() - start:.1f} s.')
     print('Best possible accuracy: face+context clip '
           f'{toy_video_best_accuracy():.1%}, face+context single frame '
           f"{toy_video_best_accuracy(('face', 'context')):.1%}, context "

@@ -7,13 +7,14 @@ Examples:
         --num-test-per-class 60
 """
 import argparse
-import time
 
 from glamor_mm.datasets.toy_caers import (DEFAULT_MODE_IMG_SIZE,
                                           DEFAULT_NUM_PER_CLASS, TOY_MODES,
                                           generate_toy_caers,
                                           guided_best_accuracy,
                                           toy_best_accuracy)
+from glamor_mm.datasets.toy_generation import (add_toy_arguments,
+                                               generate_from_args)
 
 
 def parse_args() -> argparse.Namespace:
@@ -21,14 +22,8 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Write synthetic face+context scenes in the CAER-S layout '
         '(<split>/<Class>/<name>.png + <split>.txt face-box lists).')
-    parser.add_argument('out_dir', help='output folder, e.g. data/toy_caers')
-    for split, num in DEFAULT_NUM_PER_CLASS.items():
-        parser.add_argument(
-            f'--num-{split}-per-class',
-            type=int,
-            default=num,
-            help=f'images per class in {split}/ (default {num})')
-    parser.add_argument('--seed', type=int, default=0, help='random seed')
+    add_toy_arguments(parser, 'data/toy_caers', DEFAULT_NUM_PER_CLASS,
+                      'images')
     parser.add_argument(
         '--mode',
         choices=TOY_MODES,
@@ -51,18 +46,13 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     """Generate the dataset and print what was written."""
     args = parse_args()
-    start = time.time()
-    counts = generate_toy_caers(
-        args.out_dir,
-        num_per_class={
-            split: getattr(args, f'num_{split}_per_class')
-            for split in DEFAULT_NUM_PER_CLASS
-        },
-        seed=args.seed,
+    generate_from_args(
+        generate_toy_caers,
+        args,
+        DEFAULT_NUM_PER_CLASS,
+        'images',
         img_size=args.img_size and tuple(args.img_size),
         mode=args.mode)
-    print(f'Wrote {counts} images to {args.out_dir} in '
-          f'{time.time() - start:.1f} s.')
     best = dict(cues=toy_best_accuracy, guided=guided_best_accuracy)[args.mode]
     message = ('Best possible accuracy: face+context '
                f'{best():.1%}, face only '
