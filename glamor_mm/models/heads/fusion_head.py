@@ -62,8 +62,12 @@ class FusionHead(ClsHead):
             (no norm).
         uniform_init (bool): Start the last layer of both fusion-weight
             scorers at zero, so that every sample starts at w_f = w_c = 0.5
-            instead of a split drawn by the random initialisation. Only for
-            ``fusion='net'`` with both branches. Defaults to False.
+            instead of a split drawn by the random initialisation. From a
+            random split, a model trained in one stage can drift to one
+            branch and stay there (paper Sec. 4.2; docs/attention.md).
+            Neither paper specifies the initialisation; ``False`` is the
+            authors' Keras default. Only for ``fusion='net'`` with both
+            branches. Defaults to True.
         init_cfg (dict, optional): Initialisation config. Defaults to
             Xavier-uniform linear layers (the Keras default).
         **kwargs: ``loss``, ``topk`` and ``cal_acc`` of :class:`ClsHead`.
@@ -79,7 +83,7 @@ class FusionHead(ClsHead):
                  hidden_channels: int = 128,
                  dropout: float = 0.5,
                  vector_norm_cfg: Optional[dict] = None,
-                 uniform_init: bool = False,
+                 uniform_init: bool = True,
                  init_cfg: Optional[dict] = dict(
                      type='Xavier', layer='Linear', distribution='uniform'),
                  **kwargs):

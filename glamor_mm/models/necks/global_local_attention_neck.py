@@ -51,10 +51,9 @@ class GlobalLocalAttentionNeck(BaseTwoViewNeck):
             every score is 0 and the attention starts uniform: at
             initialisation v_c is the global average of the context map, as
             in the model without attention, and the attention grows from
-            there. Neither the paper nor the authors' code (Keras' Xavier
-            default) does this; it keeps single-stage training from falling
-            below the model without attention (docs/attention.md).
-            Defaults to False.
+            there. The paper does not specify the initialisation; ``False``
+            is the authors' Keras (Xavier) default (docs/attention.md).
+            Defaults to True.
         init_cfg (dict, optional): Initialisation config. Defaults to
             Xavier-uniform linear layers (the Keras default).
     """
@@ -67,7 +66,7 @@ class GlobalLocalAttentionNeck(BaseTwoViewNeck):
                  hidden_channels: int = 128,
                  softmax_over: str = 'space_time',
                  norm_cfg: Optional[dict] = None,
-                 uniform_init: bool = False,
+                 uniform_init: bool = True,
                  init_cfg: Optional[dict] = dict(
                      type='Xavier', layer='Linear', distribution='uniform')):
         super().__init__(init_cfg=init_cfg)

@@ -200,7 +200,7 @@ def test_uniform_init_starts_at_equal_fusion_weights_and_learns():
     """With uniform_init every sample starts at w_f = w_c = 0.5; one SGD
     step then makes the weights depend on the vectors."""
     torch.manual_seed(0)
-    head = build_head(uniform_init=True)
+    head = build_head()  # uniform_init is the default
     head.init_weights()
     assert head.classifier[0].weight.abs().sum() > 0  # Xavier, as before
     v_f, v_c = torch.randn(5, 2), torch.randn(5, 2)

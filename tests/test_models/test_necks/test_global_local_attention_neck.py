@@ -194,7 +194,11 @@ def test_uniform_init_starts_as_average_pooling_and_learns():
     optimizer.step()
     _, _, attn = neck(face, context)
     assert attn.std(dim=(1, 2)).min() > 1e-3
-    # the default keeps the Xavier (Keras) init of the authors' code
+    # uniform_init is the default; False keeps the Xavier (Keras) init of
+    # the authors' code
     default = build_gla(4, 4)
     default.init_weights()
-    assert default.scorer.fc2.weight.abs().sum() > 0
+    assert default.scorer.fc2.weight.abs().sum() == 0
+    keras = build_gla(4, 4, uniform_init=False)
+    keras.init_weights()
+    assert keras.scorer.fc2.weight.abs().sum() > 0
