@@ -8,7 +8,7 @@ from mmpretrain.models.heads import ClsHead
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from ..utils import ScoreMLP
+from ..utils import ScoreMLP, loads_pretrained
 
 FUSIONS = ('net', 'add', 'max', 'concat')
 BRANCHES = ('face', 'context')
@@ -130,12 +130,14 @@ class FusionHead(ClsHead):
 
     def init_weights(self) -> None:
         """Initialise by ``init_cfg``, then zero the last layer of both
-        fusion-weight scorers if ``uniform_init``."""
+        fusion-weight scorers if ``uniform_init`` (not when ``init_cfg``
+        loads a checkpoint)."""
+        start_uniform = self.uniform_init and not self.is_init and \
+            not loads_pretrained(self.init_cfg)
         super().init_weights()
-        if self.uniform_init:
-            for scorer in (self.face_scorer, self.context_scorer):
-                nn.init.zeros_(scorer.fc2.weight)
-                nn.init.zeros_(scorer.fc2.bias)
+        if start_uniform:
+            self.face_scorer.zero_output()
+            self.context_scorer.zero_output()
 
     def fuse(
         self, feats: Tuple[Optional[torch.Tensor], ...]

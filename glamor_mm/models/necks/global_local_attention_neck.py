@@ -2,10 +2,9 @@
 from typing import Optional, Tuple
 
 import torch
-import torch.nn as nn
 from mmpretrain.registry import MODELS
 
-from ..utils import ScoreMLP
+from ..utils import ScoreMLP, loads_pretrained
 from .base_two_view_neck import BaseTwoViewNeck, location_softmax
 
 
@@ -80,11 +79,12 @@ class GlobalLocalAttentionNeck(BaseTwoViewNeck):
 
     def init_weights(self) -> None:
         """Initialise by ``init_cfg``, then zero the last scorer layer if
-        ``uniform_init``."""
+        ``uniform_init`` (not when ``init_cfg`` loads a checkpoint)."""
+        start_uniform = self.uniform_init and not self.is_init and \
+            not loads_pretrained(self.init_cfg)
         super().init_weights()
-        if self.uniform_init:
-            nn.init.zeros_(self.scorer.fc2.weight)
-            nn.init.zeros_(self.scorer.fc2.bias)
+        if start_uniform:
+            self.scorer.zero_output()
 
     def pool_context(
             self, v_f: torch.Tensor,

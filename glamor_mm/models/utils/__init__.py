@@ -1,9 +1,9 @@
 from .mmaction_models import import_mmaction_models
 from .pretrained_init import StrictPretrainedInit
-from .score_mlp import ScoreMLP
+from .score_mlp import ScoreMLP, loads_pretrained
 from .two_view_data_preprocessor import TwoViewDataPreprocessor
 
 __all__ = [
     'ScoreMLP', 'StrictPretrainedInit', 'TwoViewDataPreprocessor',
-    'import_mmaction_models'
+    'import_mmaction_models', 'loads_pretrained'
 ]

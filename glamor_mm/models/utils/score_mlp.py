@@ -1,10 +1,23 @@
 """Two-layer perceptron that maps each feature vector to one scalar score."""
-from typing import Optional
+from typing import List, Optional, Union
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
+from mmengine.model.weight_init import PretrainedInit
+
+
+def loads_pretrained(init_cfg: Union[dict, List[dict], None]) -> bool:
+    """Whether ``init_cfg`` (of an MMEngine ``BaseModule``) loads weights
+    from a checkpoint (``type='Pretrained'``)."""
+    cfgs = init_cfg if isinstance(init_cfg, list) else [init_cfg]
+    for cfg in filter(None, cfgs):
+        kind = cfg.get('type')
+        if kind == 'Pretrained' or (isinstance(kind, type)
+                                    and issubclass(kind, PretrainedInit)):
+            return True
+    return False
 
 
 class ScoreMLP(nn.Module):
@@ -49,3 +62,8 @@ class ScoreMLP(nn.Module):
             flat = self.norm(hidden.reshape(-1, hidden.size(-1)))
             hidden = F.relu(flat.reshape(hidden.shape))
         return self.fc2(hidden).squeeze(-1)
+
+    def zero_output(self) -> None:
+        """Zero the last layer: every score becomes 0 until it is trained."""
+        nn.init.zeros_(self.fc2.weight)
+        nn.init.zeros_(self.fc2.bias)

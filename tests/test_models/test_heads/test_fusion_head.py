@@ -217,3 +217,18 @@ def test_uniform_init_starts_at_equal_fusion_weights_and_learns():
     # nothing to start equal without two branches and the fusion network
     for kwargs in (dict(fusion='add'), dict(branches=('face', ))):
         build_head(uniform_init=True, **kwargs).init_weights()
+
+
+def test_uniform_init_keeps_pretrained_scorers(tmp_path):
+    """Fusion scorers loaded by init_cfg=Pretrained are not zeroed."""
+    torch.manual_seed(0)
+    trained = build_head(uniform_init=False)
+    trained.init_weights()
+    torch.save(dict(state_dict=trained.state_dict()), tmp_path / 'head.pth')
+    loaded = build_head(
+        init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'head.pth')))
+    loaded.init_weights()
+    for name in ('face_scorer', 'context_scorer'):
+        torch.testing.assert_close(
+            getattr(loaded, name).fc2.weight,
+            getattr(trained, name).fc2.weight)

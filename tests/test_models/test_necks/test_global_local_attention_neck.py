@@ -202,3 +202,25 @@ def test_uniform_init_starts_as_average_pooling_and_learns():
     keras = build_gla(4, 4, uniform_init=False)
     keras.init_weights()
     assert keras.scorer.fc2.weight.abs().sum() > 0
+
+
+def test_uniform_init_keeps_pretrained_scorer(tmp_path):
+    """A scorer loaded by init_cfg=Pretrained is not zeroed afterwards, and
+    a second init_weights() call does not zero a trained scorer."""
+    torch.manual_seed(0)
+    trained = build_gla(4, 4, uniform_init=False)
+    trained.init_weights()
+    torch.save(dict(state_dict=trained.state_dict()), tmp_path / 'gla.pth')
+    loaded = build_gla(
+        4,
+        4,
+        init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'gla.pth')))
+    loaded.init_weights()
+    torch.testing.assert_close(loaded.scorer.fc2.weight,
+                               trained.scorer.fc2.weight)
+    fresh = build_gla(4, 4)
+    fresh.init_weights()
+    with torch.no_grad():
+        fresh.scorer.fc2.weight.fill_(1.0)  # as if trained
+    fresh.init_weights()
+    assert fresh.scorer.fc2.weight.eq(1.0).all()
