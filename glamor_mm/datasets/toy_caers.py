@@ -404,6 +404,7 @@ def guided_object_masks(
     masks[:, y1:y2, x1:x2] = False
     return masks, int(np.argmax(hats)) if hats.max() > 0 else None
 
+
 TOY_SCENES = dict(cues=draw_toy_scene, guided=draw_guided_scene)
 TOY_MODES = tuple(TOY_SCENES)
 

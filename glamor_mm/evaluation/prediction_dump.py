@@ -35,14 +35,37 @@ class PredictionDump(NamedTuple):
     num_classes: Optional[int]
 
 
+def dump_array(value) -> np.ndarray:
+    """A dumped field (tensor, array or Python value) as a numpy array."""
+    if isinstance(value, torch.Tensor):
+        return value.cpu().numpy()
+    return np.asarray(value)
+
+
 def _scalar_label(value, key: str, index: int, path: str) -> int:
     """Turn a label stored as tensor/array/int into a Python int."""
-    arr = value.cpu().numpy() if isinstance(value, torch.Tensor) else \
-        np.asarray(value)
+    arr = dump_array(value)
     if arr.size != 1:
         raise ValueError(f'{path}: sample {index} has a {key} of size '
                          f'{arr.size}; single-label predictions expected.')
     return int(arr.reshape(-1)[0])
+
+
+def load_dump_results(path: str) -> List[dict]:
+    """The per-sample dicts of a ``tools/test.py --out`` pickle.
+
+    Unpickled with :func:`glamor_mm.utils.safe_pickle_load` (see
+    :func:`load_prediction_dump`).
+
+    Raises:
+        ValueError: The file is not a non-empty list.
+    """
+    results = safe_pickle_load(path)
+    if not isinstance(results, list) or not results:
+        raise ValueError(f'{path}: expected a non-empty list of predictions '
+                         '(the output of tools/test.py --out), got '
+                         f'{type(results).__name__}.')
+    return results
 
 
 def load_prediction_dump(path: str) -> PredictionDump:
@@ -65,11 +88,7 @@ def load_prediction_dump(path: str) -> PredictionDump:
         PredictionDump: predicted and ground-truth labels, image paths and
         number of classes where known.
     """
-    results = safe_pickle_load(path)
-    if not isinstance(results, list) or not results:
-        raise ValueError(f'{path}: expected a non-empty list of predictions '
-                         '(the output of tools/test.py --out), got '
-                         f'{type(results).__name__}.')
+    results = load_dump_results(path)
     preds, gts, img_paths = [], [], []
     num_classes = None
     for index, result in enumerate(results):

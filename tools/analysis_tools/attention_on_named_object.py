@@ -25,12 +25,12 @@ from typing import Dict, Optional, Sequence
 
 import mmcv
 import numpy as np
-import torch
 
 from glamor_mm.datasets.toy_caers import guided_object_masks
 from glamor_mm.evaluation import (add_trust_dump_argument,
-                                  attention_mass_on_masks)
-from glamor_mm.utils import safe_pickle_load, trust_checkpoint
+                                  attention_mass_on_masks, dump_array,
+                                  load_dump_results)
+from glamor_mm.utils import trust_checkpoint
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -43,11 +43,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out', help='also write the numbers to this JSON')
     add_trust_dump_argument(parser)
     return parser.parse_args(argv)
-
-
-def _as_numpy(value) -> np.ndarray:
-    return value.cpu().numpy() if isinstance(value, torch.Tensor) else \
-        np.asarray(value)
 
 
 def attention_on_named_object(results: Sequence[dict],
@@ -77,12 +72,12 @@ def attention_on_named_object(results: Sequence[dict],
                 f'{tuple(result["img_shape"])}: the attention cells are only '
                 'known when the context view is the whole image (as in '
                 'configs/toy/on_toy_guided.py).')
-        attention = _as_numpy(result['attention']).astype(np.float64)
+        attention = dump_array(result['attention']).astype(np.float64)
         img = mmcv.imread(result['img_path'])
         if img is None:
             raise ValueError(f'{where}: cannot read {result["img_path"]}.')
         masks, target = guided_object_masks(img,
-                                            _as_numpy(result['face_bbox']))
+                                            dump_array(result['face_bbox']))
         if target is None or not masks[target].any():
             raise ValueError(
                 f'{where}: {result["img_path"]} is not a guided toy scene '
@@ -107,11 +102,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     if args.trust_dump:
         trust_checkpoint(args.dump)
-    results = safe_pickle_load(args.dump)
-    if not isinstance(results, list) or not results:
-        raise ValueError(f'{args.dump}: expected a non-empty list of '
-                         'predictions (the output of tools/test.py --out).')
-    summary = attention_on_named_object(results, args.dump)
+    summary = attention_on_named_object(
+        load_dump_results(args.dump), args.dump)
     print(f'{summary["samples"]} scenes; attention mass on the named object '
           f'{100 * summary["mass_on_named"]:.1f} % (uniform attention: '
           f'{100 * summary["uniform_mass_on_named"]:.1f} %), on the most '

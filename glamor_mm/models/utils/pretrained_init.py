@@ -1,5 +1,6 @@
-"""``init_cfg=dict(type='Pretrained', ...)`` that fails on a mismatch."""
-from typing import Optional
+"""``init_cfg=dict(type='Pretrained', ...)`` that fails on a mismatch, and how to
+tell that an ``init_cfg`` loads a checkpoint."""
+from typing import List, Optional, Union
 
 import torch.nn as nn
 from mmengine.model.weight_init import PretrainedInit, update_init_info
@@ -9,6 +10,18 @@ from mmpretrain.registry import WEIGHT_INITIALIZERS
 from glamor_mm.utils.state_dict_check import (CheckpointMismatchError,
                                               check_state_dict_fits,
                                               checkpoint_state_dict)
+
+
+def loads_pretrained(init_cfg: Union[dict, List[dict], None]) -> bool:
+    """Whether ``init_cfg`` (of an MMEngine ``BaseModule``) loads weights
+    from a checkpoint (``type='Pretrained'``)."""
+    cfgs = init_cfg if isinstance(init_cfg, list) else [init_cfg]
+    for cfg in filter(None, cfgs):
+        kind = cfg.get('type')
+        if kind == 'Pretrained' or (isinstance(kind, type)
+                                    and issubclass(kind, PretrainedInit)):
+            return True
+    return False
 
 
 @WEIGHT_INITIALIZERS.register_module(name='Pretrained')

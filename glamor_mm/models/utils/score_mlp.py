@@ -1,23 +1,10 @@
 """Two-layer perceptron that maps each feature vector to one scalar score."""
-from typing import List, Optional, Union
+from typing import Optional
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
-from mmengine.model.weight_init import PretrainedInit
-
-
-def loads_pretrained(init_cfg: Union[dict, List[dict], None]) -> bool:
-    """Whether ``init_cfg`` (of an MMEngine ``BaseModule``) loads weights
-    from a checkpoint (``type='Pretrained'``)."""
-    cfgs = init_cfg if isinstance(init_cfg, list) else [init_cfg]
-    for cfg in filter(None, cfgs):
-        kind = cfg.get('type')
-        if kind == 'Pretrained' or (isinstance(kind, type)
-                                    and issubclass(kind, PretrainedInit)):
-            return True
-    return False
 
 
 class ScoreMLP(nn.Module):
