@@ -46,13 +46,14 @@ chance; see :func:`toy_best_accuracy`. The context with the face visible
 
 A second mode, ``'guided'`` (:func:`draw_guided_scene`), needs the face to
 tell *which* part of the context matters, the case that GLAMOR-Net's
-face-guided attention is built for. Each scene holds four objects, one in each
-colour of ``GUIDED_COLORS`` (green, yellow, orange, cyan), at random places.
-The face carries the face cue above and a hat in the colour of one object.
-The context cue of the label is the *shape* of that object (c0 triangle,
-c1 square, c2 disc, c3 diamond, same table); the three other objects have
-random shapes. See :func:`guided_best_accuracy` for the best possible
-accuracy of each input.
+face-guided attention is built for. Each scene holds four objects, squares in
+each colour of ``GUIDED_COLORS`` (green, yellow, orange, cyan), at random
+places; each square carries a mark in its centre, in one of the four colours
+of ``GUIDED_MARKS`` (black, white, blue, purple). The face carries the face
+cue above and a hat in the colour of one object. The context cue of the label
+is the *mark* of that object (c0 black, c1 white, c2 blue, c3 purple, with
+the table above); the three other objects have random marks. See
+:func:`guided_best_accuracy` for the best possible accuracy of each input.
 
 Generation is deterministic: sample ``i`` of class ``c`` in split ``s`` is
 drawn from ``numpy.random.default_rng([seed, s, c, i])`` and written as PNG
@@ -85,14 +86,16 @@ DEFAULT_IMG_SIZE = (144, 192)  # (H, W)
 # (no resize or crop), 80x112 -> a 5x7 map of the original encoder.
 DEFAULT_MODE_IMG_SIZE = dict(cues=DEFAULT_IMG_SIZE, guided=(80, 112))
 NUM_SHAPES = 4  # triangle, square, disc, diamond
-GUIDED_VIEWS = ('face', 'context', 'shapes')
+GUIDED_VIEWS = ('face', 'context', 'marks')
 
 # BGR colours.
 _MOUTH_COLORS = ((140, 0, 140), (20, 20, 20), (0, 0, 210), (210, 40, 0))
 _CONTEXT_COLORS = ((0, 0, 230), (0, 190, 0), (0, 220, 240), (230, 60, 0))
 # 'guided' mode: one object in each colour (green, yellow, orange, cyan);
-# none of them is a mouth colour.
+# none of them is a mouth colour. The mark of an object (black, white, blue,
+# purple) is the context cue.
 GUIDED_COLORS = ((0, 200, 0), (0, 230, 230), (0, 120, 255), (230, 200, 0))
+GUIDED_MARKS = ((20, 20, 20), (245, 245, 245), (220, 40, 40), (200, 40, 200))
 
 
 def toy_best_accuracy(views: Sequence[str] = ('face', 'context')) -> float:
@@ -153,14 +156,14 @@ def guided_best_accuracy(
         views: Sequence[str] = ('face', 'context')) -> float:
     """Best achievable accuracy on balanced ``'guided'`` toy data.
 
-    Exact, by enumerating every class, target colour and distractor shapes
+    Exact, by enumerating every class, target colour and distractor marks
     (all equally likely) and guessing the most likely class of every
     observation.
 
     Args:
         views (Sequence[str]): Subset of ``GUIDED_VIEWS``: ``'face'`` (face
-            cue and hat colour), ``'context'`` (the shape of each coloured
-            object) and ``'shapes'`` (the shapes in the context without
+            cue and hat colour), ``'context'`` (the mark of each coloured
+            object) and ``'marks'`` (the marks in the context without
             their colours, i.e. without knowing which object the face
             points to); empty means chance.
 
@@ -173,18 +176,19 @@ def guided_best_accuracy(
                          f'{GUIDED_VIEWS}.')
     num_objects = len(GUIDED_COLORS)
     joint: Dict[tuple, np.ndarray] = {}
-    for label, (face_cue, shape) in enumerate(TOY_CUES):
+    num_marks = len(GUIDED_MARKS)
+    for label, (face_cue, mark) in enumerate(TOY_CUES):
         for target in range(num_objects):
             for others in itertools.product(
-                    range(NUM_SHAPES), repeat=num_objects - 1):
-                shapes = others[:target] + (shape, ) + others[target:]
+                    range(num_marks), repeat=num_objects - 1):
+                marks = others[:target] + (mark, ) + others[target:]
                 seen = dict(
                     face=(face_cue, target),
-                    context=shapes,
-                    shapes=tuple(sorted(shapes)))
+                    context=marks,
+                    marks=tuple(sorted(marks)))
                 key = tuple(seen[v] for v in GUIDED_VIEWS if v in views)
                 joint.setdefault(key, np.zeros(len(TOY_CUES)))[label] += 1
-    total = len(TOY_CUES) * num_objects * NUM_SHAPES**(num_objects - 1)
+    total = len(TOY_CUES) * num_objects * num_marks**(num_objects - 1)
     return float(sum(counts.max() for counts in joint.values()) / total)
 
 
@@ -343,8 +347,10 @@ def draw_guided_scene(
     """Draw one ``'guided'`` scene of class ``label``.
 
     The face gets the face cue of the label and a hat in the colour of a
-    random target object; the target gets the shape of the label's context
-    cue; the other objects get random shapes.
+    random target object; the target gets the mark of the label's context
+    cue; the other objects get random marks. An object is a square of
+    radius ``r`` (0.085 of the scene height) in its colour with a square mark
+    of radius ``r / 2`` in its centre.
 
     Args:
         label (int): Index into ``CAER_CLASSES``.
@@ -357,11 +363,11 @@ def draw_guided_scene(
         ``(x1, y1, x2, y2)`` (integers, ``x2, y2`` exclusive).
     """
     _check_img_size(img_size, (80, 112))
-    face_cue, shape = TOY_CUES[label]
+    face_cue, mark = TOY_CUES[label]
     img = _draw_background(rng, img_size, grey_radius=(4, 11))
     target = int(rng.integers(len(GUIDED_COLORS)))
-    shapes = rng.integers(NUM_SHAPES, size=len(GUIDED_COLORS))
-    shapes[target] = shape
+    marks = rng.integers(len(GUIDED_MARKS), size=len(GUIDED_COLORS))
+    marks[target] = mark
     x1, y1, x2, y2 = face_box = _draw_person(img, rng, face_cue)
     hat_w, hat_h = round(0.3 * (x2 - x1)), round(0.17 * (y2 - y1))
     cx = (x1 + x2) // 2
@@ -369,8 +375,11 @@ def draw_guided_scene(
                   GUIDED_COLORS[target], -1)
     r = max(6, round(0.085 * img_size[0]))
     centres = _place_shapes(rng, img_size, r, len(GUIDED_COLORS), face_box)
-    for centre, s, color in zip(centres, shapes, GUIDED_COLORS):
-        _draw_shape(img, centre, r, int(s), color)
+    half = round(r / 2)
+    for (x, y), m, color in zip(centres, marks, GUIDED_COLORS):
+        cv2.rectangle(img, (x - r, y - r), (x + r, y + r), color, -1)
+        cv2.rectangle(img, (x - half, y - half), (x + half, y + half),
+                      GUIDED_MARKS[m], -1)
     return img, face_box
 
 
@@ -381,9 +390,9 @@ def guided_object_masks(
     """Read the objects and the named one back from a ``'guided'`` scene.
 
     The inverse of :func:`draw_guided_scene` for analyses that need to know
-    where the objects are: the pixels of each ``GUIDED_COLORS`` colour
-    outside the face box are that object, and the colour of the hat inside
-    the face box names the target.
+    where the objects are: the square spanned by the pixels of each
+    ``GUIDED_COLORS`` colour outside the face box is that object (with its
+    mark), and the colour of the hat inside the face box names the target.
 
     Args:
         img (np.ndarray): The ``H x W x 3`` uint8 BGR scene as written.
@@ -399,9 +408,14 @@ def guided_object_masks(
     x1, y1, x2, y2 = (int(round(v)) for v in face_bbox)
     diff = np.abs(img[None].astype(np.int16) -
                   np.array(GUIDED_COLORS, np.int16)[:, None, None])
-    masks = diff.max(axis=-1) <= tolerance
-    hats = masks[:, y1:y2, x1:x2].sum(axis=(1, 2))
-    masks[:, y1:y2, x1:x2] = False
+    colored = diff.max(axis=-1) <= tolerance
+    hats = colored[:, y1:y2, x1:x2].sum(axis=(1, 2))
+    colored[:, y1:y2, x1:x2] = False
+    masks = np.zeros_like(colored)
+    for mask, pixels in zip(masks, colored):  # fill in the mark
+        ys, xs = np.nonzero(pixels)
+        if len(ys):
+            mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1] = True
     return masks, int(np.argmax(hats)) if hats.max() > 0 else None
 
 

@@ -8,8 +8,9 @@ from mmpretrain.registry import DATASETS
 
 import glamor_mm  # noqa: F401
 from glamor_mm.datasets import CAER_CLASSES
-from glamor_mm.datasets.toy_caers import (GUIDED_COLORS, TOY_CUES,
-                                          draw_guided_scene, draw_toy_scene,
+from glamor_mm.datasets.toy_caers import (GUIDED_COLORS, GUIDED_MARKS,
+                                          TOY_CUES, draw_guided_scene,
+                                          draw_toy_scene,
                                           generate_toy_caers,
                                           guided_best_accuracy,
                                           guided_object_masks,
@@ -127,21 +128,18 @@ def _mask(img, color, tol=12):
     return np.abs(img.astype(int) - color).max(-1) <= tol
 
 
-def _read_shape(mask):
-    """0 triangle, 1 square, 2 disc, 3 diamond from a binary object mask."""
+def _read_mark(img, mask):
+    """The index in GUIDED_MARKS of the colour at the centre of an object
+    mask."""
     ys, xs = np.nonzero(mask)
-    box = mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
-    if box.mean() > 0.9:
-        return 1
-    if box.mean() > 0.65:
-        return 2
-    # a triangle is widest at the bottom, a diamond in the middle
-    widest = np.flatnonzero(box.sum(1) == box.sum(1).max()).mean()
-    return 0 if widest > 0.75 * (len(box) - 1) else 3
+    centre = img[(ys.min() + ys.max()) // 2, (xs.min() + xs.max()) // 2]
+    marks = [i for i, c in enumerate(GUIDED_MARKS) if _mask(centre, c)]
+    assert len(marks) == 1, centre
+    return marks[0]
 
 
 def _read_guided_scene(img, box):
-    """The oracle: the face cue, the hat colour and each object's shape,
+    """The oracle: the face cue, the hat colour and each object's mark,
     read from the pixels."""
     x1, y1, x2, y2 = box
     face = img[y1:y2, x1:x2]
@@ -152,22 +150,23 @@ def _read_guided_scene(img, box):
     hats = [_mask(face, c).sum() for c in GUIDED_COLORS]
     target = int(np.argmax(hats))
     assert hats[target] > 20 and sorted(hats)[-2] == 0
-    shapes = tuple(_read_shape(_mask(context, c)) for c in GUIDED_COLORS)
-    return face_cue, target, shapes
+    marks = tuple(
+        _read_mark(context, _mask(context, c)) for c in GUIDED_COLORS)
+    return face_cue, target, marks
 
 
-def _oracle_guess(views, face_cue, target, shapes):
+def _oracle_guess(views, face_cue, target, marks):
     """Bayes guess of the oracle from what ``views`` show."""
     candidates = [
         label for label, cues in enumerate(TOY_CUES)
         if 'face' not in views or cues[0] == face_cue
     ]
     if 'face' in views and 'context' in views:
-        votes = {label: TOY_CUES[label][1] == shapes[target]
+        votes = {label: TOY_CUES[label][1] == marks[target]
                  for label in candidates}
-    elif 'context' in views or 'shapes' in views:
-        # the target is any object: count the objects of each label's shape
-        votes = {label: shapes.count(TOY_CUES[label][1])
+    elif 'context' in views or 'marks' in views:
+        # the target is any object: count the objects of each label's mark
+        votes = {label: marks.count(TOY_CUES[label][1])
                  for label in candidates}
     else:
         votes = {label: 0 for label in candidates}
@@ -189,7 +188,7 @@ def test_guided_oracle_reaches_stated_best_accuracies():
             labels.append(label)
     for views, stated in ((('face', 'context'), 1.0), (('face', ), 4 / 7),
                           (('context', ), 0.30357),
-                          (('face', 'shapes'), 0.80580), ((), 1 / 7)):
+                          (('face', 'marks'), 0.80580), ((), 1 / 7)):
         assert guided_best_accuracy(views) == pytest.approx(stated, abs=1e-5)
         acc = np.mean([
             _oracle_guess(views, *obs) == label
@@ -213,15 +212,18 @@ def test_guided_bad_arguments(tmp_path):
 
 def test_guided_object_masks_find_the_named_object():
     """The masks read back by guided_object_masks agree with the oracle:
-    the same named object, whose shape is the label's context cue."""
+    the same named object, whose mark is the label's context cue."""
     for label in range(len(CAER_CLASSES)):
         img, box = draw_guided_scene(label, np.random.default_rng([4, label]))
         masks, target = guided_object_masks(img, box)
-        _, oracle_target, shapes = _read_guided_scene(img, box)
+        _, oracle_target, marks = _read_guided_scene(img, box)
         assert target == oracle_target
         assert masks.shape == (len(GUIDED_COLORS), 80, 112)
-        assert [_read_shape(m) for m in masks] == list(shapes)
-        assert shapes[target] == TOY_CUES[label][1]
+        assert [_read_mark(img, m) for m in masks] == list(marks)
+        assert marks[target] == TOY_CUES[label][1]
+        # a mask is the whole square: its colour and its mark
+        side = 2 * round(0.085 * 80) + 1
+        assert (masks.sum(axis=(1, 2)) == side**2).all()
         x1, y1, x2, y2 = box
         assert not masks[:, y1:y2, x1:x2].any()
         assert masks.sum(axis=0).max() == 1  # the objects do not overlap

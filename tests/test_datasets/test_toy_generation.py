@@ -83,4 +83,4 @@ def test_cue_table_best_accuracy():
     with pytest.raises(ValueError, match=r"Unknown cue\(s\) \['motion'\]"):
         cue_table_best_accuracy(cues, ('a', 'b'), ('a', 'motion'))
     with pytest.raises(ValueError, match='Unknown cue'):
-        toy_best_accuracy(('shapes', ))  # a cue of the guided mode only
+        toy_best_accuracy(('marks', ))  # a cue of the guided mode only

@@ -59,8 +59,8 @@ def main() -> None:
                f"{best(('face', )):.1%}, context only "
                f"{best(('context', )):.1%}")
     if args.mode == 'guided':
-        message += (', face + the shapes without knowing which object '
-                    f"{best(('face', 'shapes')):.1%}")
+        message += (', face + the marks without knowing which object '
+                    f"{best(('face', 'marks')):.1%}")
     print(f'{message}, chance {best(()):.1%}.')
 
 
