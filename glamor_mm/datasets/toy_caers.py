@@ -85,7 +85,6 @@ DEFAULT_IMG_SIZE = (144, 192)  # (H, W)
 # Scene size of each mode; 'guided' scenes are the context view as they are
 # (no resize or crop), 80x112 -> a 5x7 map of the original encoder.
 DEFAULT_MODE_IMG_SIZE = dict(cues=DEFAULT_IMG_SIZE, guided=(80, 112))
-NUM_SHAPES = 4  # triangle, square, disc, diamond
 GUIDED_VIEWS = ('face', 'context', 'marks')
 
 # BGR colours.
