@@ -13,18 +13,19 @@ def attention_mass_on_masks(attention: np.ndarray,
     of its pixels, so two masks that share a cell both count it.
 
     Args:
-        attention (np.ndarray): Attention map, shape (h, w), summing to 1.
+        attention (np.ndarray): Attention map, shape (h, w), summing to 1,
+            or several maps of the same image, shape (M, h, w).
         masks (np.ndarray): Boolean region masks in image pixels, shape
             (K, H, W) with ``H >= h`` and ``W >= w``.
 
     Returns:
-        np.ndarray: Mass per mask, shape (K, ).
+        np.ndarray: Mass per mask, shape (K, ), or (M, K) for M maps.
     """
-    if attention.ndim != 2 or masks.ndim != 3:
-        raise ValueError('Expected an (h, w) attention map and (K, H, W) '
-                         f'masks, got shapes {attention.shape} and '
+    if attention.ndim not in (2, 3) or masks.ndim != 3:
+        raise ValueError('Expected an (h, w) or (M, h, w) attention map and '
+                         f'(K, H, W) masks, got shapes {attention.shape} and '
                          f'{masks.shape}.')
-    (h, w), (height, width) = attention.shape, masks.shape[1:]
+    (h, w), (height, width) = attention.shape[-2:], masks.shape[1:]
     if height < h or width < w:
         raise ValueError(f'Masks of {height}x{width} pixels are smaller '
                          f'than the {h}x{w} attention map.')
@@ -32,4 +33,5 @@ def attention_mass_on_masks(attention: np.ndarray,
     cols = np.arange(w) * width // w
     per_cell = np.add.reduceat(
         np.add.reduceat(masks.astype(np.int64), rows, axis=1), cols, axis=2)
-    return ((per_cell > 0) * attention[None]).sum(axis=(1, 2))
+    touched = (per_cell > 0).reshape(len(masks), -1).astype(attention.dtype)
+    return attention.reshape(*attention.shape[:-2], -1) @ touched.T

@@ -7,6 +7,7 @@ machine slows them alike; they report the median of the rounds with every
 round's value as the spread, and the load average around the rounds, in a
 markdown table.
 """
+import argparse
 import os
 import statistics
 import time
@@ -39,6 +40,31 @@ class RoundsResult(Generic[K, T]):
         """str: E.g. ``'load average 1.2 -> 1.5'``."""
         return (f'load average {self.load_before:.1f} -> '
                 f'{self.load_after:.1f}')
+
+
+def add_rounds_arguments(parser: argparse.ArgumentParser,
+                         rounds: int,
+                         threads: Optional[str] = None) -> None:
+    """Add the timing options every benchmark tool has.
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's parser.
+        rounds (int): Default of ``--rounds``, the timed rounds.
+        threads (str, optional): What ``--threads`` (default 1) sets, e.g.
+            ``'torch threads'``; None: the tool has no ``--threads``.
+            Defaults to None.
+    """
+    parser.add_argument(
+        '--rounds',
+        type=int,
+        default=rounds,
+        help=f'timed rounds (default {rounds})')
+    if threads is not None:
+        parser.add_argument(
+            '--threads',
+            type=int,
+            default=1,
+            help=f'{threads} (default 1; see the README on threads)')
 
 
 def interleaved_rounds(measures: Mapping[K, Callable[[], T]],

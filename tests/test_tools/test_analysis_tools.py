@@ -158,6 +158,10 @@ def test_attention_mass_on_masks_by_hand():
     masks[1, 3, 5] = True  # cell (1, 1)
     np.testing.assert_allclose(
         attention_mass_on_masks(attention, masks), [0.3, 0.4, 0.0])
+    # several maps of one image at once: one row per map
+    np.testing.assert_allclose(
+        attention_mass_on_masks(np.stack([attention, attention[::-1]]),
+                                masks), [[0.3, 0.4, 0.0], [0.7, 0.2, 0.0]])
     with pytest.raises(ValueError, match='smaller'):
         attention_mass_on_masks(attention, masks[:, :1])
 

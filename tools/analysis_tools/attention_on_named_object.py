@@ -82,9 +82,10 @@ def attention_on_named_object(results: Sequence[dict],
             raise ValueError(
                 f'{where}: {result["img_path"]} is not a guided toy scene '
                 '(no hat colour on the face or no object of that colour).')
-        mass = attention_mass_on_masks(attention, masks)
-        cells = attention_mass_on_masks(
-            np.full(attention.shape, 1 / attention.size), masks)
+        # the map and a uniform one, for the cells the masks touch
+        mass, cells = attention_mass_on_masks(
+            np.stack([attention, np.full_like(attention, 1 / attention.size)]),
+            masks)
         others = np.delete(mass, target)
         named.append(mass[target])
         uniform.append(cells[target])

@@ -26,8 +26,9 @@ from mmpretrain.registry import MODELS
 import glamor_mm  # noqa: F401  (registers the models)
 from glamor_mm.deployment import (OnnxRuntimeClassifier, TwoViewOnnxModule,
                                   export_onnx)
-from glamor_mm.utils import (format_rounds, interleaved_rounds, markdown_table,
-                             medians, throughput)
+from glamor_mm.utils import (add_rounds_arguments, format_rounds,
+                             interleaved_rounds, markdown_table, medians,
+                             throughput)
 
 
 def parse_args() -> argparse.Namespace:
@@ -44,17 +45,11 @@ def parse_args() -> argparse.Namespace:
         default=[1, 32],
         help='default 1 32')
     parser.add_argument(
-        '--threads',
-        type=int,
-        default=1,
-        help='threads of both backends (default 1)')
-    parser.add_argument(
         '--seconds',
         type=float,
         default=2.,
         help='time per backend, batch size and round (default 2)')
-    parser.add_argument(
-        '--rounds', type=int, default=3, help='rounds (default 3)')
+    add_rounds_arguments(parser, rounds=3, threads='threads of both backends')
     parser.add_argument(
         '--cfg-options',
         nargs='+',

@@ -41,8 +41,8 @@ from mmengine.registry import FUNCTIONS, init_default_scope
 from mmpretrain.registry import DATASETS, MODELS
 
 import glamor_mm  # noqa: F401  (registers the transforms and datasets)
-from glamor_mm.utils import (format_rounds, interleaved_rounds, markdown_table,
-                             medians)
+from glamor_mm.utils import (add_rounds_arguments, format_rounds,
+                             interleaved_rounds, markdown_table, medians)
 
 
 def parse_args() -> argparse.Namespace:
@@ -78,18 +78,12 @@ def parse_args() -> argparse.Namespace:
         action='store_false',
         help="leave out the config's data preprocessor")
     parser.add_argument(
-        '--threads',
-        type=int,
-        default=1,
-        help='torch threads of the main process (default 1, see the README '
-        'on threads)')
-    parser.add_argument(
         '--num-samples',
         type=int,
         default=320,
         help='images per variant and round (default 320)')
-    parser.add_argument(
-        '--rounds', type=int, default=2, help='rounds (default 2)')
+    add_rounds_arguments(
+        parser, rounds=2, threads='torch threads of the main process')
     parser.add_argument(
         '--profile',
         action='store_true',

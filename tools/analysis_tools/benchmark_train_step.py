@@ -35,8 +35,8 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import glamor_mm  # noqa: F401  (registers the models)
-from glamor_mm.utils import (interleaved_rounds, markdown_table, medians,
-                             throughput)
+from glamor_mm.utils import (add_rounds_arguments, interleaved_rounds,
+                             markdown_table, medians, throughput)
 
 VARIANTS = ('default', 'channels_last', 'compile', 'channels_last+compile')
 
@@ -67,14 +67,8 @@ def parse_args() -> argparse.Namespace:
         metavar=('FACE', 'CONTEXT'),
         help='side of the square face and context views (default 96 112)')
     parser.add_argument(
-        '--threads',
-        type=int,
-        default=1,
-        help='torch threads (default 1; see the README on threads)')
-    parser.add_argument(
         '--device', default='cpu', help='e.g. cpu, cuda:0 (default cpu)')
-    parser.add_argument(
-        '--rounds', type=int, default=5, help='timed rounds (default 5)')
+    add_rounds_arguments(parser, rounds=5, threads='torch threads')
     parser.add_argument(
         '--steps', type=int, default=3, help='steps per round (default 3)')
     parser.add_argument(

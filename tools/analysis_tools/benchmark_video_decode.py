@@ -41,7 +41,8 @@ from mmpretrain.registry import TRANSFORMS
 
 import glamor_mm  # noqa: F401  (registers the transforms)
 from glamor_mm.datasets.base_emotion_dataset import VIDEO_EXTENSIONS
-from glamor_mm.utils import interleaved_rounds, medians
+from glamor_mm.utils import (add_rounds_arguments, interleaved_rounds,
+                             medians)
 
 
 def parse_args() -> argparse.Namespace:
@@ -50,8 +51,7 @@ def parse_args() -> argparse.Namespace:
         description='Clips/s of video decoders on CAER-style clips.')
     parser.add_argument(
         'video_dirs', nargs='+', help='folders searched for videos')
-    parser.add_argument(
-        '--rounds', type=int, default=3, help='rounds (default 3)')
+    add_rounds_arguments(parser, rounds=3)
     parser.add_argument(
         '--clip-len', type=int, default=16, help='frames a clip (default 16)')
     return parser.parse_args()

@@ -8,14 +8,14 @@ from mmpretrain.models.heads import ClsHead
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from ..utils import ScoreMLP, loads_pretrained
+from ..utils import ScoreMLP, UniformScoreStartMixin
 
 FUSIONS = ('net', 'add', 'max', 'concat')
 BRANCHES = ('face', 'context')
 
 
 @MODELS.register_module()
-class FusionHead(ClsHead):
+class FusionHead(UniformScoreStartMixin, ClsHead):
     """Fuse the face and context vectors and classify them.
 
     Fusion types:
@@ -128,16 +128,9 @@ class FusionHead(ClsHead):
             nn.Dropout(dropout), nn.Linear(hidden_channels, num_classes))
         self.uniform_init = uniform_init and hasattr(self, 'face_scorer')
 
-    def init_weights(self) -> None:
-        """Initialise by ``init_cfg``, then zero the last layer of both
-        fusion-weight scorers if ``uniform_init`` (not when ``init_cfg``
-        loads a checkpoint)."""
-        start_uniform = self.uniform_init and not self.is_init and \
-            not loads_pretrained(self.init_cfg)
-        super().init_weights()
-        if start_uniform:
-            self.face_scorer.zero_output()
-            self.context_scorer.zero_output()
+    def uniform_start_scorers(self) -> List[ScoreMLP]:
+        """Both fusion-weight scorers (zeroed with ``uniform_init``)."""
+        return [self.face_scorer, self.context_scorer]
 
     def fuse(
         self, feats: Tuple[Optional[torch.Tensor], ...]

@@ -1,15 +1,15 @@
 """Global-Local Attention module of GLAMOR-Net (paper Sec. 3.2.2)."""
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 from mmpretrain.registry import MODELS
 
-from ..utils import ScoreMLP, loads_pretrained
+from ..utils import ScoreMLP, UniformScoreStartMixin
 from .base_two_view_neck import BaseTwoViewNeck, location_softmax
 
 
 @MODELS.register_module()
-class GlobalLocalAttentionNeck(BaseTwoViewNeck):
+class GlobalLocalAttentionNeck(UniformScoreStartMixin, BaseTwoViewNeck):
     """Context attention guided by the face vector (paper eq. 3-5).
 
     For every context location (i, j) the vector [v_f; v_ij] is scored by
@@ -77,14 +77,9 @@ class GlobalLocalAttentionNeck(BaseTwoViewNeck):
                                hidden_channels, norm_cfg)
         self.uniform_init = uniform_init
 
-    def init_weights(self) -> None:
-        """Initialise by ``init_cfg``, then zero the last scorer layer if
-        ``uniform_init`` (not when ``init_cfg`` loads a checkpoint)."""
-        start_uniform = self.uniform_init and not self.is_init and \
-            not loads_pretrained(self.init_cfg)
-        super().init_weights()
-        if start_uniform:
-            self.scorer.zero_output()
+    def uniform_start_scorers(self) -> List[ScoreMLP]:
+        """The attention scorer (zeroed with ``uniform_init``)."""
+        return [self.scorer]
 
     def pool_context(
             self, v_f: torch.Tensor,
