@@ -48,8 +48,8 @@ model = dict(
     context_backbone=dict(_delete_=True, **_encoder))
 
 # 45 epochs of 3500 images (~4900 iterations) with Adam (lr 1e-3, cosine
-# decay): the attention needs this many steps to find the named object, and
-# at lr 3e-3 some seeds never start to (docs/attention.md).
+# decay): the attention needs thousands of steps to find the named object;
+# at lr 3e-3 it started later (docs/attention.md).
 optim_wrapper = dict(
     optimizer=dict(_delete_=True, type='Adam', lr=1e-3, weight_decay=1e-4))
 param_scheduler = dict(T_max=45)
