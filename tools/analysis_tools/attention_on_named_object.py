@@ -15,7 +15,7 @@ and the named one from the pixels of every scene, and reports:
 
 Example::
 
-    python tools/test.py configs/toy/on_toy_guided.py epoch_15.pth \
+    python tools/test.py configs/toy/on_toy_guided.py epoch_45.pth \
         --out preds.pkl
     python tools/analysis_tools/attention_on_named_object.py preds.pkl
 """
