@@ -6,7 +6,7 @@ Pooling the context without the face allows at most 30.4 %
 (guided_best_accuracy). GLA gets past that through the face: its attention
 weights depend on the face, so v_c carries the face cue (57.1 % alone). At
 this scale (150 steps) it does not yet pick the object the hat names; the
-benchmark's schedule (configs/toy/on_toy_guided.py, ~4800 steps) is where it
+benchmark's schedule (configs/toy/on_toy_guided.py, ~4900 steps) is where it
 learns to (tools/analysis_tools/attention_on_named_object.py;
 docs/attention.md).
 

@@ -1,5 +1,5 @@
-"""``init_cfg=dict(type='Pretrained', ...)`` that fails on a mismatch, and how to
-tell that an ``init_cfg`` loads a checkpoint."""
+"""``init_cfg=dict(type='Pretrained', ...)`` that fails on a mismatch, and
+how to tell that an ``init_cfg`` loads a checkpoint."""
 from typing import List, Optional, Union
 
 import torch.nn as nn
