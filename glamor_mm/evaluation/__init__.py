@@ -3,10 +3,10 @@ from .clip_accuracy import ClipAccuracy
 from .prediction_dump import (PredictionDump, add_trust_dump_argument,
                               dump_array, load_dump_results,
                               load_prediction_dump)
-from .stuart_maxwell import StuartMaxwellResult, chi2_sf, stuart_maxwell
+from .stuart_maxwell import StuartMaxwellResult, stuart_maxwell
 
 __all__ = [
     'attention_mass_on_masks', 'ClipAccuracy', 'PredictionDump',
     'add_trust_dump_argument', 'dump_array', 'load_dump_results',
-    'load_prediction_dump', 'StuartMaxwellResult', 'chi2_sf', 'stuart_maxwell'
+    'load_prediction_dump', 'StuartMaxwellResult', 'stuart_maxwell'
 ]

@@ -7,6 +7,8 @@ from typing import NamedTuple, Sequence, Union
 
 import numpy as np
 import torch
+from scipy.sparse.csgraph import connected_components
+from scipy.stats import chi2
 
 LabelArray = Union[Sequence[int], np.ndarray, torch.Tensor]
 
@@ -39,24 +41,6 @@ def _to_labels(labels: LabelArray, num_classes: int, name: str) -> np.ndarray:
         raise ValueError(f'{name} has labels outside [0, {num_classes}): '
                          f'min {arr.min()}, max {arr.max()}.')
     return arr
-
-
-def chi2_sf(statistic: float, dof: int) -> float:
-    """Survival function of the chi-square distribution.
-
-    Uses the regularised upper incomplete gamma function
-    ``Q(dof / 2, x / 2)`` of PyTorch in float64, so SciPy is not needed.
-
-    Args:
-        statistic (float): The observed value ``x >= 0``.
-        dof (int): Degrees of freedom ``>= 1``.
-
-    Returns:
-        float: ``P(X >= statistic)`` for ``X ~ chi2(dof)``.
-    """
-    half_dof = torch.tensor(dof / 2, dtype=torch.float64)
-    half_x = torch.tensor(statistic / 2, dtype=torch.float64)
-    return float(torch.special.gammaincc(half_dof, half_x))
 
 
 def stuart_maxwell(labels_a: LabelArray, labels_b: LabelArray,
@@ -110,32 +94,15 @@ def stuart_maxwell(labels_a: LabelArray, labels_b: LabelArray,
     cov = np.diag(disagreement.sum(1)) - disagreement
 
     statistic, dof = 0.0, 0
-    for component in _connected_components(disagreement > 0):
-        if len(component) < 2:
+    _, component_of = connected_components(disagreement > 0, directed=False)
+    for component in np.unique(component_of):
+        members = np.flatnonzero(component_of == component)
+        if len(members) < 2:
             continue
-        kept = component[:-1]
+        kept = members[:-1]
         sub_cov = cov[np.ix_(kept, kept)]
         statistic += float(diff[kept] @ np.linalg.solve(sub_cov, diff[kept]))
         dof += len(kept)
-    p_value = chi2_sf(statistic, dof) if dof > 0 else 1.0
+    p_value = float(chi2.sf(statistic, dof)) if dof > 0 else 1.0
     return StuartMaxwellResult(statistic, dof, p_value)
 
-
-def _connected_components(adjacency: np.ndarray) -> list:
-    """Connected components of an undirected graph given as a bool matrix."""
-    num_nodes = adjacency.shape[0]
-    seen = np.zeros(num_nodes, dtype=bool)
-    components = []
-    for start in range(num_nodes):
-        if seen[start]:
-            continue
-        stack, component = [start], []
-        seen[start] = True
-        while stack:
-            node = stack.pop()
-            component.append(node)
-            for neighbour in np.flatnonzero(adjacency[node] & ~seen):
-                seen[neighbour] = True
-                stack.append(int(neighbour))
-        components.append(sorted(component))
-    return components

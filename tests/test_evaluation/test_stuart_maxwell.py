@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from glamor_mm.evaluation import chi2_sf, stuart_maxwell
+from glamor_mm.evaluation import stuart_maxwell
 
 
 def labels_from_table(table):
@@ -101,19 +101,18 @@ def test_matches_independent_implementations(seed):
     assert result.statistic == pytest.approx(statistic)
 
 
-def test_chi2_sf_closed_forms():
-    # dof 2: exp(-x/2); dof 1: erfc(sqrt(x/2)); tiny tails stay accurate.
-    for x in (0.1, 3.0, 250.0):
-        assert chi2_sf(x, 2) == pytest.approx(math.exp(-x / 2), rel=1e-9)
-        assert chi2_sf(x, 1) == pytest.approx(
-            math.erfc(math.sqrt(x / 2)), rel=1e-9)
-
-
-def test_chi2_sf_matches_scipy():
-    stats = pytest.importorskip('scipy.stats')
-    for x, dof in [(0.5, 6), (12.6, 6), (300.0, 6), (2.0, 3)]:
-        assert chi2_sf(x, dof) == pytest.approx(
-            stats.chi2.sf(x, dof), rel=1e-9)
+def test_p_value_is_the_chi_square_tail():
+    # Three classes in one component: dof 2, whose tail is exp(-x/2); two
+    # classes: dof 1, whose tail is erfc(sqrt(x/2)).
+    table = np.array([[20, 9, 1], [2, 15, 6], [3, 1, 12]])
+    result = stuart_maxwell(*labels_from_table(table), num_classes=3)
+    assert result.dof == 2
+    assert result.p_value == pytest.approx(
+        math.exp(-result.statistic / 2), rel=1e-9)
+    result = stuart_maxwell(*labels_from_table(table[:2, :2]), num_classes=2)
+    assert result.dof == 1
+    assert result.p_value == pytest.approx(
+        math.erfc(math.sqrt(result.statistic / 2)), rel=1e-9)
 
 
 def test_invalid_input():

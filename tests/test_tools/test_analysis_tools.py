@@ -107,6 +107,12 @@ def test_confusion_matrix_tool(dumps, tmp_path):
     out = tmp_path / 'cm.png'
     tool.main([good_path, '--out', str(out), '--title', 'GLAMOR-Net'])
     assert out.stat().st_size > 0
+    fig = tool.plot_confusion_matrix(
+        np.array([[0.875, 0.125], [0.0, 1.0]]), ['a', 'b'], title='T')
+    ax = fig.axes[0]
+    assert sorted(t.get_text() for t in ax.texts) == ['0', '100', '12', '88']
+    assert ax.get_title() == 'T'
+    assert [t.get_text() for t in ax.get_yticklabels()] == ['a', 'b']
     import matplotlib.image
     image = matplotlib.image.imread(str(out))
     assert image.ndim == 3 and image.shape[0] > 300

@@ -1,6 +1,8 @@
 # Copyright (c) glamor_mm contributors.
 """Draw a row-normalised confusion matrix (paper Fig. 7/8) from a dump.
 
+Rates are shown as whole percentages, ``--counts`` shows the raw counts.
+
 Example::
 
     python tools/test.py CONFIG CHECKPOINT --out preds.pkl
@@ -15,6 +17,7 @@ import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import torch  # noqa: E402
 from mmpretrain.evaluation import ConfusionMatrix  # noqa: E402
 
 from glamor_mm.datasets.categories import CAER_CLASSES  # noqa: E402
@@ -55,32 +58,29 @@ def plot_confusion_matrix(matrix: np.ndarray,
                           classes: Sequence[str],
                           cmap: str = 'Blues',
                           title: Optional[str] = None) -> plt.Figure:
-    """Heat map with the value of every cell, true classes as rows."""
-    num_classes = len(classes)
-    fig, ax = plt.subplots(figsize=(1.1 * num_classes + 2, num_classes + 1))
-    image = ax.imshow(matrix, interpolation='nearest', cmap=cmap)
-    fig.colorbar(image, ax=ax)
-    is_int = np.issubdtype(matrix.dtype, np.integer)
-    threshold = (matrix.max() + matrix.min()) / 2
-    for i in range(num_classes):
-        for j in range(num_classes):
-            ax.text(
-                j,
-                i,
-                f'{matrix[i, j]:d}' if is_int else f'{matrix[i, j]:.2f}',
-                ha='center',
-                va='center',
-                color='white' if matrix[i, j] > threshold else 'black')
-    ax.set(
-        xticks=np.arange(num_classes),
-        yticks=np.arange(num_classes),
-        xticklabels=classes,
-        yticklabels=classes,
-        xlabel='Predicted label',
-        ylabel='True label',
-        title=title or '')
-    plt.setp(ax.get_xticklabels(), rotation=45, ha='right')
-    fig.tight_layout()
+    """MMPretrain's confusion-matrix figure with the value of every cell.
+
+    Args:
+        matrix (np.ndarray): Counts (integers) or per-true-class rates in
+            [0, 1], shape (C, C), true classes as rows. Rates are written in
+            the cells as whole percentages.
+        classes (Sequence[str]): The C class names.
+        cmap (str): Matplotlib colour map. Defaults to 'Blues'.
+        title (str, optional): Figure title.
+
+    Returns:
+        plt.Figure: The figure.
+    """
+    if not np.issubdtype(matrix.dtype, np.integer):
+        matrix = np.rint(matrix * 100)
+    fig = ConfusionMatrix.plot(
+        torch.from_numpy(matrix.astype(np.int64)),
+        include_values=True,
+        cmap=cmap,
+        classes=list(classes),
+        show=False)
+    if title:
+        fig.axes[0].set_title(title)
     return fig
 
 
