@@ -11,7 +11,8 @@
 #   give the weights lambda_F, lambda_C (softmax), the weighted vectors are
 #   concatenated, FC(128) + ReLU + dropout 0.5, FC(7).
 # Clips: the model takes N x K x 3 x T x H x W views and averages the softmax
-# scores of each video's K clips (Sec. 5.1).
+# scores of each video's K clips (Sec. 5.1; average_clips='score' averages
+# the logits instead, as in MMAction2).
 #
 # Table 3 rows are overrides (see configs/video/):
 #   without context attention: neck=dict(_delete_=True,
@@ -28,6 +29,7 @@ encoder_3d = dict(
 
 model = dict(
     type='GlamorClassifier',
+    average_clips='prob',
     face_backbone=encoder_3d,
     context_backbone=encoder_3d,
     neck=dict(

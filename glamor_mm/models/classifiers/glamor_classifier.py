@@ -78,7 +78,7 @@ def average_clips(
 
     Args:
         clips (list[DataSample]): Predictions of all clips, video by video,
-            each with ``pred_score`` (softmax scores) and optionally
+            each with ``pred_score`` (the scores to average) and optionally
             ``attention`` and ``fusion_weights``.
         num_clips (Sequence[int]): Number of clips of each video.
         data_samples (list[DataSample], optional): The videos' samples to
@@ -129,10 +129,11 @@ class GlamorClassifier(BaseClassifier):
     ``'mmaction.ResNet3d'``...) the N*K clips are encoded, attended and
     classified one by one. Training uses each clip with its video's label
     (the paper samples one clip per video, K = 1). ``predict`` averages the
-    softmax scores of a video's K clips into its ``pred_score`` (CAER-Net
-    Sec. 5.1, MMAction2's ``average_clips='prob'``) and keeps the clips'
-    scores as ``clip_scores`` (K×num_classes); ``mode='tensor'`` returns the
-    N*K clips' logits.
+    scores of a video's K clips into its ``pred_score`` as MMAction2's
+    ``average_clips`` says: the softmax scores (``'prob'``, CAER-Net Sec.
+    5.1, the default) or the logits (``'score'``); it keeps the averaged
+    clip scores as ``clip_scores`` (K×num_classes). ``mode='tensor'``
+    returns the N*K clips' logits.
 
     A stream that the model does not need is neither built nor run: the
     context backbone when ``head.branches == ('face',)``, the face backbone
@@ -152,6 +153,9 @@ class GlamorClassifier(BaseClassifier):
             in the channels-last memory format (NHWC). The results are the
             same up to float rounding; convolutions on the CPU run faster
             this way (see the README's speed section). Defaults to False.
+        average_clips (str): What ``predict`` averages over the clips of a
+            video, as MMAction2's heads: ``'prob'`` (softmax scores) or
+            ``'score'`` (logits). Defaults to 'prob'.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
@@ -162,13 +166,18 @@ class GlamorClassifier(BaseClassifier):
                  head: dict,
                  data_preprocessor: Optional[dict] = None,
                  channels_last: bool = False,
+                 average_clips: str = 'prob',
                  init_cfg: Optional[dict] = None):
+        if average_clips not in ('prob', 'score'):
+            raise ValueError('GlamorClassifier: average_clips must be '
+                             f"'prob' or 'score', got {average_clips!r}.")
         data_preprocessor = data_preprocessor or {}
         if isinstance(data_preprocessor, dict):
             data_preprocessor.setdefault('type', 'TwoViewDataPreprocessor')
             data_preprocessor = MODELS.build(data_preprocessor)
         super().__init__(
             init_cfg=init_cfg, data_preprocessor=data_preprocessor)
+        self.average_clips = average_clips
 
         self.neck = neck if isinstance(neck, nn.Module) else MODELS.build(neck)
         self.head = head if isinstance(head, nn.Module) else MODELS.build(head)
@@ -310,8 +319,11 @@ class GlamorClassifier(BaseClassifier):
         feats = self.neck(*self._encode(*views))
         if num_clips is None:
             return self._predict_feats(feats, data_samples)
-        return average_clips(
-            self._predict_feats(feats, None), num_clips, data_samples)
+        clips = self._predict_feats(feats, None)
+        if self.average_clips == 'score':
+            for clip, logits in zip(clips, self.head(feats).detach()):
+                clip.set_pred_score(logits)
+        return average_clips(clips, num_clips, data_samples)
 
     def _predict_feats(
             self, feats: Feats,

@@ -20,7 +20,9 @@ ENCODER_3D = dict(
     norm_cfg=dict(type='BN3d'))
 
 
-def build_clip_model(neck='ContextAttentionNeck', dropout=0.5):
+def build_clip_model(neck='ContextAttentionNeck',
+                     dropout=0.5,
+                     average_clips='prob'):
     neck_cfg = dict(
         ContextAttentionNeck=dict(
             type='ContextAttentionNeck',
@@ -36,6 +38,7 @@ def build_clip_model(neck='ContextAttentionNeck', dropout=0.5):
     return MODELS.build(
         dict(
             type='GlamorClassifier',
+            average_clips=average_clips,
             face_backbone=ENCODER_3D,
             context_backbone=ENCODER_3D,
             neck=neck_cfg,
@@ -98,6 +101,20 @@ def test_predict_averages_clip_softmax(neck):
         assert sample.pred_label.item() == clip_probs[k].mean(0).argmax()
         assert sample.attention.shape == (3, 2, 3, 4)  # K x T' x H' x W'
         assert sample.fusion_weights.shape == (3, 2)
+
+
+def test_predict_averages_clip_logits_with_average_clips_score():
+    torch.manual_seed(0)
+    model = build_clip_model(average_clips='score').eval()
+    inputs = clip_inputs(2, 3)
+    logits = model(inputs, mode='tensor').view(2, 3, 3)
+    predictions = model(inputs, [DataSample() for _ in range(2)], 'predict')
+    for k, sample in enumerate(predictions):
+        torch.testing.assert_close(sample.clip_scores, logits[k])
+        torch.testing.assert_close(sample.pred_score, logits[k].mean(0))
+        assert sample.pred_label.item() == logits[k].mean(0).argmax()
+    with pytest.raises(ValueError, match="'prob' or 'score'"):
+        build_clip_model(average_clips='max')
 
 
 def test_videos_with_different_numbers_of_clips():
