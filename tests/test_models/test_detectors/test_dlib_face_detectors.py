@@ -113,6 +113,14 @@ def test_hog_batched_inputs_of_different_sizes(hog, real_photos):
                                    single.pred_instances.bboxes)
 
 
+def test_hog_tiny_images_have_no_face(hog):
+    """1-pixel images are searched (no face), not refused by dlib for the
+    strides of their size-1 dimensions."""
+    for shape in ((1, 1, 3), (1, 9, 3), (9, 1, 3), (2, 2, 3)):
+        bboxes, scores = detect_faces(hog, np.zeros(shape, np.uint8))[0]
+        assert bboxes.shape == (0, 4) and scores.shape == (0, ), shape
+
+
 def build_detector(cfg: dict):
     with keep_default_scope():
         return MODELS.build(cfg)
