@@ -198,6 +198,19 @@ def test_cnn_finds_exactly_one_face(real_photos, face_region_check):
     assert preds[1].pred_instances.bboxes.shape == (0, 4)
 
 
+@pytest.mark.skipif(not has_mmod, reason='face_recognition_models missing')
+def test_cnn_tiny_images_have_no_face():
+    """Images too small for the MMOD network's convolutions have no face
+    instead of a dlib error; the smallest accepted ones run the network."""
+    cnn = init_face_detector(CNN_CFG)
+    for upsample, shapes in ((0, [(1, 1), (9, 100), (10, 10)]),
+                             (1, [(1, 1), (4, 100), (5, 5)])):
+        cnn.upsample = upsample
+        for h, w in shapes:
+            boxes, scores = cnn.detect(np.zeros((h, w, 3), np.uint8))
+            assert boxes.shape == (0, 4) and scores.shape == (0, )
+
+
 def test_cnn_missing_weights_file():
     with pytest.raises(FileNotFoundError, match='no_such.dat'):
         build_detector(dict(type='DlibCNNFaceDetector', weights='no_such.dat'))
