@@ -5,8 +5,9 @@ GLAMOR-Net model (the context of a picture is encoded once, with all faces
 masked) and writes, per picture, a drawing with the boxes, labels and each
 face's attention map over the masked context, named after the picture's file
 (``photo.jpg`` and ``photo.png`` get one each). A picture of a folder that
-cannot be read is reported and skipped; the demo then exits with status 1
-after writing the results of the others.
+cannot be read or processed is skipped and reported with its reason; the
+demo then writes the results of the others and exits with status 3. Too many
+failures in a row (``--max-consecutive-failures``) stop it with status 1.
 
 Examples:
     python demo/image_demo.py photo.jpg configs/glamor_r18_caers.py \\
@@ -18,6 +19,7 @@ from argparse import ArgumentParser
 
 import mmengine
 
+from glamor_mm.apis.input_failures import add_failure_argument, exit_if_failed
 from inferencer_args import add_inferencer_args, build_inferencer
 
 
@@ -37,6 +39,7 @@ def parse_args():
         '--show', action='store_true', help='show each result in a window')
     parser.add_argument(
         '--out-json', default=None, help='also dump the predictions')
+    add_failure_argument(parser)
     return parser.parse_args()
 
 
@@ -47,7 +50,8 @@ def main():
         args.img,
         show=args.show,
         show_dir=args.out_dir,
-        draw_attention=not args.no_attention)
+        draw_attention=not args.no_attention,
+        max_consecutive_failures=args.max_consecutive_failures)
     for result in results:
         faces = ', '.join(f"{i}: {f['pred_class']} {f['pred_score']:.2f} "
                           f"at {[round(v) for v in f['bbox']]}"
@@ -63,10 +67,8 @@ def main():
                     if face[key] is not None:
                         face[key] = face[key].tolist()
         mmengine.dump(results, args.out_json)
-    failed = [r['img_path'] for r in results if r['error']]
-    if failed:
-        raise SystemExit(f'{len(failed)} of {len(results)} pictures could '
-                         f'not be read: {failed}')
+    exit_if_failed([(r['img_path'], r['error'])
+                    for r in results if r['error']], 'picture', len(results))
 
 
 if __name__ == '__main__':

@@ -23,10 +23,13 @@ Videos are kept whatever happens, and counted at the end:
 
 - no face in any frame: ``face_track: null`` (``CAERDataset``'s
   ``no_face`` decides);
-- a video that cannot be decoded is left out of ``data_list`` and listed
-  with the reason in the metainfo's ``failed`` (the dataset refuses to load
-  the split while it is on disk, quoting the reason; a re-run tries it
-  again);
+- a video that cannot be decoded, or on a frame of which the detector
+  fails, is left out of ``data_list`` and listed with the reason in the
+  metainfo's ``failed`` and on stderr (the dataset refuses to load the split
+  while it is on disk, quoting the reason; a re-run tries it again); the tool
+  then exits with status 3 once the file is written. Running out of memory,
+  or ``--max-consecutive-failures`` videos failing in a row (default 10),
+  stops the run with status 1 and without writing ``--out``;
 - a video with fewer frames than its header says keeps the frames that
   decode (``num_frames``), with a ``"warning"``.
 
@@ -56,6 +59,7 @@ import numpy as np
 import detect_faces as detection_runner
 from glamor_mm.apis import (detect_faces, fill_face_track, link_face_tracks,
                             read_video_frames, select_main_track)
+from glamor_mm.apis.input_failures import exit_if_failed, failure_reason
 from glamor_mm.datasets import CAER_CLASSES, CAERDataset
 from glamor_mm.datasets.base_emotion_dataset import VIDEO_EXTENSIONS
 
@@ -159,9 +163,10 @@ def detect_in_video(task: Tuple[str, str], detect_every: int) -> dict:
                                               frame,
                                               detection_runner._SCORE_THR)[0]
             except Exception as e:
-                raise RuntimeError(
-                    f'Face detection failed on frame {index} '
-                    f'of {path}: {type(e).__name__}: {e}') from e
+                return dict(
+                    record,
+                    error=f'face detection failed on frame {index}: '
+                    f'{failure_reason(e)}')
             detections.append([[[round(float(v), 2) for v in box]
                                 for box in bboxes],
                                [round(float(s), 4) for s in scores]])
@@ -252,7 +257,8 @@ def main() -> None:
             partial_file,
             work=partial(detect_in_video, detect_every=args.detect_every),
             ident=detection_id(args),
-            key='video_path'))
+            key='video_path',
+            kind='video'))
 
     data_list, failed = [], []
     for rel, label in samples:
@@ -272,11 +278,10 @@ def main() -> None:
           f'face (face_track: null), {short} shorter than their header '
           '("warning").')
     if failed:
-        print(f'{len(failed)} video(s) could not be decoded and are left out '
-              '(listed in the metainfo\'s "failed"; a re-run tries them '
-              'again):')
-        for item in failed:
-            print(f"  {item['video_path']}: {item['error']}")
+        print('Failed videos are left out (listed in the metainfo\'s '
+              '"failed"; a re-run tries them again).')
+    exit_if_failed([(item['video_path'], item['error']) for item in failed],
+                   'video', len(samples))
 
 
 if __name__ == '__main__':

@@ -16,9 +16,13 @@ a dataset tree and writes the OpenMMLab 2.0 annotation file read by
 ``[H, W]`` (the dataset checks that boxes overlap the image). Images without a
 face are kept with ``face_bbox: null`` (the training pipeline's ``CropFace``
 decides what that means) and counted at the end. An image that cannot be read
-or on which the detector fails (corrupt file, 1x1 image...) does not stop the
-run: it is left out of ``data_list``, listed with the reason in the
-metainfo's ``failed``, and reported at the end (and tried again by a re-run).
+or on which the detector fails (an empty or corrupt file...) does not stop
+the run: it is left out of ``data_list``, listed with the reason in the
+metainfo's ``failed`` and on stderr at the end (and tried again by a re-run),
+and the tool exits with status 3 once the file is written. Running out of
+memory, or ``--max-consecutive-failures`` images failing in a row (default
+10: a misconfigured detector fails on every image), stops the run with status
+1 and without writing ``--out`` (what was done is kept for a re-run).
 
 Layouts (``--layout``; class folders in any spelling the datasets accept):
 
@@ -50,13 +54,15 @@ import os
 import os.path as osp
 from typing import Callable, Dict, List, Optional, Tuple
 
-import mmcv
 import mmengine
 import numpy as np
 import torch
 from mmengine.utils import ProgressBar
 
-from glamor_mm.apis import detect_faces, init_face_detector, select_face
+from glamor_mm.apis import (detect_faces, init_face_detector, read_image,
+                            select_face)
+from glamor_mm.apis.input_failures import (InputFailures, add_failure_argument,
+                                           exit_if_failed, failure_reason)
 from glamor_mm.datasets.categories import CAER_CLASSES
 from glamor_mm.datasets.emotion_annotation_dataset import \
     EmotionAnnotationDataset
@@ -115,6 +121,7 @@ def add_runner_args(parser: argparse.ArgumentParser) -> None:
         '--restart',
         action='store_true',
         help='ignore results of a previous (interrupted) run')
+    add_failure_argument(parser)
 
 
 def scan_images(data_root: str, layout: str,
@@ -234,13 +241,10 @@ def detect_one(task: Tuple[str, str]) -> dict:
     """
     rel_path, path = task
     try:
-        img = mmcv.imread(path)
-        if img is None:
-            raise OSError('cannot be read as an image (corrupt, truncated or '
-                          'not an image file)')
+        img = read_image(path)
         bboxes, scores = detect_faces(_DETECTOR, img, _SCORE_THR)[0]
     except Exception as e:
-        return dict(img_path=rel_path, error=f'{type(e).__name__}: {e}')
+        return dict(img_path=rel_path, error=failure_reason(e))
     return dict(
         img_path=rel_path,
         ori_shape=list(img.shape[:2]),
@@ -253,15 +257,18 @@ def run_detection(args: argparse.Namespace,
                   partial_file: str,
                   work: Callable[[Tuple[str, str]], dict] = detect_one,
                   ident: Optional[dict] = None,
-                  key: str = 'img_path') -> Dict[str, dict]:
+                  key: str = 'img_path',
+                  kind: str = 'image') -> Dict[str, dict]:
     """Run ``work`` on ``tasks``, appending each result to the partial file.
 
     The detector of each process is built by :func:`init_worker`;
-    ``args.workers`` processes share the tasks.
+    ``args.workers`` processes share the tasks. A record with an ``error``
+    is a failed input (see :class:`~glamor_mm.apis.InputFailures`).
 
     Args:
         args (argparse.Namespace): ``config``, ``checkpoint``, ``device``,
-            ``score_thr``, ``workers`` and ``restart``.
+            ``score_thr``, ``workers``, ``restart`` and
+            ``max_consecutive_failures``.
         tasks (list[tuple[str, str]]): ``(relative path, path)`` pairs.
         partial_file (str): File the records are appended to.
         work (callable): Turns a task into a JSON-able record, with the
@@ -270,11 +277,18 @@ def run_detection(args: argparse.Namespace,
             to :func:`run_id`.
         key (str): Field of a record naming its input. Defaults to
             'img_path'.
+        kind (str): What the inputs are, for messages. Defaults to 'image'.
 
     Returns:
         dict: ``record[key] -> record`` of the new results.
+
+    Raises:
+        TooManyFailuresError: After ``args.max_consecutive_failures``
+            failed records in a row (those records are in the partial
+            file).
     """
     done = {}
+    failures = InputFailures(args.max_consecutive_failures, kind)
     new_file = args.restart or not osp.isfile(partial_file)
     with open(partial_file, 'w' if new_file else 'a') as f:
         if new_file:
@@ -298,6 +312,10 @@ def run_detection(args: argparse.Namespace,
                 f.flush()
                 done[record[key]] = record
                 progress.update()
+                if 'error' in record:
+                    failures.add(record[key], record['error'])
+                else:
+                    failures.succeeded()
         finally:
             if pool is not None:
                 pool.terminate()
@@ -345,10 +363,10 @@ def main() -> None:
     print(f'Wrote {args.out}: {len(data_list)} images, {no_face} without '
           'a face (face_bbox: null).')
     if failed:
-        print(f'{len(failed)} image(s) failed and are left out (listed in '
-              'the metainfo\'s "failed"; a re-run tries them again):')
-        for item in failed:
-            print(f"  {item['img_path']}: {item['error']}")
+        print('Failed images are left out (listed in the metainfo\'s '
+              '"failed"; a re-run tries them again).')
+    exit_if_failed([(item['img_path'], item['error']) for item in failed],
+                   'image', len(samples))
 
 
 if __name__ == '__main__':

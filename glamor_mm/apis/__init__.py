@@ -5,11 +5,13 @@ from .face_score_tracker import FaceScoreTracker
 from .face_tracks import (fill_face_track, link_face_tracks, match_by_iou,
                           select_main_track)
 from .glamor_inferencer import GlamorInferencer
+from .image_files import read_image
+from .input_failures import InputFailures, TooManyFailuresError
 from .video_frames import read_video_frames
 
 __all__ = [
     'init_face_detector', 'detect_faces', 'keep_default_scope', 'select_face',
     'GlamorInferencer', 'FaceScoreTracker', 'read_video_frames',
     'FaceClipTracker', 'fill_face_track', 'link_face_tracks', 'match_by_iou',
-    'select_main_track'
+    'select_main_track', 'read_image', 'InputFailures', 'TooManyFailuresError'
 ]

@@ -19,12 +19,61 @@ from mmpretrain.utils import track
 from glamor_mm.datasets.transforms import (ApplyToFace, CropFace, DetectFace,
                                            MaskFace, PackTwoViewInputs)
 from glamor_mm.models.detectors import (detect_faces, init_face_detector,
-                                       keep_default_scope)
+                                        keep_default_scope)
 from glamor_mm.utils import resolve_config_path
 from glamor_mm.utils.state_dict_check import load_checkpoint_checked
+from .image_files import read_image
+from .input_failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, InputFailures
 from .video_frames import VIDEO_EXTENSIONS, read_video_frames
 
 ALL_FACES_KEY = 'face_bboxes'
+
+
+class DrawingNames:
+    """File names of the drawings of one call, never the same twice.
+
+    Like MMDet's ``DetInferencer``: a picture file keeps its own name (so
+    ``photo.jpg`` and ``photo.png`` get two drawings); a picture given as an
+    array (e.g. a video frame) is named by its number among the arrays,
+    ``000000.png``, ``000001.png``... A name already given (the same file
+    name from another folder, a file named like a frame, a frame named like
+    a file) gets ``_1``, ``_2``... Only the names of files and of renamed
+    frames are kept, so a stream of frames adds nothing to memory.
+
+    Example:
+        >>> names = DrawingNames()
+        >>> frame = np.zeros((8, 8, 3), np.uint8)
+        >>> [names(p) for p in (frame, 'a/000000.png', 'b/000000.png')]
+        ['000000.png', '000000_1.png', '000000_2.png']
+    """
+
+    def __init__(self) -> None:
+        self.used = set()
+        self.num_frames = 0
+
+    def _taken(self, name: str) -> bool:
+        """Whether ``name`` was given, to a file or to a frame."""
+        stem = name[:-len('.png')] if name.endswith('.png') else ''
+        is_frame = stem.isdigit() and f'{int(stem):06d}' == stem and int(
+            stem) < self.num_frames
+        return is_frame or name in self.used
+
+    def __call__(self, input_: InputType) -> str:
+        """The drawing name of ``input_`` (a path or an array)."""
+        if isinstance(input_, np.ndarray):
+            name = f'{self.num_frames:06d}.png'
+            self.num_frames += 1
+            if name not in self.used:
+                return name
+        else:
+            name = osp.basename(str(input_))
+        stem, ext = osp.splitext(name)
+        unique, k = name, 0
+        while self._taken(unique):
+            k += 1
+            unique = f'{stem}_{k}{ext}'
+        self.used.add(unique)
+        return unique
 
 
 class GlamorInferencer(BaseInferencer):
@@ -201,16 +250,17 @@ class GlamorInferencer(BaseInferencer):
             ``context``: the one context tensor, empty when K = 0).
 
         Raises:
-            OSError: If the image cannot be read.
+            OSError: If the image file cannot be read.
+            ValueError: If an array is not of shape (H, W, 3).
         """
         if isinstance(input_, np.ndarray):
             img, img_path = input_, None
+            if img.ndim != 3 or img.shape[2] != 3:
+                raise ValueError('a picture given as an array must be BGR '
+                                 f'of shape (H, W, 3), got {img.shape}.')
         else:
             img_path = str(input_)
-            img = mmcv.imread(img_path)
-            if img is None:
-                raise OSError(f'{img_path}: cannot be read as an image '
-                              '(corrupt, truncated or not an image file).')
+            img = read_image(img_path)
         bboxes, scores = detect_faces(self.detector, img,
                                       self.det_score_thr)[0]
         base = dict(
@@ -238,6 +288,8 @@ class GlamorInferencer(BaseInferencer):
                  inputs: Union[InputType, Iterable[InputType]],
                  return_datasamples: bool = False,
                  batch_size: int = 1,
+                 max_consecutive_failures: int = (
+                     DEFAULT_MAX_CONSECUTIVE_FAILURES),
                  **kwargs) -> Union[list, Iterator]:
         """Detect and classify the faces of pictures, a folder or a video.
 
@@ -248,7 +300,13 @@ class GlamorInferencer(BaseInferencer):
                 frames).
             return_datasamples (bool): Return DataSamples (see
                 :meth:`postprocess`). Defaults to False.
-            batch_size (int): Pictures per forward call. Defaults to 1.
+            batch_size (int): Pictures drawn and returned together (each
+                picture is one forward call: one context pass, all its
+                faces in one batch). Defaults to 1.
+            max_consecutive_failures (int): Stop, with a
+                :class:`~glamor_mm.apis.input_failures.TooManyFailuresError`,
+                when this many pictures in a row fail (a broken detector or
+                model fails on all of them); 0 never stops. Defaults to 10.
             **kwargs: Arguments of :meth:`visualize` (``show_dir``, ...).
 
         Returns:
@@ -257,11 +315,16 @@ class GlamorInferencer(BaseInferencer):
             a list, a generator that yields them as the frames are read:
             memory does not grow with the length of the video.
 
-            A picture of a folder, list or iterable that cannot be read is
-            skipped with a warning, and its result has ``error`` set (and no
-            face); a single unreadable picture raises an ``OSError``. A video
-            that cannot be opened, or that ends before its last frame, raises
-            an ``OSError`` (after the frames that could be read).
+            A picture of a folder, list or iterable that cannot be read or
+            processed (an empty or corrupt file, a detector error on it) is
+            skipped with a warning naming it and the reason, which its
+            result's ``error`` gives (with no face); a summary of them is
+            logged at the end. Running out of memory is raised at once, and
+            ``max_consecutive_failures`` failures in a row stop the run. A
+            single picture that cannot be read or processed raises its
+            error. A video that cannot be opened, or that ends before its
+            last frame, raises an ``OSError`` (after the frames that could
+            be read).
         """
         path = str(inputs) if isinstance(inputs, (str, Path)) else None
         if path is not None and path.lower().endswith(VIDEO_EXTENSIONS):
@@ -273,17 +336,22 @@ class GlamorInferencer(BaseInferencer):
             single = not is_list and not osp.isdir(path or '')
         else:
             stream, total, single = iter(inputs), None, False
-        results = self._infer(stream, total, not single, return_datasamples,
-                              batch_size, kwargs)
+        failures = InputFailures(max_consecutive_failures, kind='picture')
+        results = self._infer(stream, total, None if single else failures,
+                              return_datasamples, batch_size, kwargs)
         return results if total is None else list(results)
 
     def _infer(self, inputs: Iterable[InputType], total: Optional[int],
-               skip_unreadable: bool, return_datasamples: bool,
+               failures: Optional[InputFailures], return_datasamples: bool,
                batch_size: int, kwargs: dict) -> Iterator:
-        """Results of ``inputs``, chunk by chunk (see :meth:`__call__`)."""
+        """Results of ``inputs``, chunk by chunk (see :meth:`__call__`).
+
+        A picture that fails is recorded in ``failures`` and skipped; with
+        ``failures=None`` (a single picture) its error is raised.
+        """
         _, forward_kwargs, visualize_kwargs, postprocess_kwargs = \
             self._dispatch_kwargs(**kwargs)
-        failed, used_names, count = [], set(), 0
+        drawing_names, count = DrawingNames(), 0
         chunks = self._get_chunk_data(inputs, batch_size)
         for chunk in track(
                 chunks,
@@ -292,53 +360,38 @@ class GlamorInferencer(BaseInferencer):
             pictures = []
             for input_ in chunk:
                 try:
-                    picture = self.pipeline(input_)
-                except OSError as e:
-                    if not skip_unreadable:
+                    picture, = self.forward([self.pipeline(input_)],
+                                            **forward_kwargs)
+                except Exception as e:
+                    if failures is None:
                         raise
+                    name = (f'picture {count} (an array)' if isinstance(
+                        input_, np.ndarray) else str(input_))
+                    reason = failures.add(name, e)
                     print_log(
-                        f'Skipped: {e}',
+                        f'Skipped {name}: {reason}',
                         logger='current',
                         level=logging.WARNING)
-                    failed.append(str(input_))
                     picture = dict(
-                        img_path=str(input_), bboxes=[], error=str(e))
-                picture['drawing_name'] = self._drawing_name(
-                    input_, count, used_names)
+                        img_path=None
+                        if isinstance(input_, np.ndarray) else str(input_),
+                        faces=[],
+                        error=reason)
+                else:
+                    if failures is not None:
+                        failures.succeeded()
+                picture['drawing_name'] = drawing_names(input_)
                 count += 1
                 pictures.append(picture)
-            preds = self.forward(pictures, **forward_kwargs)
-            drawings = self.visualize(chunk, preds, **visualize_kwargs)
-            yield from self.postprocess(preds, drawings, return_datasamples,
+            drawings = self.visualize(chunk, pictures, **visualize_kwargs)
+            yield from self.postprocess(pictures, drawings, return_datasamples,
                                         **postprocess_kwargs)
-        if failed:
+        if failures is not None and failures.failed:
             print_log(
-                f'GlamorInferencer: {len(failed)} of {count} pictures '
-                f'could not be read (their results have "error" set): '
-                f'{failed}',
+                f'GlamorInferencer: {failures.report(count)}\n(their '
+                'results have "error" set)',
                 logger='current',
                 level=logging.WARNING)
-
-    @staticmethod
-    def _drawing_name(input_: InputType, index: int, used: set) -> str:
-        """File name of a picture's drawing, unique within one call.
-
-        Like MMDet's ``DetInferencer``: the picture's own file name (so
-        ``photo.jpg`` and ``photo.png`` get two drawings), ``_1``, ``_2``...
-        added for the same name from another folder; ``000042.png`` for the
-        43rd picture given as an array (e.g. a video frame). Only file names
-        are kept in ``used``, so a stream of frames adds nothing to it.
-        """
-        if isinstance(input_, np.ndarray):
-            return f'{index:06d}.png'
-        name = osp.basename(str(input_))
-        stem, ext = osp.splitext(name)
-        k = 0
-        while name in used:
-            k += 1
-            name = f'{stem}_{k}{ext}'
-        used.add(name)
-        return name
 
     @torch.no_grad()
     def forward(self, pictures: List[dict]) -> List[dict]:
@@ -400,7 +453,7 @@ class GlamorInferencer(BaseInferencer):
         """Draw boxes, labels and attention tiles into ``show_dir``.
 
         A drawing is named after its picture's file (see
-        :meth:`_drawing_name`).
+        :class:`DrawingNames`).
 
         Returns:
             list[np.ndarray | None] | None: RGB drawings (None for a picture

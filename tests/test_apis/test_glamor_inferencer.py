@@ -260,6 +260,103 @@ def test_unreadable_picture_is_skipped_and_reported(inferencer, real_photos,
         inferencer(str(folder / 'a.png'), show_dir=str(folder))
 
 
+def test_empty_tiny_and_malformed_pictures_do_not_stop_the_run(
+        inferencer, real_photos, tmp_path):
+    """A 0-byte file and a bad array are skipped with their reason; a 1x1
+    picture has no face; the pictures after them get their results."""
+    folder = tmp_path / 'photos'
+    folder.mkdir()
+    img = real_photos['astronaut']['img']
+    (folder / 'a_empty.png').write_bytes(b'')
+    cv2.imwrite(str(folder / 'b_tiny.png'), img[:1, :1])
+    cv2.imwrite(str(folder / 'c.png'), img)
+    results = inferencer(str(folder))
+    assert [osp.basename(r['img_path'])
+            for r in results] == ['a_empty.png', 'b_tiny.png', 'c.png']
+    assert results[0]['error'] == (
+        f'OSError: {folder}/a_empty.png: cannot be read as an image '
+        '(empty file).')
+    assert results[1]['error'] is None and results[1]['faces'] == []
+    assert results[2]['error'] is None and len(results[2]['faces']) == 1
+    # a failure in processing (a grey array), in a list; failures between
+    # successes never add up to a stop
+    gray = np.zeros((40, 40), np.uint8)
+    results = inferencer([gray, img, gray, img], max_consecutive_failures=2)
+    assert [r['error'] for r in results[:2]] == [
+        'ValueError: a picture given as an array must be BGR of shape '
+        '(H, W, 3), got (40, 40).', None
+    ]
+    assert results[0]['img_path'] is None and results[0]['faces'] == []
+    assert [len(r['faces']) for r in results] == [0, 1, 0, 1]
+    np.testing.assert_array_equal(results[1]['faces'][0]['pred_scores'],
+                                  results[3]['faces'][0]['pred_scores'])
+    # given alone, a picture that cannot be read is an error
+    with pytest.raises(OSError, match=r'a_empty.png: .*\(empty file\)'):
+        inferencer(str(folder / 'a_empty.png'))
+
+
+def test_broken_detector_stops_the_run(real_photos, tmp_path):
+    """A detector that fails on every picture stops the run after
+    max_consecutive_failures pictures, with the error as the cause."""
+    from mmengine.config import Config
+
+    from glamor_mm.apis import TooManyFailuresError
+    folder = tmp_path / 'photos'
+    folder.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(folder / f'{i}.png'), real_photos['astronaut']['img'])
+    cfg = Config.fromfile(HOG_CFG)
+    cfg.model.data_preprocessor.pad_size_divisor = 0  # divides by zero
+    broken = GlamorInferencer(MODEL_CFG, detector=cfg)
+    with pytest.raises(
+            TooManyFailuresError,
+            match=r'Stopped: 2 picture\(s\) in a row failed(?s:.*)'
+            r'1.png: ZeroDivisionError') as info:
+        broken(str(folder), max_consecutive_failures=2)
+    assert isinstance(info.value.__cause__, ZeroDivisionError)
+    results = broken(str(folder), max_consecutive_failures=0)
+    assert [r['error'].split(':')[0]
+            for r in results] == ['ZeroDivisionError'] * 3
+
+
+def test_drawing_names_of_arrays_and_files_never_collide(
+        inferencer, real_photos, tmp_path):
+    """A frame array and a file named 000000.png get two drawings."""
+    folder = tmp_path / 'photos'
+    folder.mkdir()
+    img = real_photos['astronaut']['img']
+    mirrored = np.ascontiguousarray(img[:, ::-1])
+    cv2.imwrite(str(folder / '000000.png'), mirrored)
+    vis = tmp_path / 'vis'
+    results = inferencer([img, str(folder / '000000.png'), mirrored],
+                         show_dir=str(vis))
+    names = ['000000.png', '000000_1.png', '000001.png']
+    assert sorted(p.name for p in vis.iterdir()) == names
+    for name, result in zip(names, results):
+        np.testing.assert_array_equal(
+            cv2.imread(str(vis / name))[..., ::-1], result['visualization'])
+    assert not np.array_equal(results[0]['visualization'],
+                              results[1]['visualization'])
+
+
+def test_drawing_names_in_any_order():
+    from glamor_mm.apis.glamor_inferencer import DrawingNames
+    frame = np.zeros((4, 4, 3), np.uint8)
+    names = DrawingNames()
+    got = [
+        names(p)
+        for p in ('a/000001.png', frame, frame, 'b/000001.png',
+                  'c/000001_1.png', 'd/0000001.png', frame, 'e/000002.png')
+    ]
+    assert got == [
+        '000001.png', '000000.png', '000001_1.png', '000001_2.png',
+        '000001_1_1.png', '0000001.png', '000002.png', '000002_1.png'
+    ]
+    assert len(set(got)) == len(got)
+    # a stream of frames keeps nothing per frame
+    assert len(names.used) == 6
+
+
 def test_pipeline_split_by_transform_class(inferencer, two_faces):
     """Scoped type names ('mmpretrain.CropFace') split the same way."""
     cfg = copy.deepcopy(inferencer.config)

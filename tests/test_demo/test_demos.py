@@ -31,13 +31,16 @@ def run_demo(name, *args, returncode=0):
 
 
 def test_image_demo(real_photos, tmp_path, face_region_check):
-    """A folder with one unreadable file and two pictures of one name."""
+    """A folder with an unreadable file, an empty one and two pictures of
+    one name: the results of the two are written, the others reported, and
+    the exit status is 3."""
     folder = tmp_path / 'photos'
     folder.mkdir()
     img = real_photos['grace_hopper']['img']
     cv2.imwrite(str(folder / 'photo.jpg'), img)
     cv2.imwrite(str(folder / 'photo.png'), np.ascontiguousarray(img[:, ::-1]))
     (folder / 'broken.png').write_bytes(b'not a png')
+    (folder / 'empty.png').write_bytes(b'')
     out_json = tmp_path / 'pred.json'
     proc = run_demo(
         'image_demo.py',
@@ -47,9 +50,13 @@ def test_image_demo(real_photos, tmp_path, face_region_check):
         tmp_path / 'vis',
         '--out-json',
         out_json,
-        returncode=1)
+        returncode=3)
     assert 'broken.png: cannot be read as an image' in proc.stdout
-    assert '1 of 3 pictures could not be read' in proc.stderr
+    assert (f'2 of 4 picture(s) failed and were skipped:\n'
+            f'  {folder}/broken.png: OSError: {folder}/broken.png: cannot be '
+            'read as an image (corrupt, truncated or not an image file).\n'
+            f'  {folder}/empty.png: OSError: {folder}/empty.png: cannot be '
+            'read as an image (empty file).\n') in proc.stderr
     assert 'photo.jpg: 1: ' in proc.stdout and 'photo.png: 1: ' in proc.stdout
     drawings = {
         name: cv2.imread(str(tmp_path / 'vis' / name))
@@ -61,11 +68,27 @@ def test_image_demo(real_photos, tmp_path, face_region_check):
     assert np.abs(drawings['photo.jpg'][:600, ::-1].astype(int) -
                   drawings['photo.png'][:600]).mean() < 20
     results = json.loads(out_json.read_text())
-    assert [r['error'] is None for r in results] == [False, True, True]
-    face, = results[1]['faces']
+    assert [r['error'] is None for r in results] == [False, False, True, True]
+    face, = results[2]['faces']
     assert face_region_check(face['bbox'], real_photos['grace_hopper']['face'])
     assert len(face['pred_scores']) == 7
     assert np.asarray(face['attention']).shape == (7, 7)
+    # one failure in a row is too many: it stops, writing no results
+    out_json.unlink()
+    proc = run_demo(
+        'image_demo.py',
+        folder,
+        MODEL_CFG,
+        '--out-dir',
+        tmp_path / 'vis2',
+        '--out-json',
+        out_json,
+        '--max-consecutive-failures',
+        1,
+        returncode=1)
+    assert 'TooManyFailuresError: Stopped: 1 picture(s) in a row failed' in (
+        proc.stderr)
+    assert not out_json.exists()
 
 
 def test_video_demo(real_photos, tmp_path):

@@ -46,11 +46,13 @@ def test_tracks_tool_to_one_epoch(tmp_path, run_tool, check_ok):
         'train', '--out', out
     ]
     proc = run_tool(list(map(str, args + ['--workers', 2])))
-    check_ok(proc)
+    # written without the broken video, which is reported: exit status 3
+    assert proc.returncode == 3, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert '9 videos, 0 already done, detecting faces in 9' in proc.stdout
     assert ('8 videos, 1 without a face (face_track: null), 0 shorter'
             in proc.stdout)
-    assert '1 video(s) could not be decoded' in proc.stdout
+    assert ('1 of 9 video(s) failed and were skipped:\n'
+            '  train/Sad/broken.avi: ') in proc.stderr
     assert not os.path.exists(f'{out}.partial.jsonl')
     ann = mmengine.load(str(out))
     assert ann['metainfo']['face_tracks']['select'] == 'length'
@@ -141,3 +143,31 @@ def test_tracks_tool_to_one_epoch(tmp_path, run_tool, check_ok):
         assert data['inputs']['context'].shape == (1, 3, 4, 112, 112)
         assert data['data_samples'].gt_label.item() == \
             dataset.get_data_info(i)['gt_label']
+
+
+def test_broken_detector_stops_the_run(tmp_path, run_tool):
+    """A detector that fails on every frame stops the run after
+    --max-consecutive-failures videos; without a limit every video is
+    reported and the exit status is 3."""
+    root = tmp_path / 'caer'
+    generate_toy_caer_videos(str(root), dict(train=1), num_frames=(3, 3))
+    config = tmp_path / 'broken_hog.py'
+    config.write_text(f"_base_ = [r'{os.path.abspath(HOG)}']\n"
+                      'model = dict(data_preprocessor=dict('
+                      'pad_size_divisor=0))\n')
+    out = root / 'tracks.json'
+    args = [
+        'tools/detect_face_tracks.py', config, '--data-root', root, '--split',
+        'train', '--out', out, '--max-consecutive-failures'
+    ]
+    proc = run_tool(list(map(str, args + [2])))
+    assert proc.returncode == 1
+    assert 'TooManyFailuresError: Stopped: 2 video(s) in a row' in proc.stderr
+    assert ('.avi: face detection failed on frame 0: ZeroDivisionError: '
+            'division by zero') in proc.stderr
+    assert not out.exists()
+    proc = run_tool(list(map(str, args + [0])))
+    assert proc.returncode == 3, proc.stderr[-2000:]
+    assert '7 of 7 video(s) failed and were skipped' in proc.stderr
+    ann = mmengine.load(str(out))
+    assert ann['data_list'] == [] and len(ann['metainfo']['failed']) == 7

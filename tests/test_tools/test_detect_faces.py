@@ -11,6 +11,8 @@ import mmengine
 import numpy as np
 import pytest
 
+from glamor_mm.apis import TooManyFailuresError
+
 pytest.importorskip('dlib')
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
@@ -163,26 +165,32 @@ def test_detect_faces_resumes(photo_tree, tmp_path, real_photos,
     assert items['test/SAD/coffee.png']['face_bbox'] is None
 
 
-def test_detect_faces_records_failures(photo_tree, tmp_path, run_in_process):
-    """A corrupt file and a 1x1 image do not stop the run."""
+def test_detect_faces_records_failures(photo_tree, tmp_path, run_in_process,
+                                       capsys):
+    """A corrupt file and an empty one do not stop the run: the file is
+    written without them, they are listed with their reason, and the exit
+    status is 3; a 1x1 image has no face."""
     (photo_tree / 'test/SAD/broken.png').write_bytes(b'not a png')
+    (photo_tree / 'test/SAD/empty.png').write_bytes(b'')
     cv2.imwrite(
         str(photo_tree / 'test/SAD/tiny.png'), np.zeros((1, 1, 3), np.uint8))
     out = tmp_path / 'test.json'
-    stdout = run_in_process('--data-root', photo_tree, '--split', 'test',
-                            '--out', out)
-    assert 'test/SAD/broken.png: OSError: cannot be read as an image' in stdout
+    with pytest.raises(SystemExit) as info:
+        run_in_process('--data-root', photo_tree, '--split', 'test', '--out',
+                       out)
+    assert info.value.code == 3
+    stderr = capsys.readouterr().err
+    assert stderr.startswith('2 of 6 image(s) failed and were skipped:\n'
+                             '  test/SAD/broken.png: OSError: ')
+    assert 'broken.png: cannot be read as an image (corrupt' in stderr
+    assert ('  test/SAD/empty.png: OSError: '
+            f'{photo_tree}/test/SAD/empty.png: cannot be read as an image '
+            '(empty file).\n') in stderr
     ann = mmengine.load(out)
     failed = {f['img_path']: f['error'] for f in ann['metainfo']['failed']}
     items = {i['img_path']: i for i in ann['data_list']}
-    assert 'test/SAD/broken.png' in failed and 'test/SAD/broken.png' not in items
-    # dlib raises on a 1x1 image: recorded with its reason (a detector that
-    # copes would give it no face)
-    if 'test/SAD/tiny.png' in failed:
-        assert failed['test/SAD/tiny.png']
-    else:
-        assert items['test/SAD/tiny.png']['face_bbox'] is None
-    assert f'{len(failed)} image(s) failed and are left out' in stdout
+    assert sorted(failed) == ['test/SAD/broken.png', 'test/SAD/empty.png']
+    assert items['test/SAD/tiny.png']['face_bbox'] is None
     assert {
         'test/Happy/grace_hopper.jpg', 'test/SAD/coffee.png',
         'test/neutral/astronaut.png'
@@ -190,9 +198,47 @@ def test_detect_faces_records_failures(photo_tree, tmp_path, run_in_process):
     assert items['test/Happy/grace_hopper.jpg']['ori_shape'] == [600, 512]
     assert ann['metainfo']['face_detection']['data_root'] == str(photo_tree)
     # a re-run tries the failed images again, and only them
-    stdout = run_in_process('--data-root', photo_tree, '--split', 'test',
-                            '--out', out)
-    assert f'detecting faces in {len(failed)}\n' in stdout
+    with pytest.raises(SystemExit):
+        run_in_process('--data-root', photo_tree, '--split', 'test', '--out',
+                       out)
+    assert 'detecting faces in 2\n' in capsys.readouterr().out
+
+
+def test_broken_detector_stops_the_run(photo_tree, tmp_path, monkeypatch,
+                                       capsys):
+    """A detector that fails on every image stops the run after
+    --max-consecutive-failures images; no annotation file is written, and
+    the failures stay in the partial file to be tried again."""
+    config = tmp_path / 'broken_hog.py'
+    config.write_text(f"_base_ = [r'{HOG_CFG}']\n"
+                      'model = dict(data_preprocessor=dict('
+                      'pad_size_divisor=0))\n')
+    tool = load_tool()
+    out = tmp_path / 'test.json'
+    args = [
+        'detect_faces.py',
+        str(config), '--data-root',
+        str(photo_tree), '--split', 'test', '--out',
+        str(out)
+    ]
+    monkeypatch.setattr(sys, 'argv',
+                        args + ['--max-consecutive-failures', '2'])
+    with pytest.raises(
+            TooManyFailuresError,
+            match=r'(?s)Stopped: 2 image\(s\) in a row failed.*:\n'
+            r'  test/Happy/grace_hopper.jpg: ZeroDivisionError: '):
+        tool.main()
+    assert not out.exists()
+    with open(f'{out}.partial.jsonl') as f:
+        assert len(f.read().splitlines()) == 1 + 2
+    # without a limit, every image is tried, and all are reported
+    monkeypatch.setattr(sys, 'argv',
+                        args + ['--max-consecutive-failures', '0'])
+    with pytest.raises(SystemExit) as info:
+        tool.main()
+    assert info.value.code == 3
+    assert '3 of 3 image(s) failed' in capsys.readouterr().err
+    assert mmengine.load(out)['data_list'] == []
 
 
 def test_layouts(tmp_path):

@@ -149,8 +149,10 @@ class BaseDlibFaceDetector(BaseDetector):
                 h, w = batch_data_samples[i].img_shape[:2]
                 img = img[:, :h, :w]
             img = img.detach().round().clamp(0, 255).to(torch.uint8)
+            # a copy with fresh strides: np.ascontiguousarray keeps the odd
+            # strides of a 1x1 image, which dlib refuses
             images.append(
-                np.ascontiguousarray(img.permute(1, 2, 0).cpu().numpy()))
+                np.array(img.permute(1, 2, 0).cpu().numpy(), order='C'))
         return images
 
     def _forward(self,

@@ -9,6 +9,10 @@ from mmdet.registry import MODELS
 from .base_dlib_face_detector import BaseDlibFaceDetector, import_dlib
 
 MMOD_WEIGHTS = 'mmod_human_face_detector.dat'
+# Below this side (in pixels, after upsampling) dlib's convolutions refuse an
+# image ("Filter windows must be small enough to fit into the padded image");
+# it could not hold a face the MMOD network finds (tens of pixels wide).
+MIN_SIDE = 10
 
 
 def find_mmod_weights() -> str:
@@ -66,7 +70,13 @@ class DlibCNNFaceDetector(BaseDlibFaceDetector):
         return import_dlib().cnn_face_detection_model_v1(self.weights)
 
     def detect(self, img: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-        """See :meth:`BaseDlibFaceDetector.detect`."""
+        """See :meth:`BaseDlibFaceDetector.detect`.
+
+        An image with a side under :data:`MIN_SIDE` pixels (after
+        ``upsample``) has no face.
+        """
+        if min(img.shape[:2]) * 2**self.upsample < MIN_SIDE:
+            return self.rects_to_boxes([]), np.zeros(0, np.float32)
         dets = self.dlib_detector(img, self.upsample)
         boxes = self.rects_to_boxes([d.rect for d in dets])
         return boxes, np.asarray([d.confidence for d in dets],

