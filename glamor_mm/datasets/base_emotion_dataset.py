@@ -6,10 +6,11 @@ from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmcv.transforms import Compose
-from mmengine.fileio import exists, load
+from mmengine.fileio import exists
 from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset
 
+from ..utils import load_data_file
 from .categories import CAER_CLASSES, normalize_class_name
 from .pipeline_cache import TwoViewPipelineCache, split_cacheable
 
@@ -182,26 +183,37 @@ class BaseEmotionDataset(BaseDataset):
             raise FileNotFoundError(f'{type(self).__name__}: annotation file '
                                     f'{self.ann_file!r} does not exist.')
 
-    def _load_ann_file(self, file_format: Optional[str] = None) -> dict:
+    def _load_ann_file(self,
+                       file_format: Optional[str] = None,
+                       allow_pickle: bool = False) -> dict:
         """Load an OpenMMLab 2.0 annotation file and check its classes.
 
-        If the file's metainfo lists ``classes``, they must be the dataset's
-        classes in the same order (any spelling), otherwise the labels would
-        silently mean other emotions. The file's other metainfo (e.g. the
-        face detector that wrote the boxes) completes the dataset's, as in
+        The file is read as data only (:func:`glamor_mm.utils.
+        load_data_file`: JSON, safe YAML, and pickles only with
+        ``allow_pickle``, through the restricted unpickler). If the file's
+        metainfo lists ``classes``, they must be the dataset's classes in
+        the same order (any spelling), otherwise the labels would silently
+        mean other emotions. The file's other metainfo (e.g. the face
+        detector that wrote the boxes) completes the dataset's, as in
         MMEngine.
 
         Args:
-            file_format (str, optional): Read the file as this format of
-                :func:`mmengine.fileio.load` (e.g. ``'json'``, which runs
-                no code whatever the file holds) instead of the one its
-                extension names. Defaults to None.
+            file_format (str, optional): ``'json'``, ``'yaml'`` or
+                ``'pickle'`` instead of the format the extension names.
+                Defaults to None.
+            allow_pickle (bool): Read a pickle file (restricted to builtins,
+                numpy arrays and tensors) instead of refusing it. Defaults
+                to False.
 
         Returns:
             dict: The file's content, with ``metainfo`` and ``data_list``.
         """
         self._check_ann_file()
-        annotations = load(self.ann_file, file_format=file_format)
+        annotations = load_data_file(
+            self.ann_file,
+            file_format,
+            allow_pickle,
+            opt_in=f'{type(self).__name__}(allow_pickle=True)')
         if not isinstance(annotations, dict) or not {'metainfo', 'data_list'
                                                      } <= set(annotations):
             raise ValueError(f'{self.ann_file}: expected a dict with keys '
