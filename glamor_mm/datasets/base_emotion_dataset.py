@@ -12,7 +12,8 @@ from mmpretrain.datasets import BaseDataset
 
 from ..utils import load_data_file
 from .categories import CAER_CLASSES, normalize_class_name
-from .pipeline_cache import TwoViewPipelineCache, split_cacheable
+from .pipeline_cache import (CACHE_CHECKS, TwoViewPipelineCache,
+                             split_cacheable)
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v')
@@ -108,6 +109,9 @@ class BaseEmotionDataset(BaseDataset):
         *args: Arguments of :class:`mmpretrain.datasets.BaseDataset`.
         cache_dir (str, optional): Folder of the pipeline cache, relative to
             ``data_root`` unless absolute. Defaults to None (no cache).
+        cache_check (str): How the cache sees that an image file changed:
+            ``'stat'`` (size and modification time) or ``'hash'`` (a hash
+            of the content, read at every access). Defaults to ``'stat'``.
         holdout (dict, optional): ``dict(fraction=0.1, seed=0,
             part='train' | 'val')``: in every class, ``round(fraction * n)``
             images drawn with ``seed`` form the ``'val'`` part, the others
@@ -125,9 +129,14 @@ class BaseEmotionDataset(BaseDataset):
     def __init__(self,
                  *args,
                  cache_dir: Optional[str] = None,
+                 cache_check: str = 'stat',
                  holdout: Optional[dict] = None,
                  **kwargs):
+        if cache_check not in CACHE_CHECKS:
+            raise ValueError(f'cache_check must be one of {CACHE_CHECKS}, '
+                             f'got {cache_check!r}.')
         self.cache_dir = cache_dir
+        self.cache_check = cache_check
         self.pipeline_cache: Optional[TwoViewPipelineCache] = None
         if holdout is not None:
             holdout = dict(holdout)
@@ -172,9 +181,11 @@ class BaseEmotionDataset(BaseDataset):
             return
         cached, rest = split_cacheable(self.pipeline.transforms)
         self.pipeline_cache = TwoViewPipelineCache(
-            osp.join(self.data_root or '', self.cache_dir), cached,
+            osp.join(self.data_root or '', self.cache_dir),
+            cached,
             [self.get_data_info(i)['img_path'] for i in range(len(self))],
-            self.get_data_info(0))
+            self.get_data_info(0),
+            check=self.cache_check)
         self.pipeline = Compose(rest)
 
     def _check_ann_file(self) -> None:
