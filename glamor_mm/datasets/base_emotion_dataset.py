@@ -75,6 +75,29 @@ def face_box_problem(
     return None
 
 
+def invalid_face_boxes(
+        boxes: np.ndarray,
+        img_shape: Optional[Sequence[int]] = None) -> np.ndarray:
+    """Which boxes :func:`face_box_problem` finds a problem with, at once.
+
+    Args:
+        boxes (np.ndarray): ``(N, 4)`` boxes ``x1, y1, x2, y2`` in pixels
+            (rows of NaN, "no box", are not invalid).
+        img_shape (Sequence[int], optional): ``(H, W)`` of the images.
+            Defaults to None.
+
+    Returns:
+        np.ndarray: Bool mask of shape ``(N, )``.
+    """
+    x1, y1, x2, y2 = np.asarray(boxes, dtype=np.float64).T
+    with np.errstate(invalid='ignore'):
+        invalid = (x2 <= x1) | (y2 <= y1)
+        if img_shape is not None:
+            h, w = img_shape[:2]
+            invalid |= (x2 <= 0) | (y2 <= 0) | (x1 >= w) | (y1 >= h)
+    return invalid
+
+
 class BaseEmotionDataset(BaseDataset):
     """Base class of the emotion datasets (one face box per image).
 
@@ -343,32 +366,50 @@ class BaseEmotionDataset(BaseDataset):
             ValueError: For an empty split or one of mostly invalid boxes.
         """
         self._check_not_empty(data_list, source)
-        name = type(self).__name__
         boxes = [info for info in data_list if info['face_bbox'] is not None]
-        invalid = [
-            info for info in boxes
-            if face_box_problem(info['face_bbox'], info.get('ori_shape'))
-        ]
-        examples = '; '.join(
-            f"{info['img_path']}: "
-            f"{face_box_problem(info['face_bbox'], info.get('ori_shape'))}"
-            for info in invalid[:3])
-        if invalid and len(invalid) > self.MAX_INVALID_BOX_RATIO * len(boxes):
-            raise ValueError(
-                f'{name} ({source}): {len(invalid)} of {len(boxes)} face '
-                f'boxes are invalid, e.g. {examples}. Boxes must be x1,y1,'
-                'x2,y2 in pixels (not x,y,w,h).')
+        invalid = []
+        for info in boxes:
+            problem = face_box_problem(info['face_bbox'],
+                                       info.get('ori_shape'))
+            if problem:
+                invalid.append(f"{info['img_path']}: {problem}")
+        examples = self._check_invalid_share(
+            len(invalid), len(boxes), invalid[:3], source)
         no_face = len(data_list) - len(boxes)
         if no_face or invalid:
             print_log(
-                f'{name} ({source}): of {len(data_list)} images, {no_face} '
-                f'have no face box and {len(invalid)} an invalid one'
+                f'{type(self).__name__} ({source}): of {len(data_list)} '
+                f'images, {no_face} have no face box and {len(invalid)} an '
+                'invalid one'
                 f'{" (" + examples + ")" if invalid else ""}; their face '
                 "views follow CropFace's missing_face policy (all-zero by "
                 'default).',
                 logger='current',
                 level=logging.WARNING)
         return data_list
+
+    def _check_invalid_share(self, num_invalid: int, num_boxes: int,
+                             examples: List[str], source: str) -> str:
+        """Refuse a split where more than ``MAX_INVALID_BOX_RATIO`` of the
+        face boxes are invalid (the whole list is in another format).
+
+        Args:
+            num_invalid (int): Invalid boxes of the split.
+            num_boxes (int): All its boxes.
+            examples (list[str]): The first invalid ones, named with their
+                problem.
+            source (str): File or folder the split comes from.
+
+        Returns:
+            str: ``examples`` joined, for a warning.
+        """
+        text = '; '.join(examples)
+        if num_invalid > self.MAX_INVALID_BOX_RATIO * num_boxes:
+            raise ValueError(
+                f'{type(self).__name__} ({source}): {num_invalid} of '
+                f'{num_boxes} face boxes are invalid, e.g. {text}. Boxes '
+                'must be x1,y1,x2,y2 in pixels (not x,y,w,h).')
+        return text
 
     def prepare_data(self, idx: int) -> Any:
         """Run the pipeline on sample ``idx``; errors name the image file.
