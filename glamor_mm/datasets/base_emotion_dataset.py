@@ -2,7 +2,8 @@
 import logging
 import os
 import os.path as osp
-from typing import Any, List, Optional, Sequence, Tuple, Union
+import weakref
+from typing import Any, FrozenSet, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmcv.transforms import Compose
@@ -17,6 +18,10 @@ from .pipeline_cache import (CACHE_CHECKS, TwoViewPipelineCache,
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v')
+
+# The datasets of this process, for the holdout overlap check (weak
+# references: a dataset no longer used drops out).
+_LIVE_DATASETS: 'weakref.WeakSet' = weakref.WeakSet()
 
 
 def parse_face_bbox(values: Optional[Sequence[Any]],
@@ -126,7 +131,12 @@ class BaseEmotionDataset(BaseDataset):
     - with ``holdout``, keeps one of two complementary parts of the split:
       a seeded, class-stratified share of the images (``part='val'``) or
       the rest (``part='train'``), so that a validation split can be carved
-      out of a training split that has no validation list (CAER-S).
+      out of a training split that has no validation list (CAER-S). When
+      it is built, a dataset with a ``holdout`` is compared with the other
+      datasets of the process that keep another part (or the whole split):
+      if they share images (e.g. the seed or fraction was changed on one
+      side only, or one side has no ``holdout``), a warning names how many
+      and one of them.
 
     Args:
         *args: Arguments of :class:`mmpretrain.datasets.BaseDataset`.
@@ -170,6 +180,7 @@ class BaseEmotionDataset(BaseDataset):
                     'holdout must be dict(fraction=<in (0, 1)>, seed=<int>, '
                     f"part='train' or 'val'), got {holdout!r}.")
         self.holdout = holdout
+        self._sample_paths: Optional[FrozenSet[str]] = None
         super().__init__(*args, **kwargs)
 
     def filter_data(self) -> List[dict]:
@@ -200,6 +211,7 @@ class BaseEmotionDataset(BaseDataset):
         if self._fully_initialized:
             return
         super().full_init()
+        self._check_holdout_overlap()
         if self.cache_dir is None:
             return
         cached, rest = split_cacheable(self.pipeline.transforms)
@@ -210,6 +222,37 @@ class BaseEmotionDataset(BaseDataset):
             self.get_data_info(0),
             check=self.cache_check)
         self.pipeline = Compose(rest)
+
+    def sample_paths(self) -> FrozenSet[str]:
+        """Absolute image (video) paths of the samples."""
+        if self._sample_paths is None:
+            infos = (self.get_data_info(i) for i in range(len(self)))
+            self._sample_paths = frozenset(
+                osp.abspath(info.get('img_path', info.get('video_path')))
+                for info in infos)
+        return self._sample_paths
+
+    def _check_holdout_overlap(self) -> None:
+        """Warn if this dataset and a live one of another holdout part
+        (``'train'``, ``'val'`` or the whole split) share images."""
+        part = self.holdout and self.holdout['part']
+        for other in list(_LIVE_DATASETS):
+            other_part = other.holdout and other.holdout['part']
+            if part == other_part:  # the same part, or both whole splits
+                continue
+            shared = self.sample_paths() & other.sample_paths()
+            if shared:
+                print_log(
+                    f'{type(self).__name__} (holdout={self.holdout}) shares '
+                    f'{len(shared)} of its {len(self)} images with '
+                    f'{type(other).__name__} (holdout={other.holdout}), '
+                    f'e.g. {min(shared)}: training and validation data '
+                    'overlap. Carve both parts out of one list with the same '
+                    "holdout fraction and seed (part='train' and "
+                    "part='val').",
+                    logger='current',
+                    level=logging.WARNING)
+        _LIVE_DATASETS.add(self)
 
     def _check_ann_file(self) -> None:
         """Raise a clear error if ``self.ann_file`` does not exist."""
