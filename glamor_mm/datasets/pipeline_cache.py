@@ -22,7 +22,8 @@ from mmengine.logging import print_log
 
 # Transforms without randomness whose output depends only on the sample's
 # annotation and image file; the leading run of them in a pipeline is cached.
-CACHEABLE_TRANSFORMS = ('LoadImageFromFile', 'CropFace', 'MaskFace', 'Resize')
+CACHEABLE_TRANSFORMS = ('LoadImageFromFile', 'CropFace', 'MaskFace',
+                        'Resize')
 # The two views; every other key the cached transforms add is stored as JSON.
 VIEW_KEYS = ('img', 'face_img')
 FORMAT_VERSION = 2
@@ -34,8 +35,7 @@ CACHE_CHECKS = ('stat', 'hash')
 
 
 def split_cacheable(
-        transforms: Sequence[Callable]
-) -> Tuple[List[Callable], List[Callable]]:
+        transforms: Sequence[Callable]) -> Tuple[List[Callable], List[Callable]]:
     """Split a pipeline into its cacheable start and the rest.
 
     Args:
@@ -176,8 +176,7 @@ class TwoViewPipelineCache:
         layout = {}
         for view in VIEW_KEYS:
             array = results[view]
-            layout[view] = dict(
-                shape=list(array.shape), dtype=str(array.dtype))
+            layout[view] = dict(shape=list(array.shape), dtype=str(array.dtype))
             np.lib.format.open_memmap(
                 osp.join(tmp, f'{view}.npy'),
                 mode='w+',
@@ -223,9 +222,8 @@ class TwoViewPipelineCache:
         file must be an error instead.
         """
         files = {
-            view:
-            (tuple(self.layout[view]['shape']), self.layout[view]['dtype'])
-            for view in VIEW_KEYS
+            view: (tuple(layout['shape']), layout['dtype'])
+            for view, layout in self.layout.items() if view in VIEW_KEYS
         }
         files.update(self._aux_files())
         row_shape, dtype = files[name]
@@ -233,10 +231,10 @@ class TwoViewPipelineCache:
         expected = np.dtype(dtype)
         try:
             with open(path, 'rb') as f:
-                version = np.lib.format.read_magic(f)
-                header = (np.lib.format.read_array_header_1_0 if version
-                          == (1, 0) else np.lib.format.read_array_header_2_0)(
-                              f)
+                if np.lib.format.read_magic(f) == (1, 0):
+                    header = np.lib.format.read_array_header_1_0(f)
+                else:
+                    header = np.lib.format.read_array_header_2_0(f)
                 offset, size = f.tell(), os.fstat(f.fileno()).st_size
         except (OSError, ValueError) as e:
             raise OSError(f'TwoViewPipelineCache: cannot read the header of '
@@ -304,9 +302,9 @@ class TwoViewPipelineCache:
         """Whether row ``idx`` holds the current output of this sample
         (stamp and checksum)."""
         arrays = self.arrays
+        row = [arrays[name][idx] for name in VIEW_KEYS + ('meta', )]
         return (arrays['stamp'][idx].tobytes() == self.stamp(data_info)
-                and self._row_crc(*(arrays[name][idx] for name in VIEW_KEYS +
-                                    ('meta', ))) == arrays['crc'][idx])
+                and self._row_crc(*row) == arrays['crc'][idx])
 
     @staticmethod
     def _row_crc(*parts: np.ndarray) -> int:
