@@ -1,5 +1,7 @@
-"""Shared fixtures: real photographs shipped inside installed packages."""
+"""Shared fixtures: real photographs shipped inside installed packages, and
+a crafted pickle that would run code."""
 import os.path as osp
+import pickle
 
 import cv2
 import numpy as np
@@ -70,3 +72,35 @@ def tiny_model_opts() -> list:
         'model.head.context_channels=64', 'model.head.hidden_channels=32',
         'model.head.fusion_hidden_channels=32'
     ]
+
+
+class _LeaveMarker:
+    """Unpickles as ``open(marker, 'w')``: a file that appears on disk if
+    anything unpickles it without restriction."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return open, (self.marker, 'w')
+
+
+@pytest.fixture
+def crafted_pickle(tmp_path):
+    """Write a pickle (protocol 2, as ``mmengine.dump``) of an annotation
+    dict that creates a marker file when it is unpickled.
+
+    Returns:
+        Callable[[str], str]: Writes the pickle to the given path and returns
+        the marker's path (which must not exist after the code under test
+        read the file).
+    """
+
+    def write(path) -> str:
+        marker = str(tmp_path / f'marker-{osp.basename(str(path))}')
+        data = dict(metainfo={}, data_list=[_LeaveMarker(marker)])
+        with open(path, 'wb') as f:
+            pickle.dump(data, f, protocol=2)
+        return marker
+
+    return write

@@ -62,6 +62,7 @@ from glamor_mm.apis import (detect_faces, fill_face_track, link_face_tracks,
 from glamor_mm.apis.input_failures import exit_if_failed, failure_reason
 from glamor_mm.datasets import CAER_CLASSES, CAERDataset
 from glamor_mm.datasets.base_emotion_dataset import VIDEO_EXTENSIONS
+from glamor_mm.utils import load_data_file
 
 
 def parse_args() -> argparse.Namespace:
@@ -220,11 +221,12 @@ def load_previous(args: argparse.Namespace,
         again) and the entries of an existing ``--out``
         (``video_path -> entry``).
     """
+    detection_runner.check_out_format(args.out)
     if args.restart:
         return {}, {}
     finished = {}
     if osp.isfile(args.out):
-        ann = mmengine.load(args.out)
+        ann = load_data_file(args.out)
         detection_runner.check_same_run(
             tracks_id(args),
             ann.get('metainfo', {}).get('face_tracks', {}), args.out)

@@ -66,6 +66,7 @@ from glamor_mm.apis.input_failures import (InputFailures, add_failure_argument,
 from glamor_mm.datasets.categories import CAER_CLASSES
 from glamor_mm.datasets.emotion_annotation_dataset import \
     EmotionAnnotationDataset
+from glamor_mm.utils import load_data_file
 
 LAYOUTS = {
     'caers': '{split}',
@@ -163,18 +164,30 @@ def check_same_run(ident: dict, previous: dict, source: str) -> None:
             '); use --restart to start over, or another --out.')
 
 
+def check_out_format(out: str) -> None:
+    """Refuse an ``--out`` that is not JSON (before reading it to resume).
+
+    An annotation file is data: a ``.pkl`` or ``.yaml`` one would be
+    written with a format that can run code when it is read back.
+    """
+    if not out.lower().endswith('.json'):
+        raise SystemExit(f'--out {out}: annotation files are written as '
+                         'JSON; give a file name ending in .json.')
+
+
 def load_previous(args: argparse.Namespace,
                   partial_file: str) -> Dict[str, dict]:
     """Detections of a previous run: ``img_path -> record``.
 
     Images that failed before are left out, so that they are tried again.
     """
+    check_out_format(args.out)
     done = {}
     if args.restart:
         return done
     ident = run_id(args)
     if osp.isfile(args.out):
-        ann = mmengine.load(args.out)
+        ann = load_data_file(args.out)
         check_same_run(ident,
                        ann.get('metainfo', {}).get('face_detection', {}),
                        args.out)

@@ -2,19 +2,26 @@
 import logging
 import os
 import os.path as osp
-from typing import Any, List, Optional, Sequence, Tuple, Union
+import weakref
+from typing import Any, FrozenSet, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmcv.transforms import Compose
-from mmengine.fileio import exists, load
+from mmengine.fileio import exists
 from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset
 
+from ..utils import load_data_file
 from .categories import CAER_CLASSES, normalize_class_name
-from .pipeline_cache import TwoViewPipelineCache, split_cacheable
+from .pipeline_cache import (CACHE_CHECKS, TwoViewPipelineCache,
+                             split_cacheable)
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v')
+
+# The datasets of this process, for the holdout overlap check (weak
+# references: a dataset no longer used drops out).
+_LIVE_DATASETS: 'weakref.WeakSet' = weakref.WeakSet()
 
 
 def parse_face_bbox(values: Optional[Sequence[Any]],
@@ -73,6 +80,29 @@ def face_box_problem(
     return None
 
 
+def invalid_face_boxes(
+        boxes: np.ndarray,
+        img_shape: Optional[Sequence[int]] = None) -> np.ndarray:
+    """Which boxes :func:`face_box_problem` finds a problem with, at once.
+
+    Args:
+        boxes (np.ndarray): ``(N, 4)`` boxes ``x1, y1, x2, y2`` in pixels
+            (rows of NaN, "no box", are not invalid).
+        img_shape (Sequence[int], optional): ``(H, W)`` of the images.
+            Defaults to None.
+
+    Returns:
+        np.ndarray: Bool mask of shape ``(N, )``.
+    """
+    x1, y1, x2, y2 = np.asarray(boxes, dtype=np.float64).T
+    with np.errstate(invalid='ignore'):
+        invalid = (x2 <= x1) | (y2 <= y1)
+        if img_shape is not None:
+            h, w = img_shape[:2]
+            invalid |= (x2 <= 0) | (y2 <= 0) | (x1 >= w) | (y1 >= h)
+    return invalid
+
+
 class BaseEmotionDataset(BaseDataset):
     """Base class of the emotion datasets (one face box per image).
 
@@ -101,12 +131,20 @@ class BaseEmotionDataset(BaseDataset):
     - with ``holdout``, keeps one of two complementary parts of the split:
       a seeded, class-stratified share of the images (``part='val'``) or
       the rest (``part='train'``), so that a validation split can be carved
-      out of a training split that has no validation list (CAER-S).
+      out of a training split that has no validation list (CAER-S). When
+      it is built, a dataset with a ``holdout`` is compared with the other
+      datasets of the process that keep another part (or the whole split):
+      if they share images (e.g. the seed or fraction was changed on one
+      side only, or one side has no ``holdout``), a warning names how many
+      and one of them.
 
     Args:
         *args: Arguments of :class:`mmpretrain.datasets.BaseDataset`.
         cache_dir (str, optional): Folder of the pipeline cache, relative to
             ``data_root`` unless absolute. Defaults to None (no cache).
+        cache_check (str): How the cache sees that an image file changed:
+            ``'stat'`` (size and modification time) or ``'hash'`` (a hash
+            of the content, read at every access). Defaults to ``'stat'``.
         holdout (dict, optional): ``dict(fraction=0.1, seed=0,
             part='train' | 'val')``: in every class, ``round(fraction * n)``
             images drawn with ``seed`` form the ``'val'`` part, the others
@@ -124,9 +162,14 @@ class BaseEmotionDataset(BaseDataset):
     def __init__(self,
                  *args,
                  cache_dir: Optional[str] = None,
+                 cache_check: str = 'stat',
                  holdout: Optional[dict] = None,
                  **kwargs):
+        if cache_check not in CACHE_CHECKS:
+            raise ValueError(f'cache_check must be one of {CACHE_CHECKS}, '
+                             f'got {cache_check!r}.')
         self.cache_dir = cache_dir
+        self.cache_check = cache_check
         self.pipeline_cache: Optional[TwoViewPipelineCache] = None
         if holdout is not None:
             holdout = dict(holdout)
@@ -137,6 +180,7 @@ class BaseEmotionDataset(BaseDataset):
                     'holdout must be dict(fraction=<in (0, 1)>, seed=<int>, '
                     f"part='train' or 'val'), got {holdout!r}.")
         self.holdout = holdout
+        self._sample_paths: Optional[FrozenSet[str]] = None
         super().__init__(*args, **kwargs)
 
     def filter_data(self) -> List[dict]:
@@ -167,14 +211,48 @@ class BaseEmotionDataset(BaseDataset):
         if self._fully_initialized:
             return
         super().full_init()
+        self._check_holdout_overlap()
         if self.cache_dir is None:
             return
         cached, rest = split_cacheable(self.pipeline.transforms)
         self.pipeline_cache = TwoViewPipelineCache(
-            osp.join(self.data_root or '', self.cache_dir), cached,
+            osp.join(self.data_root or '', self.cache_dir),
+            cached,
             [self.get_data_info(i)['img_path'] for i in range(len(self))],
-            self.get_data_info(0))
+            self.get_data_info(0),
+            check=self.cache_check)
         self.pipeline = Compose(rest)
+
+    def sample_paths(self) -> FrozenSet[str]:
+        """Absolute image (video) paths of the samples."""
+        if self._sample_paths is None:
+            infos = (self.get_data_info(i) for i in range(len(self)))
+            self._sample_paths = frozenset(
+                osp.abspath(info.get('img_path', info.get('video_path')))
+                for info in infos)
+        return self._sample_paths
+
+    def _check_holdout_overlap(self) -> None:
+        """Warn if this dataset and a live one of another holdout part
+        (``'train'``, ``'val'`` or the whole split) share images."""
+        part = self.holdout and self.holdout['part']
+        for other in list(_LIVE_DATASETS):
+            other_part = other.holdout and other.holdout['part']
+            if part == other_part:  # the same part, or both whole splits
+                continue
+            shared = self.sample_paths() & other.sample_paths()
+            if shared:
+                print_log(
+                    f'{type(self).__name__} (holdout={self.holdout}) shares '
+                    f'{len(shared)} of its {len(self)} images with '
+                    f'{type(other).__name__} (holdout={other.holdout}), '
+                    f'e.g. {min(shared)}: training and validation data '
+                    'overlap. Carve both parts out of one list with the same '
+                    "holdout fraction and seed (part='train' and "
+                    "part='val').",
+                    logger='current',
+                    level=logging.WARNING)
+        _LIVE_DATASETS.add(self)
 
     def _check_ann_file(self) -> None:
         """Raise a clear error if ``self.ann_file`` does not exist."""
@@ -182,26 +260,37 @@ class BaseEmotionDataset(BaseDataset):
             raise FileNotFoundError(f'{type(self).__name__}: annotation file '
                                     f'{self.ann_file!r} does not exist.')
 
-    def _load_ann_file(self, file_format: Optional[str] = None) -> dict:
+    def _load_ann_file(self,
+                       file_format: Optional[str] = None,
+                       allow_pickle: bool = False) -> dict:
         """Load an OpenMMLab 2.0 annotation file and check its classes.
 
-        If the file's metainfo lists ``classes``, they must be the dataset's
-        classes in the same order (any spelling), otherwise the labels would
-        silently mean other emotions. The file's other metainfo (e.g. the
-        face detector that wrote the boxes) completes the dataset's, as in
+        The file is read as data only (:func:`glamor_mm.utils.
+        load_data_file`: JSON, safe YAML, and pickles only with
+        ``allow_pickle``, through the restricted unpickler). If the file's
+        metainfo lists ``classes``, they must be the dataset's classes in
+        the same order (any spelling), otherwise the labels would silently
+        mean other emotions. The file's other metainfo (e.g. the face
+        detector that wrote the boxes) completes the dataset's, as in
         MMEngine.
 
         Args:
-            file_format (str, optional): Read the file as this format of
-                :func:`mmengine.fileio.load` (e.g. ``'json'``, which runs
-                no code whatever the file holds) instead of the one its
-                extension names. Defaults to None.
+            file_format (str, optional): ``'json'``, ``'yaml'`` or
+                ``'pickle'`` instead of the format the extension names.
+                Defaults to None.
+            allow_pickle (bool): Read a pickle file (restricted to builtins,
+                numpy arrays and tensors) instead of refusing it. Defaults
+                to False.
 
         Returns:
             dict: The file's content, with ``metainfo`` and ``data_list``.
         """
         self._check_ann_file()
-        annotations = load(self.ann_file, file_format=file_format)
+        annotations = load_data_file(
+            self.ann_file,
+            file_format,
+            allow_pickle,
+            opt_in=f'{type(self).__name__}(allow_pickle=True)')
         if not isinstance(annotations, dict) or not {'metainfo', 'data_list'
                                                      } <= set(annotations):
             raise ValueError(f'{self.ann_file}: expected a dict with keys '
@@ -320,32 +409,50 @@ class BaseEmotionDataset(BaseDataset):
             ValueError: For an empty split or one of mostly invalid boxes.
         """
         self._check_not_empty(data_list, source)
-        name = type(self).__name__
         boxes = [info for info in data_list if info['face_bbox'] is not None]
-        invalid = [
-            info for info in boxes
-            if face_box_problem(info['face_bbox'], info.get('ori_shape'))
-        ]
-        examples = '; '.join(
-            f"{info['img_path']}: "
-            f"{face_box_problem(info['face_bbox'], info.get('ori_shape'))}"
-            for info in invalid[:3])
-        if invalid and len(invalid) > self.MAX_INVALID_BOX_RATIO * len(boxes):
-            raise ValueError(
-                f'{name} ({source}): {len(invalid)} of {len(boxes)} face '
-                f'boxes are invalid, e.g. {examples}. Boxes must be x1,y1,'
-                'x2,y2 in pixels (not x,y,w,h).')
+        invalid = []
+        for info in boxes:
+            problem = face_box_problem(info['face_bbox'],
+                                       info.get('ori_shape'))
+            if problem:
+                invalid.append(f"{info['img_path']}: {problem}")
+        examples = self._check_invalid_share(
+            len(invalid), len(boxes), invalid[:3], source)
         no_face = len(data_list) - len(boxes)
         if no_face or invalid:
             print_log(
-                f'{name} ({source}): of {len(data_list)} images, {no_face} '
-                f'have no face box and {len(invalid)} an invalid one'
+                f'{type(self).__name__} ({source}): of {len(data_list)} '
+                f'images, {no_face} have no face box and {len(invalid)} an '
+                'invalid one'
                 f'{" (" + examples + ")" if invalid else ""}; their face '
                 "views follow CropFace's missing_face policy (all-zero by "
                 'default).',
                 logger='current',
                 level=logging.WARNING)
         return data_list
+
+    def _check_invalid_share(self, num_invalid: int, num_boxes: int,
+                             examples: List[str], source: str) -> str:
+        """Refuse a split where more than ``MAX_INVALID_BOX_RATIO`` of the
+        face boxes are invalid (the whole list is in another format).
+
+        Args:
+            num_invalid (int): Invalid boxes of the split.
+            num_boxes (int): All its boxes.
+            examples (list[str]): The first invalid ones, named with their
+                problem.
+            source (str): File or folder the split comes from.
+
+        Returns:
+            str: ``examples`` joined, for a warning.
+        """
+        text = '; '.join(examples)
+        if num_invalid > self.MAX_INVALID_BOX_RATIO * num_boxes:
+            raise ValueError(
+                f'{type(self).__name__} ({source}): {num_invalid} of '
+                f'{num_boxes} face boxes are invalid, e.g. {text}. Boxes '
+                'must be x1,y1,x2,y2 in pixels (not x,y,w,h).')
+        return text
 
     def prepare_data(self, idx: int) -> Any:
         """Run the pipeline on sample ``idx``; errors name the image file.

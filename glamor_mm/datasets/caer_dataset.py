@@ -2,13 +2,14 @@
 import logging
 import os.path as osp
 import posixpath
-from typing import List
+from typing import List, Optional, Tuple
 
 import numpy as np
 from mmengine.logging import print_log
 from mmpretrain.registry import DATASETS
 
 from .base_emotion_dataset import (VIDEO_EXTENSIONS, BaseEmotionDataset,
+                                   face_box_problem, invalid_face_boxes,
                                    parse_face_bbox)
 
 # d: detected; i: interpolated between two detections; e: extended (the
@@ -59,6 +60,14 @@ class CAERDataset(BaseEmotionDataset):
     size changed since its tracks were made (re-run the tool), a video the
     tool could not decode (listed in the metainfo's ``failed``), a track
     whose length is not ``num_frames``, a malformed box.
+
+    Track boxes are checked as the image datasets check theirs: a box with
+    no area (swapped corners, ``x, y, w, h`` form) or, given the entry's
+    ``height`` and ``width``, entirely outside the frame would become an
+    all-zero face frame. A split where more than
+    ``MAX_INVALID_BOX_RATIO`` of the boxes are invalid is refused;
+    otherwise the invalid boxes are counted in a warning that names the
+    first ones.
 
     Videos where the tool found no face (``face_track: null``) follow
     ``no_face``:
@@ -195,6 +204,17 @@ class CAERDataset(BaseEmotionDataset):
             face_track=boxes,
             face_track_flags=flags)
 
+    @staticmethod
+    def _frame_shape(raw: dict, where: str) -> Optional[Tuple[int, int]]:
+        """``(height, width)`` of an entry's frames, None if not given."""
+        if raw.get('height') is None and raw.get('width') is None:
+            return None
+        shape = (raw.get('height'), raw.get('width'))
+        if not all(isinstance(v, int) and v > 0 for v in shape):
+            raise ValueError(f'{where}: "height" and "width" must be positive '
+                             f'integers, got {shape[0]!r} and {shape[1]!r}.')
+        return shape
+
     def load_data_list(self) -> List[dict]:
         """Load the videos of the split and their face tracks.
 
@@ -208,6 +228,7 @@ class CAERDataset(BaseEmotionDataset):
         }
         split_dir = osp.join(self.img_prefix, self.split)
         data_list, no_face = [], []
+        num_boxes, invalid_videos, examples = 0, [], []
         for rel_in_split, label in self._scan_class_folders(
                 split_dir, VIDEO_EXTENSIONS):
             rel_path = f'{self.split}/{rel_in_split}'
@@ -232,6 +253,16 @@ class CAERDataset(BaseEmotionDataset):
                 video_path=path,
                 gt_label=label,
                 **self._parse_entry(raw, where, path))
+            track = info['face_track']
+            if track is not None:
+                shape = self._frame_shape(raw, where)
+                invalid = invalid_face_boxes(track, shape)
+                num_boxes += int((~np.isnan(track).any(axis=1)).sum())
+                if invalid.any():
+                    invalid_videos.append(int(invalid.sum()))
+                    first = int(invalid.argmax())
+                    examples.append(f'{path} frame {first}: '
+                                    f'{face_box_problem(track[first], shape)}')
             if info['face_track'] is None:
                 if self.no_face == 'error':
                     raise ValueError(f'{where}: no face was found in {path} '
@@ -240,6 +271,16 @@ class CAERDataset(BaseEmotionDataset):
                 if self.no_face == 'skip':
                     continue
             data_list.append(info)
+        if invalid_videos:
+            text = self._check_invalid_share(
+                sum(invalid_videos), num_boxes, examples[:3], split_dir)
+            print_log(
+                f'{type(self).__name__} ({split_dir}): {sum(invalid_videos)} '
+                f'of {num_boxes} face-track boxes, in {len(invalid_videos)} '
+                f'video(s), are invalid ({text}); those face frames follow '
+                "CropFace's missing_face policy (all-zero by default).",
+                logger='current',
+                level=logging.WARNING)
         if entries:
             rel_path, (_, where) = next(iter(entries.items()))
             raise FileNotFoundError(

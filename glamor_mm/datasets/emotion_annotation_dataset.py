@@ -33,14 +33,25 @@ class EmotionAnnotationDataset(BaseEmotionDataset):
     in the same order (any spelling), otherwise the labels would silently
     mean other emotions.
 
+    The file is read as data, never as code: JSON (whatever the extension),
+    YAML (``.yaml`` / ``.yml``, safe loader), and a pickle (``.pkl`` /
+    ``.pickle``) only with ``allow_pickle=True``, through the restricted
+    unpickler of :func:`glamor_mm.utils.safe_pickle_load`.
+
     Args:
-        ann_file (str): Annotation file (``.json``, or any format of
-            :func:`mmengine.fileio.load`), relative to ``data_root``.
+        ann_file (str): Annotation file, relative to ``data_root``.
         data_root (str): Root of the dataset. Defaults to ''.
         data_prefix (str | dict): Image root relative to ``data_root``.
             Defaults to ''.
+        allow_pickle (bool): Read a pickle ``ann_file`` (builtins, numpy
+            arrays and tensors only) instead of refusing it. Defaults to
+            False.
         **kwargs: Other arguments of :class:`mmpretrain.datasets.BaseDataset`.
     """
+
+    def __init__(self, *args, allow_pickle: bool = False, **kwargs) -> None:
+        self.allow_pickle = allow_pickle
+        super().__init__(*args, **kwargs)
 
     def load_data_list(self) -> List[dict]:
         """Load and check the annotation file.
@@ -48,7 +59,7 @@ class EmotionAnnotationDataset(BaseEmotionDataset):
         Returns:
             list[dict]: Entries with ``img_path``, ``gt_label``, ``face_bbox``.
         """
-        annotations = self._load_ann_file()
+        annotations = self._load_ann_file(allow_pickle=self.allow_pickle)
         data_list, first_index = [], {}
         for i, raw in enumerate(annotations['data_list']):
             where = f'{self.ann_file}: data_list[{i}]'

@@ -8,14 +8,17 @@ memory-mapped ``.npy`` files and the random steps run on those arrays.
 """
 import hashlib
 import json
+import logging
 import os
 import os.path as osp
 import shutil
 import tempfile
+import zlib
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmcv.transforms import Compose
+from mmengine.logging import print_log
 
 # Transforms without randomness whose output depends only on the sample's
 # annotation and image file; the leading run of them in a pipeline is cached.
@@ -23,9 +26,12 @@ CACHEABLE_TRANSFORMS = ('LoadImageFromFile', 'CropFace', 'MaskFace',
                         'Resize')
 # The two views; every other key the cached transforms add is stored as JSON.
 VIEW_KEYS = ('img', 'face_img')
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 STAMP_BYTES = 16
 META_BYTES = 1024
+# How a row's stamp sees the image file: its size and modification time, or
+# a hash of its content.
+CACHE_CHECKS = ('stat', 'hash')
 
 
 def split_cacheable(
@@ -81,14 +87,25 @@ class TwoViewPipelineCache:
     view (``img``: the context view, ``face_img``: the face view; shape
     ``(N, H, W, C)``), the other keys the cached transforms add or change
     (``ori_shape``, ``img_shape``, the clipped ``face_bbox``,
-    ``scale_factor``, ...) as JSON, and a stamp per row. Invalidation:
+    ``scale_factor``, ...) as JSON, and a stamp and a checksum per row.
+    Invalidation:
 
     - ``key`` hashes the cached transforms (their class and ``repr``, i.e.
-      every setting) and the list of image paths, so a changed pipeline
-      setting or data list uses a new folder;
+      every setting), the list of image paths and ``check``, so a changed
+      pipeline setting or data list uses a new folder;
     - the stamp of a row hashes the sample's annotation (path, face box,
-      label) and the image file's size and modification time; a row whose
-      stamp differs from the current one is recomputed and rewritten.
+      label) and the image file's size and modification time
+      (``check='stat'``) or its content (``check='hash'``, which also sees
+      a replaced file of the same size whose modification time was
+      restored, at the cost of reading the whole file at every access); a
+      row whose stamp differs from the current one is recomputed and
+      rewritten.
+
+    Damage: every file's size is checked against the layout when it is
+    mapped (a truncated file, e.g. an interrupted copy of the folder, is an
+    error; a file is never grown), and every read verifies the row's CRC-32
+    (both views and the metadata), so a row changed in place is recomputed
+    (with a warning), never served.
 
     Rows are filled lazily by whichever process (e.g. DataLoader worker)
     first needs them, or all at once (with a progress bar) by
@@ -106,10 +123,21 @@ class TwoViewPipelineCache:
             order.
         first_sample (dict): Data info of sample 0, run once to learn the
             array shapes when the cache is created.
+        check (str): What the stamp of a row sees of the image file:
+            ``'stat'`` (size and modification time) or ``'hash'`` (its
+            content). Defaults to ``'stat'``.
     """
 
-    def __init__(self, cache_dir: str, transforms: Sequence[Callable],
-                 img_paths: Sequence[str], first_sample: dict) -> None:
+    def __init__(self,
+                 cache_dir: str,
+                 transforms: Sequence[Callable],
+                 img_paths: Sequence[str],
+                 first_sample: dict,
+                 check: str = 'stat') -> None:
+        if check not in CACHE_CHECKS:
+            raise ValueError(f'TwoViewPipelineCache: check must be one of '
+                             f'{CACHE_CHECKS}, got {check!r}.')
+        self.check = check
         if not transforms:
             raise ValueError(
                 'TwoViewPipelineCache: the pipeline does not start with a '
@@ -117,7 +145,7 @@ class TwoViewPipelineCache:
         self.transforms = Compose(transforms)
         key = hashlib.sha1(
             json.dumps([
-                FORMAT_VERSION,
+                FORMAT_VERSION, check,
                 [f'{type(t).__module__}.{t!r}' for t in transforms],
                 list(img_paths)
             ]).encode()).hexdigest()[:16]
@@ -154,12 +182,12 @@ class TwoViewPipelineCache:
                 mode='w+',
                 dtype=array.dtype,
                 shape=(self.num_samples, ) + array.shape)
-        for name, width in (('stamp', STAMP_BYTES), ('meta', META_BYTES)):
+        for name, (shape, dtype) in self._aux_files().items():
             np.lib.format.open_memmap(
                 osp.join(tmp, f'{name}.npy'),
                 mode='w+',
-                dtype=np.uint8,
-                shape=(self.num_samples, width))
+                dtype=dtype,
+                shape=(self.num_samples, ) + shape)
         with open(osp.join(tmp, 'layout.json'), 'w') as f:
             json.dump(
                 dict(layout, transforms=[repr(t) for t in self.transforms]),
@@ -179,13 +207,55 @@ class TwoViewPipelineCache:
         state['_pid'] = None
         return state
 
+    @staticmethod
+    def _aux_files() -> Dict[str, Tuple[tuple, str]]:
+        """Row shape and dtype of the files beside the views."""
+        return dict(
+            stamp=((STAMP_BYTES, ), '|u1'),
+            meta=((META_BYTES, ), '|u1'),
+            crc=((), '<u4'))
+
+    def _check_file_size(self, name: str, path: str) -> None:
+        """Refuse a file whose header or size disagrees with the layout.
+
+        ``np.load(mmap_mode='r+')`` zero-extends a short file; a truncated
+        file must be an error instead.
+        """
+        files = {
+            view: (tuple(layout['shape']), layout['dtype'])
+            for view, layout in self.layout.items() if view in VIEW_KEYS
+        }
+        files.update(self._aux_files())
+        row_shape, dtype = files[name]
+        shape = (self.num_samples, ) + row_shape
+        expected = np.dtype(dtype)
+        try:
+            with open(path, 'rb') as f:
+                if np.lib.format.read_magic(f) == (1, 0):
+                    header = np.lib.format.read_array_header_1_0(f)
+                else:
+                    header = np.lib.format.read_array_header_2_0(f)
+                offset, size = f.tell(), os.fstat(f.fileno()).st_size
+        except (OSError, ValueError) as e:
+            raise OSError(f'TwoViewPipelineCache: cannot read the header of '
+                          f'{path}: {e}. Delete the folder {self.root} to '
+                          'rebuild the cache.') from e
+        needed = offset + int(np.prod(shape)) * expected.itemsize
+        if header != (shape, False, expected) or size != needed:
+            raise OSError(
+                f'TwoViewPipelineCache: {path} is truncated or damaged: it '
+                f'has {size} bytes of a {header[2]} array {header[0]}, the '
+                f'cache layout needs {needed} bytes of {expected} {shape}. '
+                f'Delete the folder {self.root} to rebuild the cache.')
+
     @property
     def arrays(self) -> Dict[str, np.ndarray]:
         """The memory-mapped files of this process, mapped on first use."""
         if self._arrays is None or self._pid != os.getpid():
             self._arrays = {}
-            for name in VIEW_KEYS + ('stamp', 'meta'):
+            for name in VIEW_KEYS + tuple(self._aux_files()):
                 path = osp.join(self.root, f'{name}.npy')
+                self._check_file_size(name, path)
                 try:
                     self._arrays[name] = np.load(path, mmap_mode='r+')
                 except OSError as e:
@@ -195,9 +265,11 @@ class TwoViewPipelineCache:
             self._pid = os.getpid()
         return self._arrays
 
-    @staticmethod
-    def stamp(data_info: dict) -> bytes:
-        """Digest of a sample's annotation and its image file's stat.
+    def stamp(self, data_info: dict) -> bytes:
+        """Digest of a sample's annotation and its image file.
+
+        The file enters by its size and modification time, or with
+        ``check='hash'`` by the BLAKE2b digest of its content.
 
         Args:
             data_info (dict): The sample's data info (``img_path``, ...).
@@ -213,16 +285,34 @@ class TwoViewPipelineCache:
                 f'TwoViewPipelineCache: cannot stat {path!r} (the cache needs '
                 f'local image files): {e}') from e
         info = {k: v for k, v in data_info.items() if k != 'sample_idx'}
-        text = json.dumps([info, stat.st_size, stat.st_mtime_ns],
-                          sort_keys=True,
-                          default=str)
+        if self.check == 'hash':
+            digest = hashlib.blake2b()
+            with open(path, 'rb') as f:
+                for chunk in iter(lambda: f.read(1 << 20), b''):
+                    digest.update(chunk)
+            file_id = digest.hexdigest()
+        else:
+            file_id = [stat.st_size, stat.st_mtime_ns]
+        text = json.dumps([info, file_id], sort_keys=True, default=str)
         digest = hashlib.blake2b(
             text.encode(), digest_size=STAMP_BYTES - 1).digest()
         return b'\x01' + digest
 
     def is_filled(self, idx: int, data_info: dict) -> bool:
-        """Whether row ``idx`` holds the current output of this sample."""
-        return self.arrays['stamp'][idx].tobytes() == self.stamp(data_info)
+        """Whether row ``idx`` holds the current output of this sample
+        (stamp and checksum)."""
+        arrays = self.arrays
+        row = [arrays[name][idx] for name in VIEW_KEYS + ('meta', )]
+        return (arrays['stamp'][idx].tobytes() == self.stamp(data_info)
+                and self._row_crc(*row) == arrays['crc'][idx])
+
+    @staticmethod
+    def _row_crc(*parts: np.ndarray) -> int:
+        """CRC-32 of a row's views and metadata bytes."""
+        crc = 0
+        for part in parts:
+            crc = zlib.crc32(np.ascontiguousarray(part).data, crc)
+        return crc
 
     def __call__(self, data_info: dict) -> dict:
         """Output of the cached transforms for one sample.
@@ -241,11 +331,21 @@ class TwoViewPipelineCache:
         stamp = self.stamp(data_info)
         if arrays['stamp'][idx].tobytes() != stamp:
             return self._fill(idx, data_info, stamp)
-        meta = arrays['meta'][idx].tobytes().rstrip(b'\x00')
+        # copies, verified: what is served is what the checksum covers
+        views = {view: np.array(arrays[view][idx]) for view in VIEW_KEYS}
+        meta_row = np.array(arrays['meta'][idx])
+        if self._row_crc(*views.values(), meta_row) != arrays['crc'][idx]:
+            print_log(
+                f'TwoViewPipelineCache: row {idx} of {self.root} '
+                f'({data_info["img_path"]}) does not match its checksum '
+                '(changed in place); recomputing it.',
+                logger='current',
+                level=logging.WARNING)
+            return self._fill(idx, data_info, stamp)
+        meta = meta_row.tobytes().rstrip(b'\x00')
         results = dict(data_info)
         results.update(_decode(json.loads(meta)))
-        for view in VIEW_KEYS:
-            results[view] = np.array(arrays[view][idx])
+        results.update(views)
         return results
 
     def _fill(self, idx: int, data_info: dict, stamp: bytes) -> dict:
@@ -279,5 +379,7 @@ class TwoViewPipelineCache:
         row = np.zeros(META_BYTES, np.uint8)
         row[:len(meta)] = np.frombuffer(meta, np.uint8)
         arrays['meta'][idx] = row
+        arrays['crc'][idx] = self._row_crc(
+            *(results[view] for view in VIEW_KEYS), row)
         arrays['stamp'][idx] = np.frombuffer(stamp, np.uint8)
         return results

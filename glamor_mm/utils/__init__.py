@@ -6,13 +6,15 @@ from .checkpoint import (InertObject, UntrustedCheckpointError,
                          mmengine_safe_globals, pretrained_checkpoints,
                          safe_pickle_load, safe_torch_load, trust_checkpoint,
                          trust_config_checkpoints)
+from .data_file import data_file_format, load_data_file
 from .package_files import resolve_config_path
 
 __all__ = [
     'InertObject', 'RoundsResult', 'UntrustedCheckpointError',
-    'add_rounds_arguments', 'format_rounds', 'http_cache_path',
-    'interleaved_rounds', 'load_foreign_checkpoint', 'markdown_table',
-    'medians', 'mmengine_safe_globals', 'pretrained_checkpoints',
-    'resolve_config_path', 'safe_pickle_load', 'safe_torch_load',
-    'throughput', 'trust_checkpoint', 'trust_config_checkpoints'
+    'add_rounds_arguments', 'data_file_format', 'format_rounds',
+    'http_cache_path', 'interleaved_rounds', 'load_data_file',
+    'load_foreign_checkpoint', 'markdown_table', 'medians',
+    'mmengine_safe_globals', 'pretrained_checkpoints', 'resolve_config_path',
+    'safe_pickle_load', 'safe_torch_load', 'throughput', 'trust_checkpoint',
+    'trust_config_checkpoints'
 ]

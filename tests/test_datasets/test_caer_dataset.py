@@ -8,6 +8,7 @@ from mmpretrain.registry import DATASETS
 
 import glamor_mm  # noqa: F401
 from glamor_mm.datasets.toy_caer_videos import generate_toy_caer_videos
+from .utils import logged_messages
 
 
 @pytest.fixture(scope='module')
@@ -171,3 +172,52 @@ def test_truncated_video_fails_in_the_pipeline(caer):
     ds[0]  # a whole video decodes
     with pytest.raises(RuntimeError, match=r"Sad/0000.avi' \(sample 5"):
         ds[5]
+
+
+def _swap_corners(ann, videos, frames=None):
+    """Swap x1 and x2 in the tracks of ``videos`` (entry indices)."""
+    for index in videos:
+        track = ann['data_list'][index]['face_track']
+        for t in range(len(track)) if frames is None else frames:
+            x1, y1, x2, y2 = track[t]
+            track[t] = [x2, y1, x1, y2]
+
+
+def test_mostly_invalid_track_boxes_are_refused(caer):
+    ann = _ann(caer)
+    _swap_corners(ann, range(7))
+    _save(caer, ann)
+    with pytest.raises(ValueError, match=r'of \d+ face boxes are invalid, '
+                       r'e\.g\. .*0000\.avi frame 0: box .* has no area'):
+        _build(caer)
+    # x, y, w, h boxes: mostly x2 <= x1 or y2 <= y1 for faces away from 0
+    ann = _ann(caer)
+    for entry in ann['data_list']:
+        entry['face_track'] = [[x1, y1, x2 - x1, y2 - y1]
+                               for x1, y1, x2, y2 in entry['face_track']]
+    _save(caer, ann)
+    with pytest.raises(ValueError, match='not x,y,w,h'):
+        _build(caer)
+
+
+def test_invalid_track_boxes_are_counted_at_load(caer):
+    ann = _ann(caer)
+    _swap_corners(ann, [2], frames=[0, 1])
+    entry = ann['data_list'][4]
+    entry['face_track'][0] = [entry['width'] + 5, 0, entry['width'] + 9, 4]
+    _save(caer, ann)
+    with logged_messages() as records:
+        ds = _build(caer)
+    assert len(ds) == 7  # kept: CropFace zeroes those frames
+    message, = [r.getMessage() for r in records if 'invalid' in r.getMessage()]
+    assert '3 of ' in message and 'in 2 video(s), are invalid' in message
+    assert 'frame 0: box' in message and 'has no area' in message
+    assert 'lies outside the' in message
+
+
+def test_bad_frame_size_is_refused(caer):
+    ann = _ann(caer)
+    ann['data_list'][0]['height'] = 0
+    _save(caer, ann)
+    with pytest.raises(ValueError, match='"height" and "width" must be'):
+        _build(caer)

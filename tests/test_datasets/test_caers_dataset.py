@@ -4,7 +4,7 @@ import pytest
 from mmpretrain.registry import DATASETS
 
 import glamor_mm  # noqa: F401
-from .utils import write_image, write_text
+from .utils import logged_messages, write_image, write_text
 
 LIST = ('train/Angry/0001.png,0,1,2,11,12\n'
         'train/Happy/0002.png,3,4,4.5,20,24\n'
@@ -152,3 +152,34 @@ def test_holdout_carves_a_seeded_stratified_validation_split(tmp_path):
     assert paths(fraction=0.2, seed=1, part='val') != val
     with pytest.raises(ValueError, match='holdout must be'):
         paths(fraction=0.2, seed=0, part='test')
+
+
+def test_holdout_parts_that_overlap_are_reported(tmp_path):
+    lines = []
+    for i in range(20):
+        rel = f'train/Happy/{i:04d}.png'
+        write_image(str(tmp_path / rel))
+        lines.append(f'{rel},3,1,1,9,9\n')
+    write_text(str(tmp_path / 'list.txt'), ''.join(lines))
+
+    def overlap_warnings(train_holdout, val_holdout):
+        with logged_messages() as records:
+            train = _build(tmp_path, holdout=train_holdout)
+            val = _build(tmp_path, holdout=val_holdout)
+        del train, val  # dropped from the live datasets
+        return [r.getMessage() for r in records if 'overlap' in r.getMessage()]
+
+    same = dict(fraction=0.2, seed=0)
+    assert overlap_warnings(dict(same, part='train'),
+                            dict(same, part='val')) == []
+    # the seed changed on the validation side only: 4 val images drawn
+    # with seed 1, and the training part of seed 0 keeps some of them
+    message, = overlap_warnings(
+        dict(same, part='train'), dict(fraction=0.2, seed=1, part='val'))
+    assert "holdout={'fraction': 0.2, 'seed': 1, 'part': 'val'}) shares" in (
+        message)
+    assert 'of its 4 images with CAERSDataset' in message
+    assert '/train/Happy/' in message
+    # the training side without a holdout: all 4 validation images
+    message, = overlap_warnings(None, dict(same, part='val'))
+    assert 'shares 4 of its 4 images' in message

@@ -1,4 +1,5 @@
 import json
+import pickle
 import os.path as osp
 
 import pytest
@@ -137,3 +138,25 @@ def test_duplicate_entries(tmp_path):
             match=r"data_list\[3\]: '1.png' is listed "
             r'twice \(first at data_list\[1\]\)'):
         _build(tmp_path)
+
+
+def test_crafted_pickle_annotation_does_not_run(tmp_path, crafted_pickle):
+    marker = crafted_pickle(tmp_path / 'ann.pkl')
+    with pytest.raises(
+            ValueError,
+            match='ann.pkl: it is a pickle.*'
+            r'EmotionAnnotationDataset\(allow_pickle=True\)'):
+        _build(tmp_path, ann_file='ann.pkl')
+    # opted in, the restricted unpickler refuses the payload
+    with pytest.raises(pickle.UnpicklingError, match='ann.pkl'):
+        _build(tmp_path, ann_file='ann.pkl', allow_pickle=True)
+    assert not osp.exists(marker)
+
+
+def test_data_pickle_annotation_with_opt_in(tmp_path):
+    data = dict(
+        metainfo=dict(classes=list(CAER_CLASSES)),
+        data_list=[dict(img_path='a.png', gt_label=2, face_bbox=[1, 2, 3, 4])])
+    (tmp_path / 'ann.pkl').write_bytes(pickle.dumps(data, protocol=2))
+    ds = _build(tmp_path, ann_file='ann.pkl', allow_pickle=True)
+    assert ds.get_data_info(0)['face_bbox'] == [1, 2, 3, 4]

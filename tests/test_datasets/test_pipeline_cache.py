@@ -27,7 +27,7 @@ def toy_root(tmp_path):
     return tmp_path / 'toy'
 
 
-def _dataset(root, cache_dir=None, pipeline=None):
+def _dataset(root, cache_dir=None, pipeline=None, **kwargs):
     return DATASETS.build(
         dict(
             type='CAERSDataset',
@@ -35,7 +35,8 @@ def _dataset(root, cache_dir=None, pipeline=None):
             ann_file='train.txt',
             split='train',
             pipeline=pipeline or _CFG.train_pipeline,
-            cache_dir=cache_dir))
+            cache_dir=cache_dir,
+            **kwargs))
 
 
 def _epochs(dataset, num_epochs=2, num_workers=1):

@@ -3,7 +3,9 @@
 Each variant is a DataLoader over the dataset of ``--dataloader`` with the
 config's batch size and collate function, and with the config's training
 or test pipeline, with or without the pipeline cache
-(``dataset.cache_dir``), and with ``--workers`` worker processes. With
+(``dataset.cache_dir``; with ``--cache-checks stat hash``, once for each
+way the cache checks the image files, ``dataset.cache_check``), and with
+``--workers`` worker processes. With
 ``--preprocessor`` (the default) every batch also goes through the config's
 data preprocessor in the main process, as in training. The variants run in
 interleaved rounds after one untimed epoch each (worker start-up, file
@@ -72,6 +74,13 @@ def parse_args() -> argparse.Namespace:
         default=None,
         help='also measure each pipeline with the pipeline cache in this '
         'folder (relative to data_root unless absolute)')
+    parser.add_argument(
+        '--cache-checks',
+        nargs='+',
+        choices=('stat', 'hash'),
+        default=['stat'],
+        help="the cache's checks of the image files to compare (dataset "
+        "cache_check; default stat)")
     parser.add_argument(
         '--no-preprocessor',
         dest='preprocessor',
@@ -219,16 +228,21 @@ def main() -> Dict[str, float]:
         preprocessor = MODELS.build(cfg.data_preprocessor)
 
     variants: Dict[str, LoaderVariant] = {}
-    caches = [None] if args.cache_dir is None else [None, args.cache_dir]
-    for pipeline, cache_dir, workers in itertools.product(
+    caches = [(None, 'stat')]
+    if args.cache_dir is not None:
+        caches += [(args.cache_dir, check) for check in args.cache_checks]
+    for pipeline, (cache_dir, check), workers in itertools.product(
             args.pipelines, caches, args.workers):
         dataset_cfg = copy.deepcopy(loader_cfg['dataset'])
         dataset_cfg.update(
-            pipeline=cfg[f'{pipeline}_pipeline'], cache_dir=cache_dir)
+            pipeline=cfg[f'{pipeline}_pipeline'],
+            cache_dir=cache_dir,
+            cache_check=check)
         dataset = DATASETS.build(dataset_cfg)
         dataset.full_init()
-        name = (f'{pipeline} pipeline, {"cached" if cache_dir else "uncached"}'
-                f', {workers} workers')
+        cached = ('uncached' if cache_dir is None else
+                  'cached' if check == 'stat' else f'cached ({check})')
+        name = f'{pipeline} pipeline, {cached}, {workers} workers'
         variants[name] = LoaderVariant(dataset, loader_cfg, workers,
                                        preprocessor)
     if args.profile:

@@ -19,7 +19,11 @@ class PackTwoViewClipInputs(PackTwoViewInputs):
         {'inputs': {'face': uint8 Tensor num_clips x 3 x T x 96 x 96,
                     'context': uint8 Tensor num_clips x 3 x T x 112 x 112},
          'data_samples': DataSample(gt_label=..., metainfo: video_path,
-                                    num_clips, clip_len, clip_starts, ...)}
+                                    num_clips, clip_len, clip_starts,
+                                    face_bboxes, ...)}
+
+    ``face_bboxes`` (one face box per frame, None where ``CropFace`` fed an
+    all-zero face) lets :class:`ZeroedFaceHook` count those frames.
 
     Required Keys:
 
@@ -48,7 +52,7 @@ class PackTwoViewClipInputs(PackTwoViewInputs):
 
     DEFAULT_META_KEYS = ('sample_idx', 'video_path', 'total_frames', 'avg_fps',
                          'ori_shape', 'num_clips', 'clip_len', 'clip_starts',
-                         'frame_interval')
+                         'frame_interval', 'face_bboxes')
 
     def __init__(self,
                  face_key: str = 'face_imgs',

@@ -9,21 +9,24 @@ from mmpretrain.registry import HOOKS
 
 @HOOKS.register_module()
 class ZeroedFaceHook(Hook):
-    """Report how many samples of an epoch had an all-zero face view.
+    """Report how many face views of an epoch were all-zero.
 
-    ``CropFace(missing_face='zeros')`` feeds an all-zero face for a sample
-    without a face box or with a box that has no area inside its image
-    (swapped corners, a box outside the image...), and sets its
-    ``face_bbox`` to None, which ``PackTwoViewInputs`` keeps in the data
-    sample's metainfo. This hook counts those samples in every training,
-    validation and test epoch (across all ranks) and
+    ``CropFace(missing_face='zeros')`` feeds an all-zero face for an image
+    (or a frame of a clip) without a face box or with a box that has no
+    area inside its image (swapped corners, a box outside the image...),
+    and sets its ``face_bbox`` to None, which ``PackTwoViewInputs`` keeps
+    in the data sample's metainfo (``PackTwoViewClipInputs``: one entry
+    per frame in ``face_bboxes``). This hook counts those face views
+    (images, or frames of clips) in every training, validation and test
+    epoch (across all ranks) and
 
     - logs ``Epoch(train) [e]: k of N face views were all-zero ...`` as a
       warning when ``k > 0``;
     - stores ``k`` in the message hub's runtime info
       ``'<mode>/zeroed_faces'`` (``mode`` = train, val or test).
 
-    Samples whose metainfo has no ``face_bbox`` are not counted.
+    Samples whose metainfo has neither ``face_bbox`` nor ``face_bboxes``
+    are not counted.
     """
 
     priority = 'BELOW_NORMAL'
@@ -41,12 +44,15 @@ class ZeroedFaceHook(Hook):
                batch_idx: int,
                data_batch: Optional[dict] = None,
                outputs=None) -> None:
-        samples = (data_batch or {}).get('data_samples') or []
-        known = [s for s in samples if 'face_bbox' in s.metainfo]
-        self._counts += torch.tensor(
-            [sum(s.face_bbox is None for s in known),
-             len(known)],
-            dtype=torch.float64)
+        zeroed = total = 0
+        for sample in (data_batch or {}).get('data_samples') or []:
+            if 'face_bbox' in sample.metainfo:
+                boxes = [sample.face_bbox]
+            else:  # clips: one box per frame
+                boxes = sample.metainfo.get('face_bboxes', [])
+            zeroed += sum(box is None for box in boxes)
+            total += len(boxes)
+        self._counts += torch.tensor([zeroed, total], dtype=torch.float64)
 
     after_train_iter = after_val_iter = after_test_iter = _count
 
