@@ -74,6 +74,14 @@ def _decode(value):
     return value
 
 
+def _damaged(path: str, problem: str) -> ValueError:
+    """The error for a cache file that cannot be read."""
+    return ValueError(
+        f'TwoViewPipelineCache: {path} is damaged: {problem} (an interrupted '
+        f'copy of the cache folder?). Delete {osp.dirname(path)}; it is '
+        'rebuilt on the next run.')
+
+
 class TwoViewPipelineCache:
     """Cache of the deterministic pipeline start, one row per sample.
 
@@ -127,8 +135,12 @@ class TwoViewPipelineCache:
         self._pid: Optional[int] = None
         if not osp.isfile(osp.join(self.root, 'layout.json')):
             self._create(cache_dir, first_sample)
-        with open(osp.join(self.root, 'layout.json')) as f:
-            self.layout = json.load(f)
+        layout = osp.join(self.root, 'layout.json')
+        with open(layout) as f:
+            try:
+                self.layout = json.load(f)
+            except ValueError as e:  # JSONDecodeError, bad UTF-8
+                raise _damaged(layout, f'it is not valid JSON ({e})') from e
 
     def _create(self, cache_dir: str, first_sample: dict) -> None:
         """Create the empty files in a temporary folder, then rename it.
@@ -192,6 +204,10 @@ class TwoViewPipelineCache:
                     raise OSError(
                         f'TwoViewPipelineCache: cannot open {path} for '
                         f'reading and writing: {e}') from e
+                except (EOFError, ValueError) as e:  # no or a bad header
+                    raise _damaged(
+                        path, 'it is empty or its .npy header is missing or '
+                        f'damaged ({type(e).__name__}: {e})') from e
             self._pid = os.getpid()
         return self._arrays
 
@@ -241,9 +257,13 @@ class TwoViewPipelineCache:
         stamp = self.stamp(data_info)
         if arrays['stamp'][idx].tobytes() != stamp:
             return self._fill(idx, data_info, stamp)
-        meta = arrays['meta'][idx].tobytes().rstrip(b'\x00')
+        try:
+            meta = _decode(
+                json.loads(arrays['meta'][idx].tobytes().rstrip(b'\x00')))
+        except (ValueError, TypeError, KeyError):  # damaged: recompute
+            return self._fill(idx, data_info, stamp)
         results = dict(data_info)
-        results.update(_decode(json.loads(meta)))
+        results.update(meta)
         for view in VIEW_KEYS:
             results[view] = np.array(arrays[view][idx])
         return results

@@ -1,7 +1,8 @@
 from .benchmark import (RoundsResult, add_rounds_arguments, format_rounds,
                         interleaved_rounds, markdown_table, medians,
                         throughput)
-from .checkpoint import (InertObject, UntrustedCheckpointError,
+from .checkpoint import (CorruptCheckpointError, InertObject,
+                         UntrustedCheckpointError, check_checkpoint_file,
                          http_cache_path, load_foreign_checkpoint,
                          mmengine_safe_globals, pretrained_checkpoints,
                          safe_pickle_load, safe_torch_load, trust_checkpoint,
@@ -9,7 +10,8 @@ from .checkpoint import (InertObject, UntrustedCheckpointError,
 from .package_files import resolve_config_path
 
 __all__ = [
-    'InertObject', 'RoundsResult', 'UntrustedCheckpointError',
+    'CorruptCheckpointError', 'InertObject', 'RoundsResult',
+    'UntrustedCheckpointError', 'check_checkpoint_file',
     'add_rounds_arguments', 'format_rounds', 'http_cache_path',
     'interleaved_rounds', 'load_foreign_checkpoint', 'markdown_table',
     'medians', 'mmengine_safe_globals', 'pretrained_checkpoints',
