@@ -11,7 +11,7 @@ tools, inferencer and ``Pretrained`` init check the weights with
 import math
 import re
 from collections import OrderedDict
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -165,6 +165,27 @@ def check_state_dict_fits(module: nn.Module,
             (f' If that is what you want, {opt_in}.' if opt_in else ''))
 
 
+def read_checkpoint(filename: str,
+                    map_location: Optional[Any] = 'cpu'
+                    ) -> Tuple[dict, Dict[str, Any]]:
+    """Read a checkpoint through glamor_mm's checked file loader.
+
+    MMEngine's ``CheckpointLoader`` dispatches to the loaders of
+    :mod:`glamor_mm.utils.checkpoint` (integrity, safe unpickling, a dict).
+
+    Args:
+        filename (str): Checkpoint file or URL.
+        map_location (Any, optional): Same as :func:`torch.load`.
+            Defaults to 'cpu'.
+
+    Returns:
+        tuple[dict, dict]: The checkpoint and its model tensors
+        (:func:`checkpoint_state_dict`).
+    """
+    checkpoint = _load_checkpoint(filename, map_location=map_location)
+    return checkpoint, checkpoint_state_dict(checkpoint)
+
+
 def load_checkpoint_checked(model: nn.Module,
                             filename: str,
                             partial: bool = False,
@@ -199,8 +220,7 @@ def load_checkpoint_checked(model: nn.Module,
         CheckpointMismatchError: ``partial`` is False and the checkpoint
             does not fit ``model``.
     """
-    checkpoint = _load_checkpoint(filename, map_location=map_location)
-    state_dict = checkpoint_state_dict(checkpoint)
+    checkpoint, state_dict = read_checkpoint(filename, map_location)
     if not partial:
         check_state_dict_fits(model, state_dict, filename, opt_in)
     load_state_dict(model, state_dict, strict=False, logger='current')
