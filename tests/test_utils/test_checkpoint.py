@@ -6,7 +6,6 @@ import io
 import http.server
 import os.path as osp
 import threading
-import zipfile
 
 import mmengine
 import numpy as np
@@ -297,26 +296,13 @@ def test_http_checkpoints_load_safely(http_servers, tmp_path):
     assert not marker.exists()
 
 
-def flip_a_weight_byte(path: str) -> None:
-    """Change one byte inside the data of the first tensor record, leaving
-    the zip structure (and the record's stored CRC-32) as it was."""
-    with zipfile.ZipFile(path) as archive:
-        info = next(i for i in archive.infolist() if '/data/' in i.filename)
-    with open(path, 'r+b') as f:
-        f.seek(info.header_offset + 26)
-        name_len, extra_len = np.frombuffer(f.read(4), '<u2')
-        f.seek(info.header_offset + 30 + int(name_len) + int(extra_len) + 2)
-        byte = f.read(1)[0]
-        f.seek(-1, 1)
-        f.write(bytes([byte ^ 0x40]))
-
-
-def test_a_flipped_byte_is_refused_on_every_load(tmp_path):
+def test_a_flipped_byte_is_refused_on_every_load(tmp_path,
+                                                 flip_checkpoint_byte):
     """torch.load checks no CRC: the flipped byte used to load as a changed
     weight. Every loader now verifies the archive first."""
     path = str(tmp_path / 'flipped.pth')
     torch.save(dict(state_dict=dict(weight=torch.arange(8.))), path)
-    flip_a_weight_byte(path)
+    flip_checkpoint_byte(path)
     changed = torch.load(path, weights_only=True)['state_dict']['weight']
     assert not torch.equal(changed, torch.arange(8.))  # torch's silence
     for load in (_load_checkpoint, load_foreign_checkpoint):
