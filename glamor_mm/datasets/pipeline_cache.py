@@ -204,10 +204,11 @@ class TwoViewPipelineCache:
                     raise OSError(
                         f'TwoViewPipelineCache: cannot open {path} for '
                         f'reading and writing: {e}') from e
-                except (EOFError, ValueError) as e:  # no or a bad header
+                except (EOFError, ValueError) as e:
+                    # numpy's message for a bad header speaks of pickles
                     raise _damaged(
                         path, 'it is empty or its .npy header is missing or '
-                        f'damaged ({type(e).__name__}: {e})') from e
+                        'damaged') from e
             self._pid = os.getpid()
         return self._arrays
 
