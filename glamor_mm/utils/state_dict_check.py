@@ -1,5 +1,5 @@
-"""Loading weights that must fit: missing, unexpected and mis-shaped keys
-are errors, not log warnings.
+"""Loading weights that must fit: missing, unexpected, non-tensor,
+mis-shaped and lossily typed entries are errors, not log warnings.
 
 MMEngine loads checkpoints with ``strict=False`` (``load_from``, ``Runner``
 testing, MMPretrain's inferencers, ``Pretrained`` inits): a checkpoint of
@@ -7,6 +7,8 @@ another model, or a 5-class head in a 7-class model, loads with a warning in
 the log and the run reports the metrics of random weights. glamor_mm's
 tools, inferencer and ``Pretrained`` init check the weights with
 :func:`check_state_dict_fits` first, and load partially only when asked to.
+Outside a ``Runner`` (where ``StrictLoadHook`` checks), every tool and API
+loads through :func:`load_checkpoint_checked` or :func:`init_model_checked`.
 """
 import math
 import re
