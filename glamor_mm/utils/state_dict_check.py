@@ -162,7 +162,7 @@ def check_state_dict_fits(module: nn.Module,
     if problems:
         raise CheckpointMismatchError(
             f'The weights in {source} do not fit {type(module).__name__}: ' +
-            '; '.join(problems) + f'. Loading them would leave the model '
+            '; '.join(problems) + '. Loading them would leave the model '
             'partly random.' +
             (f' If that is what you want, {opt_in}.' if opt_in else ''))
 
