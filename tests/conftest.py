@@ -2,6 +2,7 @@
 a crafted pickle that would run code."""
 import os.path as osp
 import pickle
+import zipfile
 
 import cv2
 import numpy as np
@@ -104,3 +105,26 @@ def crafted_pickle(tmp_path):
         return marker
 
     return write
+
+
+def flip_weight_byte(path: str) -> None:
+    """Change one byte inside the data of the first tensor record of a
+    ``torch.save`` file, leaving the zip structure (and the record's stored
+    CRC-32) as it was: ``torch.load`` reads it as a changed weight."""
+    with zipfile.ZipFile(path) as archive:
+        info = next(i for i in archive.infolist() if '/data/' in i.filename)
+    with open(path, 'r+b') as f:
+        # the local header's name and extra field lengths (torch pads the
+        # extra field so that the data is aligned)
+        f.seek(info.header_offset + 26)
+        name_len, extra_len = np.frombuffer(f.read(4), '<u2')
+        f.seek(info.header_offset + 30 + int(name_len) + int(extra_len) + 2)
+        byte = f.read(1)[0]
+        f.seek(-1, 1)
+        f.write(bytes([byte ^ 0x40]))
+
+
+@pytest.fixture(scope='session')
+def flip_checkpoint_byte():
+    """The :func:`flip_weight_byte` damage, for tests in sub-folders."""
+    return flip_weight_byte

@@ -26,6 +26,7 @@ from mmengine.runner import Runner
 
 import glamor_mm  # noqa: F401  (registers glamor_mm components)
 from glamor_mm.engine import setup_distributed
+from glamor_mm.engine.hooks import add_strict_load_hook
 from glamor_mm.utils import trust_config_checkpoints
 
 
@@ -105,9 +106,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
     cfg.load_from = args.checkpoint
     if not args.partial_load:
-        cfg.custom_hooks = list(cfg.get('custom_hooks', None) or []) + [
-            dict(type='StrictLoadHook')
-        ]
+        add_strict_load_hook(cfg, 'pass --partial-load to tools/test.py')
 
     if args.amp:
         cfg.test_cfg.fp16 = True

@@ -23,6 +23,7 @@ from mmengine.runner import Runner
 
 import glamor_mm  # noqa: F401  (registers glamor_mm components)
 from glamor_mm.engine import resumable_checkpoint, setup_distributed
+from glamor_mm.engine.hooks import add_strict_load_hook
 from glamor_mm.utils import trust_config_checkpoints
 
 
@@ -78,6 +79,13 @@ def parse_args() -> argparse.Namespace:
         "and the config's `Pretrained` inits even if they hold types beyond "
         'those of MMEngine checkpoints (it can run code: only for files you '
         'trust)')
+    parser.add_argument(
+        '--partial-load',
+        action='store_true',
+        help='load a `load_from` checkpoint that does not fit the model '
+        '(missing, unexpected or mis-shaped tensors) as far as it fits, with '
+        'warnings; by default such a checkpoint is an error. A checkpoint to '
+        '--resume from must always fit')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -165,6 +173,15 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.val_cfg = None
         cfg.val_dataloader = None
         cfg.val_evaluator = None
+
+    # after --cfg-options, which may set resume
+    if cfg.get('resume', False):
+        add_strict_load_hook(
+            cfg, 'start a new run from it (--cfg-options load_from=... '
+            '--partial-load) instead of resuming: a resumed run needs the '
+            'model it saved')
+    elif not args.partial_load:
+        add_strict_load_hook(cfg, 'pass --partial-load to tools/train.py')
 
     if args.trust_checkpoint and not trust_config_checkpoints(cfg):
         raise SystemExit('error: --trust-checkpoint needs a checkpoint: '

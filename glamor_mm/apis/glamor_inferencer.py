@@ -169,15 +169,12 @@ class GlamorInferencer(BaseInferencer):
             self.model = OnnxRuntimeClassifier(
                 pretrained, num_threads=ort_threads, device=device or 'cpu')
             classes = classes or self.model.dataset_meta['classes']
-        elif pretrained:
-            checkpoint = load_checkpoint_checked(
+        elif pretrained:  # sets the model's _dataset_meta
+            load_checkpoint_checked(
                 self.model,
                 pretrained,
                 partial=partial_load,
                 opt_in='pass partial_load=True (--partial-load in the demos)')
-            meta = checkpoint.get('meta', {})
-            if 'dataset_meta' in meta:
-                self.model._dataset_meta = meta['dataset_meta']
         if not hasattr(self.model, 'predict_faces'):
             raise TypeError(
                 f'{type(self.model).__name__} has no predict_faces(); '

@@ -80,6 +80,14 @@ def _decode(value):
     return value
 
 
+def _damaged(path: str, problem: str) -> ValueError:
+    """The error for a cache file that cannot be read."""
+    return ValueError(
+        f'TwoViewPipelineCache: {path} is damaged: {problem} (an interrupted '
+        f'copy of the cache folder?). Delete {osp.dirname(path)}; it is '
+        'rebuilt on the next run.')
+
+
 class TwoViewPipelineCache:
     """Cache of the deterministic pipeline start, one row per sample.
 
@@ -155,8 +163,12 @@ class TwoViewPipelineCache:
         self._pid: Optional[int] = None
         if not osp.isfile(osp.join(self.root, 'layout.json')):
             self._create(cache_dir, first_sample)
-        with open(osp.join(self.root, 'layout.json')) as f:
-            self.layout = json.load(f)
+        layout = osp.join(self.root, 'layout.json')
+        with open(layout) as f:
+            try:
+                self.layout = json.load(f)
+            except ValueError as e:  # JSONDecodeError, bad UTF-8
+                raise _damaged(layout, f'it is not valid JSON ({e})') from e
 
     def _create(self, cache_dir: str, first_sample: dict) -> None:
         """Create the empty files in a temporary folder, then rename it.
@@ -262,6 +274,11 @@ class TwoViewPipelineCache:
                     raise OSError(
                         f'TwoViewPipelineCache: cannot open {path} for '
                         f'reading and writing: {e}') from e
+                except (EOFError, ValueError) as e:
+                    # numpy's message for a bad header speaks of pickles
+                    raise _damaged(
+                        path, 'it is empty or its .npy header is missing or '
+                        'damaged') from e
             self._pid = os.getpid()
         return self._arrays
 
@@ -342,9 +359,12 @@ class TwoViewPipelineCache:
                 logger='current',
                 level=logging.WARNING)
             return self._fill(idx, data_info, stamp)
-        meta = meta_row.tobytes().rstrip(b'\x00')
+        try:
+            meta = _decode(json.loads(meta_row.tobytes().rstrip(b'\x00')))
+        except (ValueError, TypeError, KeyError):  # damaged: recompute
+            return self._fill(idx, data_info, stamp)
         results = dict(data_info)
-        results.update(_decode(json.loads(meta)))
+        results.update(meta)
         results.update(views)
         return results
 

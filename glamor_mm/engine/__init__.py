@@ -1,9 +1,10 @@
 from . import hooks  # noqa: F401
 from .checkpoint_files import (AtomicLocalBackend, is_readable_checkpoint,
-                               resumable_checkpoint)
+                               remove_stale_temp_files, resumable_checkpoint)
 from .dist import CPUDistributedDataParallel, setup_distributed
 
 __all__ = [
     'AtomicLocalBackend', 'CPUDistributedDataParallel',
-    'is_readable_checkpoint', 'resumable_checkpoint', 'setup_distributed'
+    'is_readable_checkpoint', 'remove_stale_temp_files',
+    'resumable_checkpoint', 'setup_distributed'
 ]

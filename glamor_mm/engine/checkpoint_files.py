@@ -16,7 +16,6 @@ import logging
 import os
 import os.path as osp
 import re
-import zipfile
 from pathlib import Path
 from typing import List, Optional, Union
 
@@ -24,7 +23,11 @@ from mmengine.fileio import LocalBackend, register_backend
 from mmengine.logging import print_log
 from mmengine.runner import find_latest_checkpoint
 
+from glamor_mm.utils.checkpoint import checkpoint_file_problem
+
 CHECKPOINT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
+TEMP_SUFFIX = '.tmp'  # + the writer's process id
+TEMP_NAME = re.compile(r'^.+' + re.escape(TEMP_SUFFIX) + r'(\d+)$')
 
 
 class AtomicLocalBackend(LocalBackend):
@@ -33,7 +36,9 @@ class AtomicLocalBackend(LocalBackend):
     The bytes go to ``<path>.tmp<pid>`` in the same folder, are flushed to
     disk, and the file is then renamed to ``path`` (``os.replace`` is atomic
     on POSIX and Windows), so ``path`` always holds either its previous
-    content or the complete new one.
+    content or the complete new one. The temporary file is removed on any
+    error; one left by a killed process is removed on resume
+    (:func:`remove_stale_temp_files`).
     """
 
     def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
@@ -44,8 +49,11 @@ class AtomicLocalBackend(LocalBackend):
             filepath (str | Path): The destination; its folder is created.
         """
         filepath = str(filepath)
+        if osp.isdir(filepath):
+            raise IsADirectoryError(
+                f'Cannot write {filepath}: it is a folder; give a file name.')
         os.makedirs(osp.dirname(osp.abspath(filepath)), exist_ok=True)
-        tmp = f'{filepath}.tmp{os.getpid()}'
+        tmp = f'{filepath}{TEMP_SUFFIX}{os.getpid()}'
         try:
             with open(tmp, 'wb') as f:
                 f.write(obj)
@@ -64,21 +72,68 @@ register_backend('local', AtomicLocalBackend, force=True, prefixes='')
 def is_readable_checkpoint(path: str) -> bool:
     """Whether ``path`` is a complete ``torch.save`` file.
 
-    ``torch.save`` writes a zip archive whose directory is at its end, so a
-    0-byte or truncated file does not open; the CRC of every record is
-    checked too. Nothing is unpickled.
+    The check every checkpoint load makes
+    (:func:`~glamor_mm.utils.checkpoint.checkpoint_file_problem`: not
+    empty, the zip archive opens, every record's CRC-32 matches). Nothing
+    is unpickled.
 
     Args:
         path (str): The checkpoint.
 
     Returns:
-        bool: True if the archive opens and all its CRCs match.
+        bool: True if the file exists and passes the check.
     """
     try:
-        with zipfile.ZipFile(path) as archive:
-            return archive.testzip() is None
-    except (OSError, zipfile.BadZipFile, EOFError):
+        return checkpoint_file_problem(path) is None
+    except OSError:
         return False
+
+
+def _process_exists(pid: int) -> bool:
+    """Whether a process ``pid`` runs on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by another user
+        return True
+    return True
+
+
+def remove_stale_temp_files(folder: str) -> List[str]:
+    """Remove the temporary files of :class:`AtomicLocalBackend` that a
+    killed process left in ``folder``.
+
+    A ``<name>.tmp<pid>`` file whose process no longer runs (or is this
+    one, which is not writing at the time of the call) can never be
+    completed. Files of running processes are kept.
+
+    Args:
+        folder (str): E.g. the work dir.
+
+    Returns:
+        list[str]: The removed files.
+    """
+    removed = []
+    for name in sorted(os.listdir(folder)) if osp.isdir(folder) else []:
+        match = TEMP_NAME.match(name)
+        path = osp.join(folder, name)
+        pid = int(match.group(1)) if match else None
+        if pid is None or not osp.isfile(path) or (pid != os.getpid()
+                                                   and _process_exists(pid)):
+            continue
+        try:
+            os.remove(path)
+        except FileNotFoundError:  # another rank removed it
+            continue
+        removed.append(path)
+    if removed:
+        print_log(
+            f'Removed {len(removed)} incomplete temporary file(s) of a '
+            f'killed save: {", ".join(removed)}',
+            logger='current',
+            level=logging.WARNING)
+    return removed
 
 
 def _earlier_checkpoints(folder: str, before: Optional[int]) -> List[str]:
@@ -102,6 +157,10 @@ def resumable_checkpoint(checkpoint: Optional[str],
             ``last_checkpoint`` file, as MMEngine's auto-resume).
         work_dir (str): The run's work dir.
 
+    Temporary files of a save that was killed are removed from
+    ``work_dir`` and the folder of ``checkpoint``
+    (:func:`remove_stale_temp_files`).
+
     Returns:
         str | None: ``checkpoint`` (or the latest) if it is readable;
         otherwise, with a warning, the newest readable ``epoch_N.pth`` /
@@ -112,6 +171,10 @@ def resumable_checkpoint(checkpoint: Optional[str],
         FileNotFoundError: Nothing readable to resume from; the message
             names the files tried.
     """
+    for folder in {
+            osp.abspath(work_dir)
+    } | ({osp.abspath(osp.dirname(checkpoint))} if checkpoint else set()):
+        remove_stale_temp_files(folder)
     if checkpoint is None:
         latest = find_latest_checkpoint(work_dir) or None
         candidates = ([latest] if latest else []) + [
@@ -130,11 +193,13 @@ def resumable_checkpoint(checkpoint: Optional[str],
             if path != candidates[0]:
                 print_log(
                     f'Cannot resume from {candidates[0]}: it is missing, '
-                    'empty or truncated (a run killed while saving it?). '
+                    'empty, truncated or damaged (a run killed while saving '
+                    'it?). '
                     f'Resuming from {path} instead.',
                     logger='current',
                     level=logging.WARNING)
             return path
     raise FileNotFoundError(
         'No readable checkpoint to resume from: '
-        f'{", ".join(candidates)} are missing, empty or truncated.')
+        f'{", ".join(candidates)} are missing, empty, truncated or '
+        'damaged.')

@@ -1,7 +1,8 @@
 from .benchmark import (RoundsResult, add_rounds_arguments, format_rounds,
                         interleaved_rounds, markdown_table, medians,
                         throughput)
-from .checkpoint import (InertObject, UntrustedCheckpointError,
+from .checkpoint import (CorruptCheckpointError, InertObject,
+                         UntrustedCheckpointError, check_checkpoint_file,
                          http_cache_path, load_foreign_checkpoint,
                          mmengine_safe_globals, pretrained_checkpoints,
                          safe_pickle_load, safe_torch_load, trust_checkpoint,
@@ -10,8 +11,9 @@ from .data_file import data_file_format, load_data_file
 from .package_files import resolve_config_path
 
 __all__ = [
-    'InertObject', 'RoundsResult', 'UntrustedCheckpointError',
-    'add_rounds_arguments', 'data_file_format', 'format_rounds',
+    'CorruptCheckpointError', 'InertObject', 'RoundsResult',
+    'UntrustedCheckpointError', 'add_rounds_arguments',
+    'check_checkpoint_file', 'data_file_format', 'format_rounds',
     'http_cache_path', 'interleaved_rounds', 'load_data_file',
     'load_foreign_checkpoint', 'markdown_table', 'medians',
     'mmengine_safe_globals', 'pretrained_checkpoints', 'resolve_config_path',

@@ -21,6 +21,11 @@ and scalars. A checkpoint that needs anything else is refused with
 ``tools/test.py``, which also covers the checkpoints of ``Pretrained``
 inits; ``--trust-dump`` in the analysis tools).
 
+Every checkpoint these loaders read is first checked for integrity
+(:func:`checkpoint_file_problem`: not empty, not truncated, the CRC-32 of
+every record of torch's zip format matches) and must hold a dict; otherwise
+:class:`CorruptCheckpointError` names the file and the problem.
+
 Prediction dumps (``tools/test.py --out``, plain pickles) are read through
 the same weights-only unpickler and allow-list (:func:`safe_pickle_load`).
 Downloads are cached per URL (:func:`http_cache_path`), so trust given to
@@ -34,7 +39,7 @@ import os.path as osp
 import pickle
 import re
 import zipfile
-from typing import Any, Callable, List, Optional, Set, Tuple, Union
+from typing import Any, Callable, List, Mapping, Optional, Set, Tuple, Union
 from urllib.parse import urlparse
 
 import numpy as np
@@ -83,6 +88,100 @@ _TRUSTED: Set[str] = set()
 
 class UntrustedCheckpointError(pickle.UnpicklingError):
     """A checkpoint needs types that safe loading does not allow."""
+
+
+class CorruptCheckpointError(ValueError):
+    """A checkpoint file is empty, truncated, damaged, or holds no
+    checkpoint."""
+
+
+def checkpoint_file_problem(filename: str) -> Optional[str]:
+    """Why ``filename`` is not an intact ``torch.save`` file, if it is not.
+
+    Nothing is unpickled. ``torch.save`` writes a zip archive (stored, not
+    compressed) with a CRC-32 of every record, but ``torch.load`` checks
+    neither the CRCs nor, for a cut file, more than it needs: a flipped
+    byte in a tensor loads as a changed weight. This reads the whole file
+    once and checks every record's CRC (:meth:`zipfile.ZipFile.testzip`).
+    Files in the format of torch < 1.6 (a pickle, no checksums) are only
+    checked for being non-empty.
+
+    Args:
+        filename (str): Local checkpoint file.
+
+    Returns:
+        str | None: The problem (``'it is empty (0 bytes)...'``, ``'the
+        CRC-32 of its record ... does not match...'``, ...), or None if the
+        file is intact as far as its format tells.
+
+    Raises:
+        OSError: The file cannot be opened.
+    """
+    with open(filename, 'rb') as f:
+        head = f.read(4)
+        if not head:
+            return ('it is empty (0 bytes; was the run that saved it killed '
+                    'or the disk full?)')
+        if head[0] == pickle.PROTO[0]:  # format of torch < 1.6
+            return None
+        if head != b'PK\x03\x04':
+            return ('it is not a torch.save file (neither a zip archive nor '
+                    'a pickle)')
+        try:
+            with zipfile.ZipFile(f) as archive:
+                bad = archive.testzip()
+        except (zipfile.BadZipFile, EOFError, ValueError) as e:
+            return f'its zip archive is truncated or damaged ({e})'
+    if bad is not None:
+        return (f'the CRC-32 of its record {bad} does not match its data '
+                '(a changed or damaged byte)')
+    return None
+
+
+def check_checkpoint_file(filename: str, shown: Optional[str] = None) -> None:
+    """Raise unless ``filename`` passes :func:`checkpoint_file_problem`.
+
+    Args:
+        filename (str): Local checkpoint file.
+        shown (str, optional): Its name in the error (e.g. its URL).
+            Defaults to ``filename``.
+
+    Raises:
+        CorruptCheckpointError: The file is empty, truncated or damaged.
+    """
+    problem = checkpoint_file_problem(filename)
+    if problem:
+        raise CorruptCheckpointError(
+            f'Cannot load {shown or filename}: {problem}.')
+
+
+def _checked_structure(checkpoint: Any, shown: str) -> Any:
+    """``checkpoint``, after checking that it is a dict (a state dict, or a
+    dict with a ``state_dict`` dict) as every checkpoint loader expects."""
+    state_dict = checkpoint.get('state_dict', checkpoint) if isinstance(
+        checkpoint, Mapping) else checkpoint
+    if not isinstance(state_dict, Mapping):
+        held = (f'its state_dict is a {type(state_dict).__name__}'
+                if state_dict is not checkpoint else
+                f'it holds a {type(checkpoint).__name__}')
+        raise CorruptCheckpointError(
+            f'{shown} is not a checkpoint: {held}, not a dict of tensors '
+            '(a state dict, or a dict with a "state_dict" entry, as '
+            'torch.save(model.state_dict()) or MMEngine write).')
+    return checkpoint
+
+
+def _unreadable(filename: str, error: BaseException) -> CorruptCheckpointError:
+    """The error for a file that ``torch.load`` fails to read."""
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return CorruptCheckpointError(
+        f'Cannot read {filename} as a PyTorch checkpoint (truncated or '
+        f'corrupted file, or not written by torch.save): {reason}')
+
+
+# what torch.load raises for a damaged file
+_READ_ERRORS = (RuntimeError, pickle.UnpicklingError, EOFError, ValueError,
+                IndexError, AssertionError)
 
 
 def _trust_key(filename: str) -> str:
@@ -263,20 +362,36 @@ def safe_torch_load(filename: str,
         trust_key (str, optional): Name under which the file may have been
             trusted (its URL for downloads). Defaults to ``filename``.
 
+    Before anything is unpickled, the file is checked with
+    :func:`checkpoint_file_problem` (empty, truncated, a record's CRC-32);
+    what it holds must be a dict (a state dict, or a dict with a
+    ``state_dict`` dict).
+
     Returns:
         Any: The loaded checkpoint.
 
     Raises:
         UntrustedCheckpointError: The file needs other types and was not
             trusted with :func:`trust_checkpoint`.
+        CorruptCheckpointError: The file is empty, truncated or damaged, or
+            holds no checkpoint; the message names it.
     """
-    if _trust_key(trust_key or filename) in _TRUSTED:
-        return torch.load(
-            filename, map_location=map_location, weights_only=False)
-    return _restricted(
-        lambda: torch.load(
-            filename, map_location=map_location, weights_only=True), filename,
-        trust_key or filename, CHECKPOINT_OPT_IN)
+    shown = trust_key or filename
+    check_checkpoint_file(filename, shown)
+    try:
+        if _trust_key(shown) in _TRUSTED:
+            checkpoint = torch.load(
+                filename, map_location=map_location, weights_only=False)
+        else:
+            checkpoint = _restricted(
+                lambda: torch.load(
+                    filename, map_location=map_location, weights_only=True),
+                filename, shown, CHECKPOINT_OPT_IN)
+    except UntrustedCheckpointError:
+        raise
+    except _READ_ERRORS as e:
+        raise _unreadable(shown, e) from e
+    return _checked_structure(checkpoint, shown)
 
 
 def safe_pickle_load(filename: str, opt_in: str = DUMP_OPT_IN) -> Any:
@@ -494,12 +609,14 @@ def load_foreign_checkpoint(filename: str,
 
     Raises:
         FileNotFoundError: ``filename`` does not exist.
-        ValueError: The file is not a readable torch checkpoint (truncated,
-            another format, or a pickle that even inert stand-ins cannot
-            rebuild); the message names the file.
+        CorruptCheckpointError: The file is not a readable torch
+            checkpoint (empty, truncated, a record's CRC-32 wrong, another
+            format, or a pickle that even inert stand-ins cannot rebuild);
+            the message names the file. A ``ValueError``.
     """
     if not osp.isfile(filename):
         raise FileNotFoundError(f'Checkpoint {filename} does not exist.')
+    check_checkpoint_file(filename)
     try:
         allowed = _weights_only_unpickler._get_allowed_globals()
         stand_ins = [(_inert_class(name), name)
@@ -508,13 +625,8 @@ def load_foreign_checkpoint(filename: str,
         with torch.serialization.safe_globals(stand_ins):
             return torch.load(
                 filename, map_location=map_location, weights_only=True)
-    except (RuntimeError, pickle.UnpicklingError, EOFError, OSError,
-            ValueError, IndexError, AssertionError) as e:
-        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise ValueError(
-            f'Cannot read {filename} as a PyTorch checkpoint '
-            f'(truncated or corrupted file, or not written by torch.save): '
-            f'{reason}') from e
+    except _READ_ERRORS + (OSError, ) as e:
+        raise _unreadable(filename, e) from e
 
 
 CheckpointLoader.register_scheme(

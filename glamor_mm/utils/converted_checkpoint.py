@@ -1,5 +1,4 @@
 """Check a converted state dict against a config and save it for MMEngine."""
-import os
 import os.path as osp
 from collections import OrderedDict
 from typing import Dict, Sequence
@@ -7,6 +6,7 @@ from typing import Dict, Sequence
 import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
+from mmengine.runner import save_checkpoint
 from mmpretrain.registry import MODELS
 
 from .state_dict_check import state_dict_problems
@@ -42,16 +42,54 @@ def check_state_dict(state_dict: Dict[str, torch.Tensor], config: str,
     model.load_state_dict(state_dict, strict=True)
 
 
-def save_converted_checkpoint(state_dict: Dict[str, torch.Tensor],
-                              config: str, dst: str, source: str,
-                              classes: Sequence[str]) -> None:
+def refuse_overwriting_sources(dst: str, sources: Sequence[str]) -> None:
+    """Refuse an output path that is one of the input files or a folder.
+
+    The files are compared as files (:func:`os.path.samefile`), so any
+    spelling of the path, a symbolic link or a hard link to an input is
+    caught.
+
+    Args:
+        dst (str): The output path.
+        sources (Sequence[str]): The input files.
+
+    Raises:
+        IsADirectoryError: ``dst`` is a folder.
+        ValueError: ``dst`` is one of ``sources``; the message names both.
+    """
+    if osp.isdir(dst):
+        raise IsADirectoryError(
+            f'The output {dst} is a folder; give the file to write, e.g. '
+            f'{osp.join(dst, "converted.pth")}.')
+    if not osp.exists(dst):
+        return
+    for source in sources:
+        if osp.exists(source) and osp.samefile(source, dst):
+            raise ValueError(
+                f'The output {dst} is the input {source} (the same file): '
+                'converting would replace the source. Give another output '
+                'path.')
+
+
+def save_converted_checkpoint(
+    state_dict: Dict[str, torch.Tensor],
+    config: str,
+    dst: str,
+    source: str,
+    classes: Sequence[str],
+    source_files: Sequence[str] = ()) -> None:
     """Check ``state_dict`` against ``config`` and save an MMEngine checkpoint.
 
     The file holds ``state_dict`` and ``meta`` (``dataset_meta.classes``,
     which ``mmpretrain.apis.init_model`` and the inferencer read, and the
     source file), only plain types and tensors, so it loads with
-    ``weights_only=True``. It is written to a temporary file first and then
-    renamed, so an interrupted run leaves no partial ``dst``.
+    ``weights_only=True``. It is written by MMEngine's ``save_checkpoint``
+    through glamor_mm's atomic file backend
+    (:class:`~glamor_mm.engine.AtomicLocalBackend`): to a temporary file
+    that is renamed to ``dst`` when complete and removed on any error, so
+    an interrupted or failed run leaves neither a partial ``dst`` nor a
+    temporary file. An output that is a folder or one of the input files
+    is refused (:func:`refuse_overwriting_sources`).
 
     Args:
         state_dict (dict[str, Tensor]): The converted tensors.
@@ -59,17 +97,17 @@ def save_converted_checkpoint(state_dict: Dict[str, torch.Tensor],
         dst (str): Output path.
         source (str): The converted file.
         classes (Sequence[str]): Class names in the model's output order.
+        source_files (Sequence[str]): Further input files (e.g. the index
+            and data shards of a TensorFlow checkpoint ``source``).
+            Defaults to ().
     """
+    refuse_overwriting_sources(dst, [source, *source_files])
     check_state_dict(state_dict, config, source)
     checkpoint = dict(
         meta=dict(
             dataset_meta=dict(classes=list(classes)),
             converted_from=osp.abspath(source),
             config=config),
-        state_dict=OrderedDict(
-            (k, v.detach().clone().contiguous())
-            for k, v in state_dict.items()))
-    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
-    tmp = f'{dst}.tmp'
-    torch.save(checkpoint, tmp)
-    os.replace(tmp, dst)
+        state_dict=OrderedDict((k, v.detach().clone().contiguous())
+                               for k, v in state_dict.items()))
+    save_checkpoint(checkpoint, dst)

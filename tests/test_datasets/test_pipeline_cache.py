@@ -157,3 +157,52 @@ def test_build_tool_fills_every_row(toy_root, monkeypatch, capsys):
     assert tool.main() == {'train_dataloader': 14}
     assert tool.main() == {'train_dataloader': 0}  # all rows up to date
     assert '14 images' in capsys.readouterr().out
+
+
+def _filled_cache(toy_root):
+    cached = _dataset(toy_root, cache_dir='cache')
+    for i in range(len(cached)):
+        cached[i]
+    return cached.pipeline_cache.root
+
+
+@pytest.mark.parametrize('content', [b'', b'{"img": [1, 2', b'\xff\xfe'])
+def test_damaged_layout_names_the_file(toy_root, content):
+    """An empty or cut layout.json used to give a bare JSONDecodeError."""
+    root = _filled_cache(toy_root)
+    layout = osp.join(root, 'layout.json')
+    with open(layout, 'wb') as f:
+        f.write(content)
+    with pytest.raises(ValueError) as err:
+        _dataset(toy_root, cache_dir='cache')
+    assert f'{layout} is damaged: it is not valid JSON' in str(err.value)
+    assert f'Delete {root}' in str(err.value)
+
+
+@pytest.mark.parametrize('name', ['meta', 'stamp'])
+def test_damaged_npy_header_names_the_file(toy_root, name):
+    """A .npy file whose header is overwritten (size unchanged) used to give
+    numpy's misleading 'Cannot load file containing pickled data'."""
+    path = osp.join(_filled_cache(toy_root), f'{name}.npy')
+    with open(path, 'r+b') as f:
+        f.write(b'\0' * 8)
+    with pytest.raises((ValueError, RuntimeError)) as err:
+        _dataset(toy_root, cache_dir='cache')[0]
+    assert path in str(err.value) and 'pickle' not in str(err.value)
+
+
+def test_damaged_row_metadata_is_recomputed(toy_root):
+    """A row whose JSON metadata was overwritten in place is recomputed,
+    not an error (JSONDecodeError) and not served."""
+    root = _filled_cache(toy_root)
+    meta = np.load(osp.join(root, 'meta.npy'), mmap_mode='r+')
+    meta[0, :8] = 0xff
+    meta.flush()
+    del meta
+    cached = _dataset(toy_root, cache_dir='cache')
+    cache, info = cached.pipeline_cache, cached.get_data_info(0)
+    out = cache(info)
+    ref = cache.transforms(dict(info))  # the cached steps, run anew
+    for key in ('img', 'face_img', 'img_shape', 'face_bbox'):
+        np.testing.assert_array_equal(out[key], ref[key])
+    assert np.load(osp.join(root, 'meta.npy'))[0, 0] == ord('{')

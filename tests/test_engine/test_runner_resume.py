@@ -1,6 +1,8 @@
 """A real MMEngine Runner saves, resumes and loads checkpoints under the
 installed torch (>= 2.6 refuses MMEngine's checkpoints without
 glamor_mm.utils.checkpoint)."""
+import importlib.util
+import os
 import os.path as osp
 import signal
 import subprocess
@@ -18,6 +20,12 @@ from mmpretrain.structures import DataSample
 from torch.utils.data import Dataset
 
 from glamor_mm.engine import is_readable_checkpoint, resumable_checkpoint
+from glamor_mm.engine.hooks import add_strict_load_hook
+from glamor_mm.utils.state_dict_check import CheckpointMismatchError
+
+ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+TOY_CONFIG = osp.join(ROOT, 'configs', 'glamor',
+                      'glamor_original_1xb32-12e_toy.py')
 
 
 class TinyImageDataset(Dataset):
@@ -265,3 +273,65 @@ def test_kill_during_a_save_keeps_the_previous_file(tmp_path):
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     assert is_readable_checkpoint(path)
     assert torch.load(path)['state_dict']['w'].sum() == 0
+
+
+def test_resume_after_an_architecture_change_names_the_parameter(
+        full_run, tmp_path):
+    """A 3-class head resumed from a 2-class checkpoint used to fail in the
+    optimizer (a momentum buffer of the wrong shape), naming neither."""
+    work_dir, _ = full_run
+    ckpt = osp.join(work_dir, 'epoch_1.pth')
+    cfg = Config(runner_cfg(str(tmp_path), 'resume_changed', resume=True,
+                            load_from=ckpt))
+    cfg.model.head.num_classes = 3
+    add_strict_load_hook(cfg, 'start a new run')
+    runner = Runner(**cfg)
+    with pytest.raises(CheckpointMismatchError) as err:
+        runner.train()
+    message = str(err.value)
+    assert f'The weights in {ckpt} do not fit ImageClassifier' in message
+    assert 'head.fc.weight (2, 120) (model: (3, 120))' in message
+
+
+def test_train_checks_what_it_resumes_from(full_run, tmp_path, monkeypatch):
+    """tools/train.py adds the check on --resume, even with
+    --partial-load (which only applies to load_from)."""
+    work_dir, _ = full_run
+    spec = importlib.util.spec_from_file_location(
+        'train_tool', osp.join(ROOT, 'tools', 'train.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    ckpt = osp.join(work_dir, 'epoch_1.pth')
+    resume = ['--resume', ckpt, '--work-dir', str(tmp_path)]
+    for extra, opt_in in ((resume, 'instead of resuming'),
+                          (resume + ['--partial-load'], 'instead of resuming'),
+                          ([], 'pass --partial-load'), (['--partial-load'],
+                                                        None)):
+        monkeypatch.setattr(sys, 'argv', ['train.py', TOY_CONFIG] + extra)
+        cfg = tool.merge_args(Config.fromfile(TOY_CONFIG), tool.parse_args())
+        hooks = [
+            h.opt_in for h in cfg.get('custom_hooks', None) or []
+            if h.type == 'StrictLoadHook'
+        ]
+        assert len(hooks) == (0 if opt_in is None else 1)
+        assert opt_in is None or opt_in in hooks[0]
+
+
+def test_resume_removes_temp_files_of_a_killed_save(tmp_path):
+    """A save killed between write and rename leaves epoch_1.pth.tmp<pid>;
+    resuming removes it (and keeps the temporary file of a running
+    process)."""
+    path = str(tmp_path / 'epoch_1.pth')
+    proc = subprocess.run([sys.executable, '-c', KILLED_SAVE, path],
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    left = [p.name for p in tmp_path.glob('epoch_1.pth.tmp*')]
+    assert len(left) == 1
+    running = tmp_path / f'epoch_2.pth.tmp{os.getppid()}'
+    running.write_bytes(b'being written')
+    assert resumable_checkpoint(None, str(tmp_path)) == path
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        'epoch_1.pth', running.name
+    ]

@@ -5,6 +5,7 @@ github.com/ndkhanh360/CAER (CAER/model/model.py): module names, layer order,
 average pooling, the BatchNorm1d on both vectors and the fusion network.
 """
 import importlib.util
+import os
 import os.path as osp
 import sys
 import textwrap
@@ -383,3 +384,50 @@ def test_config_pipeline_equals_its_torchvision_transforms(tmp_path):
     for view in ('face', 'context'):
         torch.testing.assert_close(
             ours[view][0], theirs[view], rtol=0, atol=1e-5)
+
+
+def test_output_that_is_the_input_or_a_folder_is_refused(
+        tmp_path, monkeypatch, reference, flip_checkpoint_byte):
+    """The same file through another spelling, a symbolic or a hard link
+    used to replace the source; a folder left a .tmp file behind."""
+    src = tmp_path / 'model_best.pth'
+    torch.save(reference.state_dict(), src)
+    original = src.read_bytes()
+    (tmp_path / 'sub').mkdir()
+    link = tmp_path / 'link.pth'
+    link.symlink_to(src)
+    hard = tmp_path / 'hard.pth'
+    os.link(src, hard)
+    for dst in (tmp_path / 'sub' / '..' / 'model_best.pth', link, hard):
+        with pytest.raises(ValueError, match=f'The output {dst} is the input '
+                           f'{src} '):
+            run_tool(monkeypatch, src, dst, '--config', CONFIG)
+        assert src.read_bytes() == original
+    with pytest.raises(IsADirectoryError, match='sub is a folder'):
+        run_tool(monkeypatch, src, tmp_path / 'sub', '--config', CONFIG)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        'hard.pth', 'link.pth', 'model_best.pth', 'sub'
+    ]
+    assert not list((tmp_path / 'sub').iterdir())
+
+    # a byte flipped in the source is refused like in every other load
+    flip_checkpoint_byte(str(src))
+    with pytest.raises(ValueError, match='model_best.pth: the CRC-32'):
+        run_tool(monkeypatch, src, tmp_path / 'o.pth', '--config', CONFIG)
+    assert not (tmp_path / 'o.pth').exists()
+
+
+def test_a_failed_save_leaves_no_temporary_file(tmp_path, reference,
+                                                monkeypatch):
+    """Any error while writing (here: the rename) removes the temporary
+    file."""
+    src = tmp_path / 'model_best.pth'
+    torch.save(reference.state_dict(), src)
+
+    def fail(*args):
+        raise OSError('disk gone')
+
+    monkeypatch.setattr(os, 'replace', fail)
+    with pytest.raises(OSError, match='disk gone'):
+        run_tool(monkeypatch, src, tmp_path / 'out.pth', '--config', CONFIG)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['model_best.pth']

@@ -407,3 +407,24 @@ def test_training_checkpoint_with_model_prefix_and_optimizer(authors, tmp_path):
     assert state_dict.keys() == expected.keys()
     for key, value in state_dict.items():
         assert torch.equal(value, expected[key]), key
+
+
+def test_output_that_is_an_input_file_is_refused(authors, tmp_path,
+                                                 monkeypatch):
+    """The index or a data shard of the TensorFlow checkpoint, however the
+    path is spelled, is not overwritten."""
+    for f in os.listdir(osp.dirname(authors['prefix'])):
+        shutil.copy(osp.join(osp.dirname(authors['prefix']), f), tmp_path / f)
+    (tmp_path / 'sub').mkdir()
+    files = sorted(tmp_path.glob('Model.*'))
+    before = {f: f.read_bytes() for f in files}
+    for dst in files:
+        spelled = tmp_path / 'sub' / '..' / dst.name
+        monkeypatch.setattr(sys, 'argv', [
+            TOOL, str(tmp_path / 'Model.index'),
+            str(spelled), '--config', CONFIG
+        ])
+        with pytest.raises(ValueError, match=f'The output {spelled} is the '
+                           'input'):
+            load_tool().main()
+    assert {f: f.read_bytes() for f in files} == before

@@ -18,7 +18,8 @@ from mmengine.runner.checkpoint import _load_checkpoint
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from glamor_mm.utils import (UntrustedCheckpointError, http_cache_path,
+from glamor_mm.utils import (CorruptCheckpointError, UntrustedCheckpointError,
+                             http_cache_path, load_foreign_checkpoint,
                              safe_pickle_load, trust_checkpoint,
                              trust_config_checkpoints)
 from glamor_mm.utils.checkpoint import (check_torch_version, load_from_http,
@@ -293,3 +294,58 @@ def test_http_checkpoints_load_safely(http_servers, tmp_path):
     with pytest.raises(UntrustedCheckpointError, match=f'{url}/evil.pth'):
         _load_checkpoint(f'{url}/evil.pth')
     assert not marker.exists()
+
+
+def test_a_flipped_byte_is_refused_on_every_load(tmp_path,
+                                                 flip_checkpoint_byte):
+    """torch.load checks no CRC: the flipped byte used to load as a changed
+    weight. Every loader now verifies the archive first."""
+    path = str(tmp_path / 'flipped.pth')
+    torch.save(dict(state_dict=dict(weight=torch.arange(8.))), path)
+    flip_checkpoint_byte(path)
+    changed = torch.load(path, weights_only=True)['state_dict']['weight']
+    assert not torch.equal(changed, torch.arange(8.))  # torch's silence
+    for load in (_load_checkpoint, load_foreign_checkpoint):
+        with pytest.raises(CorruptCheckpointError) as err:
+            load(path)
+        assert f'Cannot load {path}: the CRC-32 of its record ' in str(
+            err.value)
+        assert 'does not match' in str(err.value)
+
+
+@pytest.mark.parametrize(
+    'content, problem',
+    [(b'', 'it is empty (0 bytes'),
+     (None, 'its zip archive is truncated or damaged'),
+     (b'not a checkpoint', 'it is not a torch.save file'),
+     ('legacy', 'Cannot read {path} as a PyTorch checkpoint (truncated')])
+def test_unreadable_files_name_the_file(tmp_path, content, problem):
+    """A 0-byte file used to give a bare EOFError. ``None``: the first half
+    of a zip checkpoint; ``'legacy'``: of one in torch < 1.6's format."""
+    path = str(tmp_path / 'bad.pth')
+    torch.save(
+        dict(state_dict=dict(weight=torch.arange(8.))),
+        path,
+        _use_new_zipfile_serialization=content != 'legacy')
+    data = open(path, 'rb').read()
+    with open(path, 'wb') as f:
+        f.write(content if isinstance(content, bytes) else data[:40])
+    with pytest.raises(CorruptCheckpointError) as err:
+        _load_checkpoint(path)
+    assert path in str(err.value) and problem.format(path=path) in str(
+        err.value)
+
+
+@pytest.mark.parametrize(
+    'obj, held', [([torch.zeros(2)], 'it holds a list'),
+                  (torch.zeros(2), 'it holds a Tensor'),
+                  (dict(state_dict=[1, 2]), 'its state_dict is a list')])
+def test_a_checkpoint_must_hold_a_dict(tmp_path, obj, held):
+    """A list or a tensor used to fail with an AttributeError ('list' object
+    has no attribute 'get') that named no file."""
+    path = str(tmp_path / 'odd.pth')
+    torch.save(obj, path)
+    with pytest.raises(CorruptCheckpointError) as err:
+        load_checkpoint(torch.nn.Linear(2, 1), path)
+    assert f'{path} is not a checkpoint: {held}, not a dict of tensors' in \
+        str(err.value)

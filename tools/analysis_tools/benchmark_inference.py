@@ -20,7 +20,6 @@ from typing import Dict
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 from mmpretrain.registry import MODELS
 
 import glamor_mm  # noqa: F401  (registers the models)
@@ -29,6 +28,7 @@ from glamor_mm.deployment import (OnnxRuntimeClassifier, TwoViewOnnxModule,
 from glamor_mm.utils import (add_rounds_arguments, format_rounds,
                              interleaved_rounds, markdown_table, medians,
                              throughput)
+from glamor_mm.utils.state_dict_check import load_checkpoint_checked
 
 
 def parse_args() -> argparse.Namespace:
@@ -74,7 +74,7 @@ def main() -> Dict[str, float]:
     model = MODELS.build(
         dict(cfg.model, data_preprocessor=cfg.get('data_preprocessor')))
     if args.checkpoint:
-        load_checkpoint(model, args.checkpoint, map_location='cpu')
+        load_checkpoint_checked(model, args.checkpoint, opt_in=None)
     module = TwoViewOnnxModule(model.eval()).eval()
     with tempfile.TemporaryDirectory() as tmp:
         onnx_file = osp.join(tmp, 'model.onnx')
@@ -89,7 +89,8 @@ def main() -> Dict[str, float]:
         face = torch.randint(
             0, 256, (batch_size, 3, 96, 96), dtype=torch.uint8, generator=gen)
         context = torch.randint(
-            0, 256, (batch_size, 3, 112, 112),
+            0,
+            256, (batch_size, 3, 112, 112),
             dtype=torch.uint8,
             generator=gen)
 

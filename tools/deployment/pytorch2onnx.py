@@ -18,12 +18,12 @@ from typing import Dict
 import numpy as np
 import torch
 from mmengine.config import Config, DictAction
-from mmpretrain.apis import init_model
 
 import glamor_mm  # noqa: F401  (registers the models)
 from glamor_mm.apis import keep_default_scope
 from glamor_mm.deployment import (OnnxRuntimeClassifier, TwoViewOnnxModule,
                                   export_onnx, import_optional)
+from glamor_mm.utils.state_dict_check import init_model_checked
 
 
 def parse_args() -> argparse.Namespace:
@@ -92,7 +92,7 @@ def main() -> Dict[str, float]:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     with keep_default_scope(cfg.get('default_scope', 'mmpretrain')):
-        model = init_model(cfg, args.checkpoint, device='cpu')
+        model = init_model_checked(cfg, args.checkpoint, opt_in=None)
     classes = getattr(model, '_dataset_meta', {}).get('classes')
     outputs = export_onnx(
         model, args.out, classes=classes, opset_version=args.opset)

@@ -99,6 +99,19 @@ def import_tensorflow() -> ModuleType:
     return tf
 
 
+def checkpoint_prefix(src: str) -> str:
+    """The checkpoint prefix, given as such or as its ``.index`` file."""
+    return src[:-len('.index')] if src.endswith('.index') else src
+
+
+def checkpoint_files(src: str) -> List[str]:
+    """The index and the data shards found of the TensorFlow checkpoint
+    ``src`` (a prefix or its ``.index`` file), index first."""
+    prefix = checkpoint_prefix(src)
+    return [f'{prefix}.index'] + sorted(
+        glob.glob(glob.escape(prefix) + '.data-*-of-*'))
+
+
 def open_checkpoint(prefix: str) -> Tuple[Any, ModuleType]:
     """TensorFlow's reader of the checkpoint ``prefix``, checked complete.
 
@@ -109,13 +122,12 @@ def open_checkpoint(prefix: str) -> Tuple[Any, ModuleType]:
         FileNotFoundError: The index or a data shard is missing.
         ValueError: TensorFlow cannot read the index.
     """
-    if prefix.endswith('.index'):
-        prefix = prefix[:-len('.index')]
-    if not osp.isfile(f'{prefix}.index'):
+    prefix = checkpoint_prefix(prefix)
+    index, *shards = checkpoint_files(prefix)
+    if not osp.isfile(index):
         raise FileNotFoundError(
-            f'{prefix}.index does not exist; give the checkpoint prefix, e.g. '
+            f'{index} does not exist; give the checkpoint prefix, e.g. '
             'glamor-net/weights/glamor-net/Model.')
-    shards = glob.glob(glob.escape(prefix) + '.data-*-of-*')
     counts = {int(s.rsplit('-of-', 1)[1]) for s in shards}
     if not shards or len(counts) != 1:
         raise FileNotFoundError(
@@ -217,8 +229,13 @@ def main() -> None:
     args = parse_args()
     state_dict, lines = convert(args.src, args.config)
     print('\n'.join(lines))
-    save_converted_checkpoint(state_dict, args.config, args.dst, args.src,
-                              CAER_CLASSES)
+    save_converted_checkpoint(
+        state_dict,
+        args.config,
+        args.dst,
+        args.src,
+        CAER_CLASSES,
+        source_files=checkpoint_files(args.src))
     print(f'Converted {len(lines) - 1} variables of {args.src} into '
           f'{args.dst} (config {args.config}).')
 

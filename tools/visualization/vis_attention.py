@@ -26,9 +26,9 @@ from mmengine.config import Config, DictAction
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DefaultScope
 from mmengine.utils import mkdir_or_exist
-from mmpretrain.apis import get_model
 from mmpretrain.registry import DATASETS, TRANSFORMS
 
+from glamor_mm.utils.state_dict_check import init_model_checked
 from glamor_mm.visualization import FaceEmotionVisualizer
 
 
@@ -75,7 +75,8 @@ class AttentionModel:
                  name: str,
                  device: str = 'cpu') -> None:
         with DefaultScope.overwrite_default_scope('mmpretrain'):
-            self.model = get_model(config, checkpoint or False, device=device)
+            self.model = init_model_checked(
+                config, checkpoint, device=device, opt_in=None)
             self.pipeline = Compose([
                 TRANSFORMS.build(t)
                 for t in config.test_dataloader.dataset.pipeline

@@ -1,10 +1,10 @@
 from .checkpoint_hook import SafeCheckpointHook
 from .fusion_weight_hook import FusionWeightHook
 from .num_class_check_hook import NumClassCheckHook
-from .strict_load_hook import StrictLoadHook
+from .strict_load_hook import StrictLoadHook, add_strict_load_hook
 from .zeroed_face_hook import ZeroedFaceHook
 
 __all__ = [
     'FusionWeightHook', 'NumClassCheckHook', 'SafeCheckpointHook',
-    'StrictLoadHook', 'ZeroedFaceHook'
+    'StrictLoadHook', 'ZeroedFaceHook', 'add_strict_load_hook'
 ]

@@ -1,4 +1,6 @@
 """Fail when the checkpoint a Runner loads does not fit its model."""
+from typing import Any
+
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
@@ -15,9 +17,13 @@ class StrictLoadHook(Hook):
     The ``Runner`` loads ``load_from`` (and ``--resume`` checkpoints) with
     ``strict=False`` and only logs what did not fit, so ``tools/test.py``
     with the wrong checkpoint reported the metrics of random weights.
-    ``tools/test.py`` adds this hook unless ``--partial-load`` is given; it
-    checks the checkpoint in ``after_load_checkpoint``, before the weights
-    are copied into the model.
+    ``tools/test.py`` and ``tools/train.py`` add this hook
+    (:func:`add_strict_load_hook`) unless ``--partial-load`` is given, and
+    ``tools/train.py`` always when it resumes; it checks the checkpoint in
+    ``after_load_checkpoint``, before the weights are copied into the model
+    and, on resume, before the optimizer state is restored (whose shapes
+    would otherwise fail with an error that names neither the checkpoint
+    nor the parameter).
 
     Args:
         opt_in (str): How the user asks for a partial load, for the error.
@@ -40,3 +46,14 @@ class StrictLoadHook(Hook):
             runner.model) else runner.model
         check_state_dict_fits(model, checkpoint_state_dict(checkpoint),
                               str(runner._load_from), self.opt_in)
+
+
+def add_strict_load_hook(cfg: Any, opt_in: str) -> None:
+    """Append a :class:`StrictLoadHook` to ``cfg.custom_hooks``.
+
+    Args:
+        cfg (Config): The run's config.
+        opt_in (str): How the user asks for a partial load, for the error.
+    """
+    cfg.custom_hooks = list(cfg.get('custom_hooks', None) or
+                            []) + [dict(type='StrictLoadHook', opt_in=opt_in)]

@@ -17,6 +17,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from glamor_mm.utils import resolve_config_path
+from glamor_mm.utils.state_dict_check import load_checkpoint_checked
 from .base_dlib_face_detector import BaseDlibFaceDetector
 
 FaceDetections = Tuple[np.ndarray, np.ndarray]
@@ -45,7 +46,15 @@ def init_face_detector(config: Union[str, Path, Config],
                        checkpoint: Optional[str] = None,
                        device: str = 'cpu',
                        cfg_options: Optional[dict] = None) -> nn.Module:
-    """``mmdet.apis.init_detector`` that keeps the global default scope.
+    """``mmdet.apis.init_detector`` that keeps the global default scope and
+    loads ``checkpoint`` with glamor_mm's checked loader.
+
+    MMDet loads the weights non-strictly (a checkpoint of another detector
+    gives a random one, with a log line); here they go through
+    :func:`~glamor_mm.utils.state_dict_check.load_checkpoint_checked`, which
+    fails on missing, unexpected, mis-shaped or mis-typed tensors. As in
+    MMDet, the checkpoint's ``meta['dataset_meta']`` (keys in lower case)
+    becomes the model's ``dataset_meta``.
 
     ``mmdet.apis.inference_detector`` builds the test pipeline of
     ``model.cfg`` in the *current* default scope, which this function keeps
@@ -76,7 +85,14 @@ def init_face_detector(config: Union[str, Path, Config],
             warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
         model = init_detector(
-            config, checkpoint, device=device, cfg_options=cfg_options)
+            config, None, device=device, cfg_options=cfg_options)
+        if checkpoint is not None:
+            meta = load_checkpoint_checked(
+                model, checkpoint, opt_in=None).get('meta') or {}
+            model.dataset_meta.update({
+                key.lower(): value
+                for key, value in meta.get('dataset_meta', {}).items()
+            })
     DET_TRANSFORMS.import_from_location()
     for transform in get_test_pipeline_cfg(model.cfg):
         # only MMDet's own ones: MMCV's (LoadImageFromFile) are found from
@@ -84,8 +100,9 @@ def init_face_detector(config: Union[str, Path, Config],
         if transform['type'] in DET_TRANSFORMS.module_dict:
             transform['type'] = f'mmdet.{transform["type"]}'
     for warning in caught:
-        # dlib detectors keep their class 'face' (no COCO classes).
-        if not (isinstance(model, BaseDlibFaceDetector)
+        # dlib detectors keep their class 'face' (no COCO classes); MMDet
+        # warns that checkpoint is None since the checkpoint loads here.
+        if not ((isinstance(model, BaseDlibFaceDetector) or checkpoint)
                 and 'COCO classes' in str(warning.message)):
             warnings.warn_explicit(warning.message, warning.category,
                                    warning.filename, warning.lineno)

@@ -4,12 +4,12 @@ from typing import List, Optional, Union
 
 import torch.nn as nn
 from mmengine.model.weight_init import PretrainedInit, update_init_info
-from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
+from mmengine.runner.checkpoint import load_state_dict
 from mmpretrain.registry import WEIGHT_INITIALIZERS
 
 from glamor_mm.utils.state_dict_check import (CheckpointMismatchError,
                                               check_state_dict_fits,
-                                              checkpoint_state_dict)
+                                              read_checkpoint)
 
 
 def loads_pretrained(init_cfg: Union[dict, List[dict], None]) -> bool:
@@ -62,8 +62,7 @@ class StrictPretrainedInit(PretrainedInit):
         self.partial = partial
 
     def __call__(self, module: nn.Module) -> None:
-        state_dict = checkpoint_state_dict(
-            _load_checkpoint(self.checkpoint, map_location=self.map_location))
+        _, state_dict = read_checkpoint(self.checkpoint, self.map_location)
         source = self.checkpoint
         if self.prefix is not None:
             prefix = self.prefix if self.prefix.endswith('.') else \
