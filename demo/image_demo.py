@@ -8,7 +8,11 @@ face's attention map over the masked context, named after the picture's file
 cannot be read is reported and skipped; the demo then exits with status 1
 after writing the results of the others.
 
+Without a config, the face-only FER2013 model that ``tools/setup_env.sh``
+converts into its cache is used (its labels say so).
+
 Examples:
+    python demo/image_demo.py photo.jpg
     python demo/image_demo.py photo.jpg configs/glamor_r18_caers.py \\
         work_dirs/glamor_r18_caers/epoch_60.pth --out-dir outputs/
     python demo/image_demo.py photos/ CONFIG CKPT \\

@@ -7,7 +7,7 @@ import os.path as osp
 DEFAULT_CONFIG = 'configs/baselines/mini-xception_fer2013_face.py'
 DEFAULT_CHECKPOINT_NAME = 'mini-xception_fer2013_face.pth'
 # written next to each face label of the default model
-DEFAULT_MODEL_NOTE = 'face-only FER2013 model'
+DEFAULT_MODEL_NOTE = 'face-only FER2013'
 FER_VERSION = '25.10.3'
 
 
