@@ -152,7 +152,7 @@ def read_layer_weights(h5: Any, name: str,
     (``kernel``, ``gamma``...).
 
     Raises:
-        ValueError: The layer's weights cannot be read (truncated file).
+        ValueError: A listed weight is missing or cannot be read.
     """
     group = h5['model_weights'].get(name)
     if group is None:
@@ -162,6 +162,10 @@ def read_layer_weights(h5: Any, name: str,
         if isinstance(full_name, bytes):
             full_name = full_name.decode('utf-8')
         short = full_name.rsplit('/', 1)[-1].split(':')[0]
+        if full_name not in group:
+            raise ValueError(
+                f'{origin}: missing tensor {name}/{full_name} (listed in the '
+                'layer\'s weight_names; truncated or edited file?).')
         try:
             weights[short] = np.asarray(group[full_name], dtype=np.float32)
         except (KeyError, OSError, RuntimeError) as e:
@@ -182,7 +186,7 @@ def layer_roles(layers: List[dict], origin: str) -> Dict[str, str]:
     Raises:
         ValueError: The graph does not have mini-Xception's layers.
     """
-    convs = [(l['class_name'], l['name']) for l in layers
+    convs = [(l['class_name'], l['config']['name']) for l in layers
              if l['class_name'] in (CONV, SEPARABLE)]
     kinds = [kind for kind, _ in convs]
     if kinds != [kind for kind, _ in LAYOUT]:
@@ -197,10 +201,11 @@ def layer_roles(layers: List[dict], origin: str) -> Dict[str, str]:
         inbound = layer['inbound_nodes'][0][0][0]
         if inbound not in roles:
             raise ValueError(
-                f'{origin}: BatchNormalization {layer["name"]} follows '
+                f'{origin}: BatchNormalization {layer["config"]["name"]} '
+                f'follows '
                 f'{inbound}, not a convolution; not fer\'s mini-Xception.')
         module = roles[inbound]
-        roles[layer['name']] = (
+        roles[layer['config']['name']] = (
             module[:-len('conv')] + 'bn' if module.endswith('.conv') else
             f'{module}.pointwise_conv.bn')
     return roles
@@ -239,11 +244,11 @@ def convert(src: str,
     with h5:
         try:
             layers = keras_layers(h5, origin)
-        except (KeyError, TypeError, json.JSONDecodeError) as e:
-            raise ValueError(
-                f'{origin}: unreadable Keras model config: {e!r}') from e
-        roles = layer_roles(layers, origin)
-        classes = {l['name']: l['class_name'] for l in layers}
+            roles = layer_roles(layers, origin)
+        except (KeyError, IndexError, TypeError, json.JSONDecodeError) as e:
+            raise ValueError(f'{origin}: unreadable Keras model config '
+                             f'({e!r}); is it fer\'s Keras 2 model?') from e
+        classes = {l['config']['name']: l['class_name'] for l in layers}
         expected = build_model(config).state_dict()
         converted, lines = OrderedDict(), []
         for layer in h5['model_weights'].attrs.get('layer_names', []):
