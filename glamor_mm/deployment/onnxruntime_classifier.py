@@ -1,7 +1,7 @@
 """Run an exported two-view classifier with ONNX Runtime."""
 import json
 import os.path as osp
-from typing import Dict, List, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -74,11 +74,13 @@ class OnnxRuntimeClassifier:
                              f'{onnx_file!r}: {e}') from e
         meta = self.session.get_modelmeta().custom_metadata_map
         inputs = [i.name for i in self.session.get_inputs()]
-        if tuple(inputs) != INPUT_NAMES or 'outputs' not in meta:
+        if tuple(inputs) not in (INPUT_NAMES, ('face', )) or (
+                'outputs' not in meta):
             raise ValueError(
                 f'OnnxRuntimeClassifier: {onnx_file!r} is not a two-view '
-                f'model exported by tools/deployment/pytorch2onnx.py '
-                f'(inputs {inputs}, metadata keys {sorted(meta)}).')
+                f'model exported by tools/deployment/pytorch2onnx.py, nor a '
+                f'face-only one (inputs {inputs}, metadata keys '
+                f'{sorted(meta)}).')
         self.output_names: List[str] = json.loads(meta['outputs'])
         classes = json.loads(meta['classes'])
         self.dataset_meta = dict(
@@ -86,21 +88,24 @@ class OnnxRuntimeClassifier:
         self.data_preprocessor = _StackViews()
 
     def run(self, face: np.ndarray,
-            context: np.ndarray) -> Dict[str, np.ndarray]:
+            context: Optional[np.ndarray]) -> Dict[str, np.ndarray]:
         """Run the graph.
 
         Args:
             face (np.ndarray): uint8 BGR faces, shape (K, 3, Hf, Wf).
-            context (np.ndarray): uint8 BGR contexts, shape
-                (1 or K, 3, Hc, Wc).
+            context (np.ndarray, optional): uint8 BGR contexts, shape
+                (1 or K, 3, Hc, Wc); None for a face-only graph
+                (:func:`~glamor_mm.deployment.export_face_onnx`).
 
         Returns:
             dict[str, np.ndarray]: ``scores`` (K, num_classes) and, if the
             model has them, ``attention`` (K, H, W) and ``fusion_weights``
             (K, 2).
         """
-        outputs = self.session.run(self.output_names,
-                                   dict(face=face, context=context))
+        feeds = dict(face=face)
+        if context is not None:
+            feeds['context'] = context
+        outputs = self.session.run(self.output_names, feeds)
         return dict(zip(self.output_names, outputs))
 
     def predict_faces(self, faces: Union[np.ndarray, Sequence],

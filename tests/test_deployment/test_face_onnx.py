@@ -1,0 +1,47 @@
+"""Face-only ONNX export: ONNX Runtime equals PyTorch, preprocessing
+included."""
+import json
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmpretrain.registry import MODELS
+
+import glamor_mm  # noqa: F401
+from glamor_mm.datasets import CAER_CLASSES
+
+pytest.importorskip('onnx')
+pytest.importorskip('onnxruntime')
+from glamor_mm.deployment import (FaceOnnxModule,  # noqa: E402
+                                  OnnxRuntimeClassifier, export_face_onnx)
+
+CONFIG = osp.join(
+    osp.dirname(__file__), '..', '..', 'configs', 'baselines',
+    'mini-xception_fer2013_face.py')
+
+
+def test_face_only_graph_equals_pytorch(tmp_path):
+    cfg = Config.fromfile(CONFIG)
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(
+            dict(cfg.model, data_preprocessor=cfg.data_preprocessor)).eval()
+    onnx_file = str(tmp_path / 'face.onnx')
+    export_face_onnx(model, onnx_file, classes=CAER_CLASSES)
+    runtime = OnnxRuntimeClassifier(onnx_file)
+    assert runtime.dataset_meta['classes'] == tuple(CAER_CLASSES)
+    meta = runtime.session.get_modelmeta().custom_metadata_map
+    assert json.loads(meta['face_shape']) == [1, 64, 64]
+    faces = torch.randint(0, 256, (3, 1, 64, 64), dtype=torch.uint8)
+    scores = runtime.run(faces.numpy(), None)['scores']
+    with torch.no_grad():
+        expected = FaceOnnxModule(model)(faces).numpy()
+        # the graph holds the preprocessing: (x - 127.5) / 127.5
+        direct = model((faces.float() - 127.5) / 127.5,
+                       mode='tensor').softmax(1).numpy()
+    np.testing.assert_allclose(expected, direct, atol=1e-6)
+    assert scores.shape == (3, 7)
+    assert np.abs(scores - expected).max() <= 1e-5
