@@ -55,8 +55,8 @@ pack = dict(
 train_pipeline = face_crop + [
     dict(
         type='ApplyToFace',
-        transforms=[dict(type='RandomFlip', prob=0.5,
-                         direction='horizontal')]), pack
+        transforms=[dict(type='RandomFlip', prob=0.5, direction='horizontal')
+                    ]), pack
 ]
 test_pipeline = face_crop + [pack]
 

@@ -392,8 +392,7 @@ class GlamorInferencer(BaseInferencer):
                     dict(inputs=inputs['face']), False)
                 faces = self.model.predict(data['inputs'])
             else:
-                data = self.model.data_preprocessor(
-                    dict(inputs=inputs), False)
+                data = self.model.data_preprocessor(dict(inputs=inputs), False)
                 faces = self.model.predict_faces(data['inputs']['face'],
                                                  data['inputs']['context'])
             for face, box, score in zip(faces, picture['bboxes'],

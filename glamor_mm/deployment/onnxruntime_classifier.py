@@ -74,8 +74,8 @@ class OnnxRuntimeClassifier:
                              f'{onnx_file!r}: {e}') from e
         meta = self.session.get_modelmeta().custom_metadata_map
         inputs = [i.name for i in self.session.get_inputs()]
-        if tuple(inputs) not in (INPUT_NAMES, ('face', )) or (
-                'outputs' not in meta):
+        expected = (INPUT_NAMES, ('face', ))  # two-view, face-only
+        if tuple(inputs) not in expected or 'outputs' not in meta:
             raise ValueError(
                 f'OnnxRuntimeClassifier: {onnx_file!r} is not a two-view '
                 f'model exported by tools/deployment/pytorch2onnx.py, nor a '

@@ -55,14 +55,14 @@ def test_face_only_default_and_two_view_model_alike(cache, real_photos,
     # the face's scores are the config's pipeline + model on its box
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         pipeline = Compose(
-            Config.fromfile(osp.join(ROOT, DEFAULT_CONFIG))
-            .test_dataloader.dataset.pipeline)
+            Config.fromfile(osp.join(
+                ROOT, DEFAULT_CONFIG)).test_dataloader.dataset.pipeline)
     packed = pipeline(dict(img_path=path, face_bbox=face['bbox']))
     data = default.model.data_preprocessor(dict(inputs=[packed['inputs']]))
     with torch.no_grad():
         expected = default.model.predict(data['inputs'])[0].pred_score
-    np.testing.assert_allclose(face['pred_scores'], expected.numpy(),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        face['pred_scores'], expected.numpy(), atol=1e-6)
     assert face['pred_class'] == CAER_CLASSES[int(expected.argmax())]
     sample, = default(path, return_datasamples=True)[0]
     assert sample.metainfo['model_note'] == DEFAULT_MODEL_NOTE
@@ -103,8 +103,8 @@ def run_demo(name, *args, cache, returncode=0):
 def test_demos_without_a_classifier(cache, real_photos, tmp_path):
     img = real_photos['grace_hopper']['img']
     path = real_photos['grace_hopper']['path']
-    proc = run_demo('image_demo.py', path, '--out-dir', tmp_path / 'vis',
-                    cache=cache)
+    proc = run_demo(
+        'image_demo.py', path, '--out-dir', tmp_path / 'vis', cache=cache)
     assert 'RANDOM' not in proc.stderr
     label = proc.stdout.split(': 1: ')[1].split()[0]
     assert label in CAER_CLASSES

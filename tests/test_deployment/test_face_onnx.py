@@ -15,8 +15,10 @@ from glamor_mm.datasets import CAER_CLASSES
 
 pytest.importorskip('onnx')
 pytest.importorskip('onnxruntime')
-from glamor_mm.deployment import (FaceOnnxModule,  # noqa: E402
-                                  OnnxRuntimeClassifier, export_face_onnx)
+from glamor_mm.deployment import (
+    FaceOnnxModule,  # noqa: E402
+    OnnxRuntimeClassifier,
+    export_face_onnx)
 
 CONFIG = osp.join(
     osp.dirname(__file__), '..', '..', 'configs', 'baselines',
@@ -40,8 +42,8 @@ def test_face_only_graph_equals_pytorch(tmp_path):
     with torch.no_grad():
         expected = FaceOnnxModule(model)(faces).numpy()
         # the graph holds the preprocessing: (x - 127.5) / 127.5
-        direct = model((faces.float() - 127.5) / 127.5,
-                       mode='tensor').softmax(1).numpy()
+        direct = model(
+            (faces.float() - 127.5) / 127.5, mode='tensor').softmax(1).numpy()
     np.testing.assert_allclose(expected, direct, atol=1e-6)
     assert scores.shape == (3, 7)
     assert np.abs(scores - expected).max() <= 1e-5

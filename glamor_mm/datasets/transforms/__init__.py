@@ -12,7 +12,7 @@ from .pad_border import PadBorder
 from .sample_clip_frames import SampleClipFrames
 
 __all__ = [
-    'ApplyToFace', 'CropFace', 'ExpandFaceBox', 'Grayscale',
-    'LoadVideoFrames', 'MaskFace', 'PackTwoViewClipInputs',
-    'PackTwoViewInputs', 'PadBorder', 'SampleClipFrames', 'face_box_to_pixels'
+    'ApplyToFace', 'CropFace', 'ExpandFaceBox', 'Grayscale', 'LoadVideoFrames',
+    'MaskFace', 'PackTwoViewClipInputs', 'PackTwoViewInputs', 'PadBorder',
+    'SampleClipFrames', 'face_box_to_pixels'
 ]

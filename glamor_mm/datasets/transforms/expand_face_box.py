@@ -38,8 +38,8 @@ class ExpandFaceBox(BaseTransform):
                  square: bool = True,
                  margin: Union[int, Tuple[int, int]] = 10) -> None:
         self.square = square
-        self.margin = (margin, margin) if isinstance(margin, int) else tuple(
-            margin)
+        self.margin = (margin,
+                       margin) if isinstance(margin, int) else tuple(margin)
         if len(self.margin) != 2:
             raise ValueError('ExpandFaceBox: margin must be an int or (x, y), '
                              f'got {margin!r}.')

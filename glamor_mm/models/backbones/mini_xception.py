@@ -126,18 +126,20 @@ class MiniXception(BaseBackbone):
             unit BatchNorm weights.
     """
 
-    def __init__(self,
-                 in_channels: int = 1,
-                 stem_channels: int = 8,
-                 stage_channels: Sequence[int] = (16, 32, 64, 128),
-                 out_indices: Union[int, Sequence[int]] = -1,
-                 frozen_stages: int = -1,
-                 norm_cfg: dict = dict(type='BN', eps=1e-3),
-                 act_cfg: dict = dict(type='ReLU'),
-                 init_cfg: Optional[Union[dict, list]] = [
-                     dict(type='Kaiming', layer='Conv2d'),
-                     dict(type='Constant', val=1, layer='_BatchNorm')
-                 ]) -> None:
+    def __init__(
+        self,
+        in_channels: int = 1,
+        stem_channels: int = 8,
+        stage_channels: Sequence[int] = (16, 32, 64, 128),
+        out_indices: Union[int, Sequence[int]] = -1,
+        frozen_stages: int = -1,
+        norm_cfg: dict = dict(type='BN', eps=1e-3),
+        act_cfg: dict = dict(type='ReLU'),
+        init_cfg: Optional[Union[dict, list]] = [
+            dict(type='Kaiming', layer='Conv2d'),
+            dict(type='Constant', val=1, layer='_BatchNorm')
+        ]
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         num_stages = len(stage_channels)
         if isinstance(out_indices, int):

@@ -37,10 +37,13 @@ def test_config_pipeline_equals_fer(real_photos, fer_preprocess, fer_boxes):
         theirs = fer_preprocess(img, (x, y, w, h))
         np.testing.assert_allclose(ours[0, 0].numpy(), theirs, atol=1e-6)
     # the border boxes crop padding: left out, the faces would differ
-    no_pad = [t for t in cfg.test_dataloader.dataset.pipeline
-              if t['type'] != 'PadBorder']
+    no_pad = [
+        t for t in cfg.test_dataloader.dataset.pipeline
+        if t['type'] != 'PadBorder'
+    ]
     with DefaultScope.overwrite_default_scope('mmpretrain'):
-        packed = Compose(no_pad)(dict(img_path=path, face_bbox=[5, 3, 126, 93]))
+        packed = Compose(no_pad)(
+            dict(img_path=path, face_bbox=[5, 3, 126, 93]))
     ours = preprocessor(dict(inputs=[packed['inputs']]))['inputs']
     assert np.abs(ours[0, 0].numpy() -
                   fer_preprocess(img, fer_boxes[1])).max() > 0.1
@@ -76,11 +79,13 @@ def test_pad_border_moves_the_box():
         build(dict(type='PadBorder', pad_val='mean'))
 
 
-@pytest.mark.parametrize('box, expected', [
-    ((5, 3, 126, 93), (-5, -22, 136, 119)),  # w > h by 31: 15 above
-    ((10, 0, 20, 31), (-10, -10, 41, 41)),  # h > w by 21: 10 left
-    ((0, 0, 8, 8), (-10, -10, 18, 18)),
-])
+@pytest.mark.parametrize(
+    'box, expected',
+    [
+        ((5, 3, 126, 93), (-5, -22, 136, 119)),  # w > h by 31: 15 above
+        ((10, 0, 20, 31), (-10, -10, 41, 41)),  # h > w by 21: 10 left
+        ((0, 0, 8, 8), (-10, -10, 18, 18)),
+    ])
 def test_expand_face_box_squares_like_fer(box, expected):
     out = build(dict(type='ExpandFaceBox'))(dict(face_bbox=list(box)))
     np.testing.assert_array_equal(out['face_bbox'], expected)

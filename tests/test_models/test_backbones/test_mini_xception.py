@@ -11,8 +11,7 @@ from mmpretrain.registry import MODELS
 import glamor_mm.models  # noqa: F401
 from glamor_mm.models.backbones.mini_xception import SamePadMaxPool2d
 
-CONFIGS = osp.join(
-    osp.dirname(__file__), '..', '..', '..', 'configs')
+CONFIGS = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs')
 FACE_ONLY = dict(
     type='ImageClassifier',
     backbone=dict(type='MiniXception'),
@@ -30,8 +29,8 @@ def test_shapes_and_the_keras_parameter_count():
     assert feat.shape == (2, 128, 4, 4)  # 60 -> 30 -> 15 -> 8 -> 4
     assert model(torch.zeros(2, 1, 64, 64), mode='tensor').shape == (2, 7)
     trainable = sum(p.numel() for p in model.parameters())
-    statistics = sum(
-        b.numel() for name, b in model.named_buffers() if 'running' in name)
+    statistics = sum(b.numel() for name, b in model.named_buffers()
+                     if 'running' in name)
     # Keras counts the BN moving statistics among its 58,423 parameters
     assert (trainable, trainable + statistics) == (56_951, 58_423)
     outs = build(dict(type='MiniXception', out_indices=(0, 2, -1)))(
@@ -96,9 +95,10 @@ def test_head_convolves_then_pools():
     for bad, match in ((dict(num_classes=0), 'num_classes'),
                        (dict(kernel_size=2), 'odd')):
         with pytest.raises(ValueError, match=match):
-            build(dict(
-                dict(type='ConvPoolClsHead', num_classes=3, in_channels=4),
-                **bad))
+            build(
+                dict(
+                    dict(type='ConvPoolClsHead', num_classes=3, in_channels=4),
+                    **bad))
 
 
 def test_two_view_config_starts_from_the_face_model(tmp_path):
