@@ -47,3 +47,36 @@ def test_face_only_graph_equals_pytorch(tmp_path):
     np.testing.assert_allclose(expected, direct, atol=1e-6)
     assert scores.shape == (3, 7)
     assert np.abs(scores - expected).max() <= 1e-5
+
+
+def test_pytorch2onnx_exports_the_converted_face_model(tmp_path, monkeypatch,
+                                                       capsys):
+    """tools/deployment/pytorch2onnx.py on a face-only config: the face
+    shape comes from its test pipeline, the classes from the checkpoint."""
+    import importlib.util
+    import sys
+    cfg = Config.fromfile(CONFIG)
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(cfg.model)
+    checkpoint = str(tmp_path / 'face.pth')
+    torch.save(
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(dataset_meta=dict(classes=list(CAER_CLASSES)))),
+        checkpoint)
+    tool = osp.join(
+        osp.dirname(__file__), '..', '..', 'tools', 'deployment',
+        'pytorch2onnx.py')
+    spec = importlib.util.spec_from_file_location('pytorch2onnx', tool)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    onnx_file = str(tmp_path / 'face.onnx')
+    monkeypatch.setattr(
+        sys, 'argv',
+        ['pytorch2onnx.py', CONFIG, checkpoint, '--out', onnx_file])
+    diffs = module.main()
+    assert set(diffs) == {'scores'} and diffs['scores'] <= 1e-5
+    assert 'input face (1, 64, 64)' in capsys.readouterr().out
+    runtime = OnnxRuntimeClassifier(onnx_file)
+    assert runtime.dataset_meta['classes'] == tuple(CAER_CLASSES)
