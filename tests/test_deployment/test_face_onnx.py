@@ -80,3 +80,34 @@ def test_pytorch2onnx_exports_the_converted_face_model(tmp_path, monkeypatch,
     assert 'input face (1, 64, 64)' in capsys.readouterr().out
     runtime = OnnxRuntimeClassifier(onnx_file)
     assert runtime.dataset_meta['classes'] == tuple(CAER_CLASSES)
+
+
+def test_inferencer_runs_the_face_only_graph(tmp_path, real_photos):
+    """GlamorInferencer's ONNX Runtime backend with a face-only graph gives
+    PyTorch's scores."""
+    pytest.importorskip('dlib')
+    from glamor_mm.apis import GlamorInferencer
+    cfg = Config.fromfile(CONFIG)
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(
+            dict(cfg.model, data_preprocessor=cfg.data_preprocessor)).eval()
+    checkpoint = str(tmp_path / 'face.pth')
+    torch.save(dict(state_dict=model.state_dict()), checkpoint)
+    onnx_file = str(tmp_path / 'face.onnx')
+    export_face_onnx(model, onnx_file, classes=CAER_CLASSES)
+    detector = osp.join(
+        osp.dirname(__file__), '..', '..', 'configs', 'face_detectors',
+        'dlib_hog.py')
+    path = real_photos['grace_hopper']['path']
+    results = []
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        for weights, backend in ((checkpoint, 'pytorch'), (onnx_file,
+                                                           'onnxruntime')):
+            inferencer = GlamorInferencer(
+                CONFIG, weights, detector=detector, backend=backend)
+            results.append(inferencer(path)[0]['faces'])
+    (torch_face, ), (ort_face, ) = results
+    assert ort_face['bbox'] == torch_face['bbox']
+    assert np.abs(ort_face['pred_scores'] -
+                  torch_face['pred_scores']).max() <= 1e-5
