@@ -9,7 +9,11 @@ cannot be read or processed is skipped and reported with its reason; the
 demo then writes the results of the others and exits with status 3. Too many
 failures in a row (``--max-consecutive-failures``) stop it with status 1.
 
+Without a config, the face-only FER2013 model that ``tools/setup_env.sh``
+converts into its cache is used (its labels say so).
+
 Examples:
+    python demo/image_demo.py photo.jpg
     python demo/image_demo.py photo.jpg configs/glamor_r18_caers.py \\
         work_dirs/glamor_r18_caers/epoch_60.pth --out-dir outputs/
     python demo/image_demo.py photos/ CONFIG CKPT \\

@@ -5,6 +5,7 @@ from argparse import ArgumentParser, Namespace
 import torch
 
 from glamor_mm.apis import GlamorInferencer
+from glamor_mm.utils.default_model import default_checkpoint
 
 RANDOM_WEIGHTS_WARNING = (
     '*' * 72 + '\nWARNING: no CHECKPOINT given: the classifier has RANDOM '
@@ -19,7 +20,13 @@ def add_inferencer_args(parser: ArgumentParser) -> None:
         parser (ArgumentParser): The demo's parser; its first positional
             argument (the input) is added by the demo itself.
     """
-    parser.add_argument('config', help='classifier config')
+    parser.add_argument(
+        'config',
+        nargs='?',
+        default=None,
+        help='classifier config (default: the face-only FER2013 '
+        'mini-Xception that tools/setup_env.sh converts into the cache, '
+        'with its weights)')
     parser.add_argument(
         'checkpoint',
         nargs='?',
@@ -66,15 +73,21 @@ def build_inferencer(args: Namespace) -> GlamorInferencer:
     Args:
         args (Namespace): Parsed arguments.
 
-    Without a checkpoint it prints :data:`RANDOM_WEIGHTS_WARNING` to
-    stderr: the demo still shows the pipeline at work, but its emotions
-    mean nothing.
+    Without a config it uses GlamorInferencer's default model (the cached
+    FER2013 face model). With a config but no checkpoint it prints
+    :data:`RANDOM_WEIGHTS_WARNING` to stderr: the demo still shows the
+    pipeline at work, but its emotions mean nothing.
 
     Returns:
         GlamorInferencer: The classifier with its face detector.
     """
     torch.set_num_threads(args.threads)
-    if args.checkpoint is None:
+    if args.config is None:
+        try:  # say how to make it, without a traceback
+            default_checkpoint()
+        except FileNotFoundError as e:
+            raise SystemExit(str(e))
+    elif args.checkpoint is None:
         print(RANDOM_WEIGHTS_WARNING, file=sys.stderr)
     return GlamorInferencer(
         args.config,

@@ -18,7 +18,11 @@ one clip, a sliding window; a face is labelled once it has been seen in a
 whole clip. Frames are streamed and each face keeps only its window, so
 memory stays constant whatever the length of the video.
 
+Without a config, the face-only FER2013 model that ``tools/setup_env.sh``
+converts into its cache is used (its labels say so).
+
 Examples:
+    python demo/video_demo.py clip.mp4 --out outputs/clip.mp4
     python demo/video_demo.py clip.mp4 CONFIG CKPT --out outputs/clip.mp4
     python demo/video_demo.py 0 CONFIG CKPT --show    # webcam 0
     python demo/video_demo.py clip.mp4 \
@@ -78,7 +82,7 @@ def build_classifier(args, fps: float) -> Tuple[Callable, Sequence[str]]:
         ``pred_score`` and metainfo ``face_bbox``, ``track_id``) to draw on
         frame ``index``, and the class names.
     """
-    if not uses_clips(args.config):
+    if args.config is None or not uses_clips(args.config):
         inferencer = build_inferencer(args)
         tracker = FaceScoreTracker(alpha=args.alpha, iou_thr=args.iou_thr)
         return (lambda frame, _: tracker.update(

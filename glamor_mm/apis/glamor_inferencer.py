@@ -13,6 +13,7 @@ from mmcv.transforms import Compose, LoadImageFromFile
 from mmengine.config import Config
 from mmengine.logging import print_log
 from mmpretrain.apis.base import BaseInferencer, InputType, ModelType
+from mmpretrain.datasets.transforms import PackInputs
 from mmpretrain.registry import TRANSFORMS
 from mmpretrain.utils import track
 
@@ -21,6 +22,8 @@ from glamor_mm.datasets.transforms import (ApplyToFace, CropFace, DetectFace,
 from glamor_mm.models.detectors import (detect_faces, init_face_detector,
                                         keep_default_scope)
 from glamor_mm.utils import resolve_config_path
+from glamor_mm.utils.default_model import (DEFAULT_CONFIG, DEFAULT_MODEL_NOTE,
+                                           default_checkpoint)
 from glamor_mm.utils.state_dict_check import load_checkpoint_checked
 from .image_files import read_image
 from .input_failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, InputFailures
@@ -106,14 +109,26 @@ class GlamorInferencer(BaseInferencer):
     4. the classifier's ``predict_faces`` runs the context encoder once for
        the picture and the face encoder on the K faces.
 
+    A face-only classifier (an MMPretrain ``ImageClassifier`` whose test
+    pipeline ends with ``PackInputs(input_key='face_img')``, such as
+    ``configs/baselines/mini-xception_fer2013_face.py``) works the same
+    way: its whole test pipeline makes each face's input, there is no
+    context view, and its faces have no ``attention`` or
+    ``fusion_weights``.
+
     Args:
-        model (str | Config | BaseModel): Classifier config (path or object)
-            or a built ``GlamorClassifier``. A relative config path that is
+        model (str | Config | BaseModel, optional): Classifier config (path
+            or object) or a built model. A relative config path that is
             not in the working directory is looked up in glamor_mm's configs
             (:func:`glamor_mm.utils.resolve_config_path`), as is
-            ``detector``.
+            ``detector``. Defaults to None: the face-only FER2013
+            mini-Xception that ``tools/setup_env.sh`` converts into the
+            cache (:mod:`glamor_mm.utils.default_model`), with its
+            checkpoint; its drawn labels say that it is a face-only
+            FER2013 model.
         pretrained (str, optional): Classifier checkpoint. Defaults to None
-            (random weights).
+            (random weights, or the cached FER2013 weights when ``model``
+            is None).
         detector (str | Config): Face detector config. Defaults to
             ``'configs/face_detectors/dlib_hog.py'``.
         detector_weights (str, optional): Detector checkpoint (not needed by
@@ -143,7 +158,7 @@ class GlamorInferencer(BaseInferencer):
     }
 
     def __init__(self,
-                 model: ModelType,
+                 model: Optional[ModelType] = None,
                  pretrained: Optional[str] = None,
                  detector: Union[str, Config] = (
                      'configs/face_detectors/dlib_hog.py'),
@@ -157,6 +172,10 @@ class GlamorInferencer(BaseInferencer):
         if backend not in ('pytorch', 'onnxruntime'):
             raise ValueError("GlamorInferencer: backend must be 'pytorch' or "
                              f"'onnxruntime', got {backend!r}.")
+        self.model_note = None
+        if model is None:
+            model, self.model_note = DEFAULT_CONFIG, DEFAULT_MODEL_NOTE
+            pretrained = pretrained or default_checkpoint()
         if backend == 'onnxruntime' and not pretrained:
             raise ValueError("GlamorInferencer: backend='onnxruntime' needs "
                              'the exported .onnx file as `pretrained`.')
@@ -175,11 +194,12 @@ class GlamorInferencer(BaseInferencer):
                 pretrained,
                 partial=partial_load,
                 opt_in='pass partial_load=True (--partial-load in the demos)')
-        if not hasattr(self.model, 'predict_faces'):
+        if not (self.face_only or hasattr(self.model, 'predict_faces')):
             raise TypeError(
                 f'{type(self.model).__name__} has no predict_faces(); '
                 'GlamorInferencer needs a two-view model such as '
-                'GlamorClassifier.')
+                'GlamorClassifier, or a face-only classifier whose test '
+                "pipeline ends with PackInputs(input_key='face_img').")
         self.classes = classes or getattr(self.model, '_dataset_meta',
                                           {}).get('classes')
         self.detector = init_face_detector(
@@ -201,6 +221,9 @@ class GlamorInferencer(BaseInferencer):
         - every other transform makes the context view, with
           :class:`MaskFace` masking all detected faces.
 
+        A face-only pipeline (packed by MMPretrain's ``PackInputs``) has no
+        context view: all its other transforms make the face input.
+
         Returns:
             Callable: ``input -> picture dict`` (see :meth:`prepare`).
         """
@@ -217,7 +240,7 @@ class GlamorInferencer(BaseInferencer):
                 continue
             if isinstance(t, DetectFace):
                 continue
-            if isinstance(t, PackTwoViewInputs):
+            if isinstance(t, PackInputs):
                 pack = t
             elif isinstance(t, (CropFace, ApplyToFace)):
                 face.append(t)
@@ -225,10 +248,15 @@ class GlamorInferencer(BaseInferencer):
                 if isinstance(t, MaskFace):
                     t.bbox_key = ALL_FACES_KEY
                 context.append(t)
+        self.face_only = not isinstance(pack, (PackTwoViewInputs, type(None)))
+        if self.face_only:  # in the pipeline's order
+            face = [t for t in transforms if t in face or t in context]
+            context = []
         if pack is None or not any(isinstance(t, CropFace) for t in face):
             raise ValueError(
                 'GlamorInferencer: the test pipeline of the config needs a '
-                'CropFace and a PackTwoViewInputs.')
+                'CropFace and a PackTwoViewInputs (or PackInputs for a '
+                'face-only model).')
         self.face_pipeline = Compose(face)
         self.context_pipeline = Compose(context)
         self.pack = pack
@@ -243,7 +271,7 @@ class GlamorInferencer(BaseInferencer):
         Returns:
             dict: ``img_path``, ``ori_shape``, ``bboxes`` (K, 4),
             ``det_scores`` (K,), ``context_view`` (BGR uint8, all faces
-            masked) and ``inputs`` (``face``: K uint8 3×h×w tensors,
+            masked; None for a face-only model) and ``inputs`` (``face``: K uint8 3×h×w tensors,
             ``context``: the one context tensor, empty when K = 0).
 
         Raises:
@@ -265,17 +293,22 @@ class GlamorInferencer(BaseInferencer):
             img_path=img_path,
             ori_shape=img.shape[:2],
             img_shape=img.shape[:2])
-        context = self.context_pipeline(dict(base, **{ALL_FACES_KEY: bboxes}))
+        context = None if self.face_only else self.context_pipeline(
+            dict(base, **{ALL_FACES_KEY: bboxes}))
         picture = dict(
             img_path=img_path,
             ori_shape=img.shape[:2],
             bboxes=bboxes,
             det_scores=scores,
-            context_view=np.clip(context['img'], 0, 255).astype(np.uint8),
+            context_view=None if context is None else np.clip(
+                context['img'], 0, 255).astype(np.uint8),
             error=None,
             inputs=dict(face=[], context=[]))
         for box in bboxes:
             face = self.face_pipeline(dict(base, face_bbox=box))
+            if self.face_only:
+                picture['inputs']['face'].append(self.pack(face)['inputs'])
+                continue
             packed = self.pack(dict(face, img=context['img']))['inputs']
             picture['inputs']['face'].append(packed['face'])
             picture['inputs']['context'][:1] = [packed['context']]
@@ -403,10 +436,15 @@ class GlamorInferencer(BaseInferencer):
             picture['faces'] = []
             if picture['error'] is not None or len(picture['bboxes']) == 0:
                 continue
-            data = self.model.data_preprocessor(
-                dict(inputs=picture.pop('inputs')), False)
-            faces = self.model.predict_faces(data['inputs']['face'],
-                                             data['inputs']['context'])
+            inputs = picture.pop('inputs')
+            if self.face_only:
+                data = self.model.data_preprocessor(
+                    dict(inputs=inputs['face']), False)
+                faces = self.model.predict(data['inputs'])
+            else:
+                data = self.model.data_preprocessor(dict(inputs=inputs), False)
+                faces = self.model.predict_faces(data['inputs']['face'],
+                                                 data['inputs']['context'])
             for face, box, score in zip(faces, picture['bboxes'],
                                         picture['det_scores']):
                 face.set_metainfo(
@@ -415,6 +453,8 @@ class GlamorInferencer(BaseInferencer):
                         det_score=float(score),
                         img_path=picture['img_path'],
                         ori_shape=picture['ori_shape']))
+                if self.model_note:
+                    face.set_metainfo(dict(model_note=self.model_note))
             picture['faces'] = faces
         return pictures
 
@@ -482,7 +522,8 @@ class GlamorInferencer(BaseInferencer):
                     image[..., ::-1],
                     picture['faces'],
                     classes=self.classes,
-                    context=picture['context_view'][..., ::-1],
+                    context=None if picture['context_view'] is None else
+                    picture['context_view'][..., ::-1],
                     draw_score=draw_score,
                     draw_attention=draw_attention,
                     show=show,

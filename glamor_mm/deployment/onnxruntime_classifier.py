@@ -1,7 +1,7 @@
 """Run an exported two-view classifier with ONNX Runtime."""
 import json
 import os.path as osp
-from typing import Dict, List, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -9,24 +9,36 @@ from mmpretrain.structures import DataSample
 
 from .onnx_export import INPUT_NAMES, import_optional
 
+Views = Union[torch.Tensor, Sequence[torch.Tensor]]
+
 
 class _StackViews:
     """Stands in for the data preprocessor: the ONNX graph normalises."""
 
     def __call__(self, data: dict, training: bool = False) -> dict:
-        """Stack each view's uint8 tensors into one N×3×H×W array."""
-        inputs = {}
-        for view, images in data['inputs'].items():
-            if isinstance(images, (list, tuple)):
-                images = torch.stack(list(images))
-            if images.dtype != torch.uint8:
-                raise TypeError(
-                    'The ONNX Runtime backend takes uint8 views, as '
-                    'PackTwoViewInputs makes them from LoadImageFromFile; '
-                    f'the {view} view is {images.dtype} (is '
-                    'LoadImageFromFile(to_float32=True) in the config?).')
-            inputs[view] = np.ascontiguousarray(images.numpy())
+        """Stack each view's uint8 tensors into one N×C×H×W array (the
+        faces alone for a face-only graph)."""
+        views = data['inputs']
+        if isinstance(views, dict):
+            inputs = {
+                view: self._stack(view, images)
+                for view, images in views.items()
+            }
+        else:
+            inputs = self._stack('face', views)
         return dict(inputs=inputs, data_samples=data.get('data_samples'))
+
+    @staticmethod
+    def _stack(view: str, images: Views) -> np.ndarray:
+        if isinstance(images, (list, tuple)):
+            images = torch.stack(list(images))
+        if images.dtype != torch.uint8:
+            raise TypeError(
+                'The ONNX Runtime backend takes uint8 views, as '
+                'PackTwoViewInputs makes them from LoadImageFromFile; '
+                f'the {view} view is {images.dtype} (is '
+                'LoadImageFromFile(to_float32=True) in the config?).')
+        return np.ascontiguousarray(images.numpy())
 
 
 class OnnxRuntimeClassifier:
@@ -34,7 +46,9 @@ class OnnxRuntimeClassifier:
 
     It offers the part of ``GlamorClassifier`` that ``GlamorInferencer``
     uses: ``data_preprocessor`` (here it only stacks the uint8 views; the
-    graph normalises them) and :meth:`predict_faces`.
+    graph normalises them) and :meth:`predict_faces`; for a face-only graph
+    (:func:`~glamor_mm.deployment.export_face_onnx`) :meth:`predict`, as
+    ``ImageClassifier`` has.
 
     Args:
         onnx_file (str): The exported model.
@@ -74,11 +88,13 @@ class OnnxRuntimeClassifier:
                              f'{onnx_file!r}: {e}') from e
         meta = self.session.get_modelmeta().custom_metadata_map
         inputs = [i.name for i in self.session.get_inputs()]
-        if tuple(inputs) != INPUT_NAMES or 'outputs' not in meta:
+        expected = (INPUT_NAMES, ('face', ))  # two-view, face-only
+        if tuple(inputs) not in expected or 'outputs' not in meta:
             raise ValueError(
                 f'OnnxRuntimeClassifier: {onnx_file!r} is not a two-view '
-                f'model exported by tools/deployment/pytorch2onnx.py '
-                f'(inputs {inputs}, metadata keys {sorted(meta)}).')
+                f'model exported by tools/deployment/pytorch2onnx.py, nor a '
+                f'face-only one (inputs {inputs}, metadata keys '
+                f'{sorted(meta)}).')
         self.output_names: List[str] = json.loads(meta['outputs'])
         classes = json.loads(meta['classes'])
         self.dataset_meta = dict(
@@ -86,30 +102,47 @@ class OnnxRuntimeClassifier:
         self.data_preprocessor = _StackViews()
 
     def run(self, face: np.ndarray,
-            context: np.ndarray) -> Dict[str, np.ndarray]:
+            context: Optional[np.ndarray]) -> Dict[str, np.ndarray]:
         """Run the graph.
 
         Args:
             face (np.ndarray): uint8 BGR faces, shape (K, 3, Hf, Wf).
-            context (np.ndarray): uint8 BGR contexts, shape
-                (1 or K, 3, Hc, Wc).
+            context (np.ndarray, optional): uint8 BGR contexts, shape
+                (1 or K, 3, Hc, Wc); None for a face-only graph
+                (:func:`~glamor_mm.deployment.export_face_onnx`).
 
         Returns:
             dict[str, np.ndarray]: ``scores`` (K, num_classes) and, if the
             model has them, ``attention`` (K, H, W) and ``fusion_weights``
             (K, 2).
         """
-        outputs = self.session.run(self.output_names,
-                                   dict(face=face, context=context))
+        feeds = dict(face=face)
+        if context is not None:
+            feeds['context'] = context
+        outputs = self.session.run(self.output_names, feeds)
         return dict(zip(self.output_names, outputs))
 
+    def predict(self, faces: np.ndarray) -> List[DataSample]:
+        """Classify K faces with a face-only graph, as
+        ``ImageClassifier.predict`` does.
+
+        Args:
+            faces (np.ndarray): uint8 faces, shape (K, C, H, W).
+
+        Returns:
+            list[DataSample]: K predictions with ``pred_score`` and
+            ``pred_label``.
+        """
+        return self.predict_faces(faces, None)
+
     def predict_faces(self, faces: Union[np.ndarray, Sequence],
-                      context: np.ndarray) -> List[DataSample]:
+                      context: Optional[np.ndarray]) -> List[DataSample]:
         """Classify K faces that share one context (one context pass).
 
         Args:
             faces (np.ndarray): uint8 faces, shape (K, 3, Hf, Wf).
-            context (np.ndarray): The uint8 context, shape (1, 3, Hc, Wc).
+            context (np.ndarray, optional): The uint8 context, shape
+                (1, 3, Hc, Wc); None for a face-only graph.
 
         Returns:
             list[DataSample]: K predictions with ``pred_score``,

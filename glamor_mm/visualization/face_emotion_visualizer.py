@@ -102,7 +102,9 @@ class FaceEmotionVisualizer(Visualizer):
             faces (Sequence[DataSample]): Per face: ``pred_label``,
                 ``pred_score`` and metainfo ``face_bbox``; optional
                 ``attention`` (h×w), ``fusion_weights`` ([w_f, w_c]) and
-                metainfo ``track_id`` (written instead of the face number).
+                metainfo ``track_id`` (written instead of the face number)
+                and ``model_note`` (written after the label, e.g.
+                ``'face-only FER2013'``).
             classes (Sequence[str], optional): Class names. Defaults to None.
             context (np.ndarray, optional): The RGB masked context view the
                 model saw; needed for the attention tiles. Defaults to None.
@@ -130,6 +132,8 @@ class FaceEmotionVisualizer(Visualizer):
             text = f'{ident}: ' + (classes[label] if classes else str(label))
             if draw_score:
                 text += f' {float(face.pred_score[label]):.2f}'
+            if face.metainfo.get('model_note'):
+                text += f" ({face.metainfo['model_note']})"
             self.draw_bboxes(box, edge_colors='lime', line_widths=line)
             x1, y1 = float(box[0, 0]), float(box[0, 1])
             self.draw_texts(

@@ -138,7 +138,11 @@ def test_caers_layout_datasets_build(name, toy_root):
             # 32x32 faces; the scene is the context view as it is
             assert sample['inputs']['face'].shape == (3, 32, 32)
             assert sample['inputs']['context'].shape == (3, 96, 128)
+        elif name == osp.join('baselines', 'mini-xception_fer2013_face.py'):
+            assert sample['inputs'].shape == (1, 64, 64)  # gray face only
         else:
-            assert sample['inputs']['face'].shape == (3, 96, 96)
+            # the FER2013 face encoder takes gray 64x64 faces
+            face = (1, 64, 64) if 'mini-xception' in name else (3, 96, 96)
+            assert sample['inputs']['face'].shape == face
             assert sample['inputs']['context'].shape == (3, 112, 112)
     assert not paths['train_dataloader'] & paths['val_dataloader']

@@ -102,3 +102,19 @@ def test_benchmark_train_step_and_inference(toy_config, tiny_toy_opts,
         for n in (1, 2)
     }
     assert all(v > 0 for v in rates.values())
+
+
+def test_benchmark_inference_of_a_face_only_model(monkeypatch, capsys):
+    """An ImageClassifier is timed on its faces alone (FaceOnnxModule)."""
+    pytest.importorskip('onnxruntime')
+    config = osp.join(
+        osp.dirname(__file__), '..', '..', 'configs', 'baselines',
+        'mini-xception_fer2013_face.py')
+    tool = _load_tool('benchmark_inference')
+    monkeypatch.setattr(sys, 'argv', [
+        'benchmark_inference.py', config, '--face-shape', '1', '64', '64',
+        '--batch-sizes', '2', '--seconds', '0.01', '--rounds', '1'
+    ])
+    rates = tool.main()
+    assert set(rates) == {'pytorch, batch 2', 'onnxruntime, batch 2'}
+    assert all(v > 0 for v in rates.values())

@@ -7,9 +7,15 @@ batch of N samples, each with its own context). The backends run in
 interleaved rounds in one process, with the same number of threads, so
 that a busy machine slows them alike; the table shows the median.
 
-Example (the README's numbers):
+A face-only classifier (an ``ImageClassifier`` such as the FER2013
+mini-Xception) is timed on faces alone (``--face-shape``, e.g. 1 64 64).
+
+Examples (the README's numbers):
     python tools/analysis_tools/benchmark_inference.py \\
         configs/glamor/glamor_original_1xb32-12e_toy.py --threads 1
+    python tools/analysis_tools/benchmark_inference.py \\
+        configs/baselines/mini-xception_fer2013_face.py --face-shape 1 64 64 \\
+        --threads 1
 """
 import argparse
 import os.path as osp
@@ -23,7 +29,8 @@ from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
 
 import glamor_mm  # noqa: F401  (registers the models)
-from glamor_mm.deployment import (OnnxRuntimeClassifier, TwoViewOnnxModule,
+from glamor_mm.deployment import (FaceOnnxModule, OnnxRuntimeClassifier,
+                                  TwoViewOnnxModule, export_face_onnx,
                                   export_onnx)
 from glamor_mm.utils import (add_rounds_arguments, format_rounds,
                              interleaved_rounds, markdown_table, medians,
@@ -44,6 +51,13 @@ def parse_args() -> argparse.Namespace:
         nargs='+',
         default=[1, 32],
         help='default 1 32')
+    parser.add_argument(
+        '--face-shape',
+        type=int,
+        nargs=3,
+        default=[3, 96, 96],
+        metavar=('C', 'H', 'W'),
+        help='packed face view (default 3 96 96)')
     parser.add_argument(
         '--seconds',
         type=float,
@@ -75,10 +89,14 @@ def main() -> Dict[str, float]:
         dict(cfg.model, data_preprocessor=cfg.get('data_preprocessor')))
     if args.checkpoint:
         load_checkpoint_checked(model, args.checkpoint, opt_in=None)
-    module = TwoViewOnnxModule(model.eval()).eval()
+    face_only = not hasattr(model, 'predict_faces')
+    if face_only:
+        module, export = FaceOnnxModule(model.eval()).eval(), export_face_onnx
+    else:
+        module, export = TwoViewOnnxModule(model.eval()).eval(), export_onnx
     with tempfile.TemporaryDirectory() as tmp:
         onnx_file = osp.join(tmp, 'model.onnx')
-        export_onnx(model, onnx_file)
+        export(model, onnx_file, face_shape=args.face_shape)
         runtime = OnnxRuntimeClassifier(onnx_file, num_threads=args.threads)
 
     measures = {}
@@ -87,22 +105,27 @@ def main() -> Dict[str, float]:
     gen = torch.Generator().manual_seed(0)
     for batch_size in args.batch_sizes:
         face = torch.randint(
-            0, 256, (batch_size, 3, 96, 96), dtype=torch.uint8, generator=gen)
-        context = torch.randint(
+            0,
+            256, (batch_size, *args.face_shape),
+            dtype=torch.uint8,
+            generator=gen)
+        context = None if face_only else torch.randint(
             0,
             256, (batch_size, 3, 112, 112),
             dtype=torch.uint8,
             generator=gen)
+        views = (face, ) if face_only else (face, context)
+        arrays = (face.numpy(), None if face_only else context.numpy())
 
-        def run_torch(face=face, context=context):
+        def run_torch(views=views):
             with torch.no_grad():
-                module(face, context)
+                module(*views)
 
         measures[f'pytorch, batch {batch_size}'] = partial(
             throughput, run_torch, batch_size, **timing)
         measures[f'onnxruntime, batch {batch_size}'] = partial(
             throughput,
-            lambda f=face.numpy(), c=context.numpy(): runtime.run(f, c),
+            lambda arrays=arrays: runtime.run(*arrays),
             batch_size,
             **timing)
     rounds = interleaved_rounds(measures, args.rounds)

