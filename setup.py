@@ -62,6 +62,7 @@ setup(
         'mim': parse_requirements('mminstall'),
         'tests': parse_requirements('tests'),
         'optional': parse_requirements('optional'),
+        'docs': parse_requirements('docs'),
     },
     include_package_data=True,
     zip_safe=False,
