@@ -6,13 +6,14 @@ from .checkpoint import (InertObject, UntrustedCheckpointError,
                          mmengine_safe_globals, pretrained_checkpoints,
                          safe_pickle_load, safe_torch_load, trust_checkpoint,
                          trust_config_checkpoints)
-from .package_files import resolve_config_path
+from .package_files import package_file, resolve_config_path
 
 __all__ = [
     'InertObject', 'RoundsResult', 'UntrustedCheckpointError',
     'add_rounds_arguments', 'format_rounds', 'http_cache_path',
     'interleaved_rounds', 'load_foreign_checkpoint', 'markdown_table',
-    'medians', 'mmengine_safe_globals', 'pretrained_checkpoints',
+    'medians', 'mmengine_safe_globals', 'package_file',
+    'pretrained_checkpoints',
     'resolve_config_path', 'safe_pickle_load', 'safe_torch_load',
     'throughput', 'trust_checkpoint', 'trust_config_checkpoints'
 ]
