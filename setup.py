@@ -58,6 +58,7 @@ setup(
         osp.join(HERE, 'README.md')) else '',
     long_description_content_type='text/markdown',
     packages=find_packages(exclude=('configs', 'tools', 'demo', 'tests*')),
+    license='Apache License 2.0',
     python_requires='>=3.8',
     install_requires=parse_requirements('runtime'),
     extras_require={

@@ -46,7 +46,8 @@ def test_installed_package_works_from_another_folder(tmp_path, real_photos):
             osp.join(ROOT, name),
             src / name,
             ignore=shutil.ignore_patterns('__pycache__', '.mim'))
-    for name in ('setup.py', 'MANIFEST.in', 'README.md', 'model-index.yml'):
+    for name in ('setup.py', 'MANIFEST.in', 'README.md', 'LICENSE',
+                 'CHANGELOG.md', 'model-index.yml'):
         shutil.copy(osp.join(ROOT, name), src / name)
     wheels, site = tmp_path / 'wheels', tmp_path / 'site'
     pip = [sys.executable, '-m', 'pip', '--disable-pip-version-check']
