@@ -1,4 +1,5 @@
 """The installed stack works: compiled ops run and versions agree."""
+import importlib
 import importlib.metadata
 import subprocess
 import sys
@@ -139,3 +140,15 @@ def test_installed_versions_pass_the_guards():
         glamor_mm.check_version(package.__name__, package.__version__)
     with pytest.raises(AssertionError, match=r'mmdet>=3\.3\.0, <3\.4\.0'):
         glamor_mm.check_version('mmdet', '3.4.0')
+
+
+# the modules of requirements/{runtime,tests,optional,docs}.txt that tests
+# rely on: a missing or broken one is a failure here, never a skip elsewhere
+REQUIRED_MODULES = ('dlib', 'cv2', 'decord', 'einops', 'matplotlib', 'scipy',
+                    'modelindex', 'skimage', 'face_recognition_models',
+                    'onnx', 'onnxruntime', 'sphinx', 'myst_parser')
+
+
+@pytest.mark.parametrize('module', REQUIRED_MODULES)
+def test_required_module_imports(module):
+    importlib.import_module(module)

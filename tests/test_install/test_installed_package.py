@@ -37,8 +37,8 @@ print('ok')
 '''
 
 
+@pytest.mark.slow  # builds and installs a wheel
 def test_installed_package_works_from_another_folder(tmp_path, real_photos):
-    pytest.importorskip('dlib')
     # build from a copy: the build writes glamor_mm/.mim and build/
     src = tmp_path / 'src'
     for name in ('glamor_mm', 'configs', 'tools', 'demo', 'requirements'):

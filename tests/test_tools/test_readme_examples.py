@@ -92,6 +92,8 @@ SKIPPED = {
     'a benchmark: minutes of timing',
     'python -m pytest tests -m "not slow"':
     'the test suite itself (this test is part of it)',
+    'sphinx-build -W -b html docs docs/_build/html':
+    'tests/test_docs/test_docs_build.py builds the docs with these options',
     'python -m pytest tests/test_tools/test_glamor_tf_to_mmpretrain.py':
     'a test file of this suite, which runs it',
     'python demo/image_demo.py photo.jpg\npython demo/video_demo.py clip.mp4':
@@ -211,6 +213,7 @@ def test_doc_pages_are_found():
             'docs/user_guides/inference.md'} <= names
 
 
+@pytest.mark.slow  # about 3 min: demos, trainings and conversions
 @pytest.mark.parametrize('block', doc_blocks(), ids=block_id)
 def test_doc_example_runs(block, scratch):
     lang, body = block
