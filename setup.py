@@ -27,10 +27,11 @@ def parse_requirements(name: str) -> list:
 
 
 def add_mim_extension() -> None:
-    """Copy configs, tools and demos into ``glamor_mm/.mim`` when building a
-    wheel or an sdist, as MMPretrain does, so that an installed glamor_mm
-    finds its default configs (``glamor_mm.utils.resolve_config_path``) and
-    MIM finds its configs. An editable install reads them from the
+    """Copy configs (with their metafiles), tools, demos and the model index
+    into ``glamor_mm/.mim`` when building a wheel or an sdist, as MMPretrain
+    does, so that an installed glamor_mm finds its default configs
+    (``glamor_mm.utils.resolve_config_path``) and its model zoo
+    (``GlamorInferencer.list_models``), and MIM finds its configs. An editable install reads them from the
     repository instead."""
     if not {'sdist', 'bdist_wheel'} & set(sys.argv):
         return
@@ -44,6 +45,7 @@ def add_mim_extension() -> None:
             osp.join(HERE, name),
             target,
             ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
+    shutil.copy(osp.join(HERE, 'model-index.yml'), mim_path)
 
 
 add_mim_extension()
@@ -56,12 +58,14 @@ setup(
         osp.join(HERE, 'README.md')) else '',
     long_description_content_type='text/markdown',
     packages=find_packages(exclude=('configs', 'tools', 'demo', 'tests*')),
+    license='Apache License 2.0',
     python_requires='>=3.8',
     install_requires=parse_requirements('runtime'),
     extras_require={
         'mim': parse_requirements('mminstall'),
         'tests': parse_requirements('tests'),
         'optional': parse_requirements('optional'),
+        'docs': parse_requirements('docs'),
     },
     include_package_data=True,
     zip_safe=False,

@@ -26,8 +26,8 @@ def real_photos(tmp_path_factory) -> dict:
     Returns:
         dict: name -> dict(path=str, img=BGR uint8 array, face=dict | None).
     """
-    cbook = pytest.importorskip('matplotlib.cbook')
-    skdata = pytest.importorskip('skimage.data')
+    from matplotlib import cbook
+    from skimage import data as skdata
     folder = tmp_path_factory.mktemp('real_photos')
     paths = {
         'grace_hopper':

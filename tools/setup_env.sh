@@ -5,7 +5,7 @@
 # self-check (seconds).
 #
 #   bash tools/setup_env.sh            # runtime
-#   bash tools/setup_env.sh --tests    # + requirements/tests.txt and optional.txt
+#   bash tools/setup_env.sh --tests    # + requirements/tests.txt, optional.txt and docs.txt
 #   bash tools/setup_env.sh --check    # install nothing: report what is missing
 #
 # What it does and why:
@@ -74,7 +74,7 @@ fi
 CACHE_DIR=${GLAMOR_MM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/glamor_mm}
 REQ_FILES=("$ROOT/requirements/runtime.txt" "$ROOT/requirements/mminstall.txt")
 if [[ $WITH_TESTS == 1 ]]; then
-    REQ_FILES+=("$ROOT/requirements/tests.txt" "$ROOT/requirements/optional.txt")
+    REQ_FILES+=("$ROOT/requirements/tests.txt" "$ROOT/requirements/optional.txt" "$ROOT/requirements/docs.txt")
 fi
 CONSTRAINTS="$ROOT/requirements/constraints.txt"
 

@@ -1,4 +1,5 @@
 """In-the-wild emotion recognition: detect every face, classify each."""
+import fnmatch
 import logging
 import os.path as osp
 from math import ceil
@@ -16,12 +17,13 @@ from mmpretrain.apis.base import BaseInferencer, InputType, ModelType
 from mmpretrain.datasets.transforms import PackInputs
 from mmpretrain.registry import TRANSFORMS
 from mmpretrain.utils import track
+from modelindex import load as load_model_index
 
 from glamor_mm.datasets.transforms import (ApplyToFace, CropFace, DetectFace,
                                            MaskFace, PackTwoViewInputs)
 from glamor_mm.models.detectors import (detect_faces, init_face_detector,
                                         keep_default_scope)
-from glamor_mm.utils import resolve_config_path
+from glamor_mm.utils import package_file, resolve_config_path
 from glamor_mm.utils.default_model import (DEFAULT_CONFIG, DEFAULT_MODEL_NOTE,
                                            default_checkpoint)
 from glamor_mm.utils.state_dict_check import load_checkpoint_checked
@@ -577,6 +579,22 @@ class GlamorInferencer(BaseInferencer):
         return results
 
     @staticmethod
-    def list_models(pattern: Optional[str] = None) -> list:
-        """No model zoo: models are given by config and checkpoint."""
-        return []
+    def list_models(pattern: Optional[str] = None) -> List[str]:
+        """The models of glamor_mm's model zoo (``model-index.yml``).
+
+        Every config is listed there with its paper, table row and reported
+        accuracy; no trained weights are hosted.
+
+        Args:
+            pattern (str, optional): A wildcard pattern (``fnmatch``) the
+                names must start with, as in ``mmpretrain.list_models``.
+                Defaults to None (all).
+
+        Returns:
+            list[str]: Model names (config names without ``.py``), sorted.
+        """
+        index = load_model_index(package_file('model-index.yml'))
+        names = sorted(model.name for model in index.models)
+        if pattern is None:
+            return names
+        return fnmatch.filter(names, pattern + '*')

@@ -8,7 +8,7 @@ from .checkpoint import (CorruptCheckpointError, InertObject,
                          safe_pickle_load, safe_torch_load, trust_checkpoint,
                          trust_config_checkpoints)
 from .data_file import data_file_format, load_data_file
-from .package_files import resolve_config_path
+from .package_files import package_file, resolve_config_path
 
 __all__ = [
     'CorruptCheckpointError', 'InertObject', 'RoundsResult',
@@ -16,7 +16,8 @@ __all__ = [
     'check_checkpoint_file', 'data_file_format', 'format_rounds',
     'http_cache_path', 'interleaved_rounds', 'load_data_file',
     'load_foreign_checkpoint', 'markdown_table', 'medians',
-    'mmengine_safe_globals', 'pretrained_checkpoints', 'resolve_config_path',
+    'mmengine_safe_globals', 'package_file', 'pretrained_checkpoints',
+    'resolve_config_path',
     'safe_pickle_load', 'safe_torch_load', 'throughput', 'trust_checkpoint',
     'trust_config_checkpoints'
 ]

@@ -23,6 +23,30 @@ def config_search_paths(path: str) -> List[str]:
     ]
 
 
+def package_file(path: str) -> str:
+    """Find a file shipped with glamor_mm, such as ``'model-index.yml'``.
+
+    Unlike :func:`resolve_config_path`, the working directory is not
+    searched, so another project's file of the same name is never taken.
+
+    Args:
+        path (str): A path relative to the repository root.
+
+    Returns:
+        str: The file in the repository of a source checkout or editable
+        install, else in the installed package's ``glamor_mm/.mim/``.
+
+    Raises:
+        FileNotFoundError: Neither exists; the message lists both.
+    """
+    candidates = config_search_paths(path)[1:]
+    for candidate in candidates:
+        if osp.isfile(candidate):
+            return candidate
+    raise FileNotFoundError(f'{path} is not shipped with glamor_mm; looked '
+                            f'at {", ".join(candidates)}.')
+
+
 def resolve_config_path(path: str) -> str:
     """Resolve a config path against the working directory, then glamor_mm.
 

@@ -7,7 +7,6 @@ from mmengine.registry import DefaultScope
 from glamor_mm.apis import (detect_faces, init_face_detector,
                             keep_default_scope, select_face)
 
-pytest.importorskip('dlib')
 
 HOG_CFG = osp.join(
     osp.dirname(__file__), '../../configs/face_detectors/dlib_hog.py')

@@ -12,7 +12,6 @@ from mmpretrain.registry import TRANSFORMS
 
 from glamor_mm.apis import GlamorInferencer, detect_faces
 
-pytest.importorskip('dlib')
 
 ROOT = osp.join(osp.dirname(__file__), '..', '..')
 MODEL_CFG = osp.join(ROOT, 'configs/glamor/glamor_original_1xb32-12e_toy.py')
@@ -94,7 +93,6 @@ def test_one_context_pass_per_picture(inferencer, two_faces, real_photos):
 def test_onnxruntime_backend_equals_pytorch(inferencer, two_faces, tmp_path):
     """The exported model under ONNX Runtime: same faces, same predictions
     (one context pass per picture is in the graph's shared-context input)."""
-    pytest.importorskip('onnxruntime')
     from glamor_mm.deployment import export_onnx
     onnx_file = str(tmp_path / 'model.onnx')
     export_onnx(inferencer.model, onnx_file, classes=inferencer.classes)

@@ -15,7 +15,6 @@ from mmpretrain.registry import MODELS
 from glamor_mm.apis import GlamorInferencer
 from glamor_mm.utils.state_dict_check import CheckpointMismatchError
 
-pytest.importorskip('dlib')
 
 ROOT = osp.join(osp.dirname(__file__), '..', '..')
 MODEL_CFG = osp.join(ROOT, 'configs/glamor/glamor_original_1xb32-12e_toy.py')

@@ -10,7 +10,6 @@ import cv2
 import numpy as np
 import pytest
 
-pytest.importorskip('dlib')
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 MODEL_CFG = osp.join(ROOT, 'configs/glamor/glamor_original_1xb32-12e_toy.py')
@@ -140,7 +139,6 @@ def test_video_demo_fails_when_it_cannot_write(real_photos, tmp_path,
 
 def test_backend_and_threads_arguments(tmp_path, monkeypatch):
     """--backend onnxruntime runs the exported file; --threads is applied."""
-    pytest.importorskip('onnxruntime')
     import torch
     from mmengine.config import Config
     from mmpretrain.registry import MODELS

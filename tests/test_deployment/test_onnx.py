@@ -12,8 +12,6 @@ from mmpretrain.registry import MODELS
 import glamor_mm  # noqa: F401
 from glamor_mm.datasets import CAER_CLASSES
 
-pytest.importorskip('onnx')
-pytest.importorskip('onnxruntime')
 from glamor_mm.deployment import OnnxRuntimeClassifier, export_onnx  # noqa
 
 ROOT = osp.join(osp.dirname(__file__), '..', '..')

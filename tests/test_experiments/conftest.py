@@ -1,4 +1,7 @@
-"""Shared helpers: the table configs on a tiny copy of the toy data."""
+"""Shared helpers: the table configs on a tiny copy of the toy data.
+
+Every test of this folder trains models and carries the ``slow`` marker:
+``python -m pytest tests -m "not slow"`` leaves them out."""
 import os
 import os.path as osp
 
@@ -7,6 +10,15 @@ from mmengine.config import Config
 
 CONFIGS = osp.abspath(osp.join(osp.dirname(__file__), '..', '..', 'configs'))
 TOY_WRAPPER = osp.join(CONFIGS, 'toy', 'on_toy_caers.py')
+HERE = osp.dirname(osp.abspath(__file__))
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Mark the tests of this folder ``slow`` (pytest calls this hook with
+    every collected test, so it picks this folder's)."""
+    for item in items:
+        if str(item.path).startswith(HERE + os.sep):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope='session')

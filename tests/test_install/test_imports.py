@@ -1,5 +1,8 @@
 """The installed stack works: compiled ops run and versions agree."""
+import importlib
 import importlib.metadata
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -104,3 +107,48 @@ def test_image_models_need_no_mmaction2():
                           text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+@pytest.mark.parametrize('package, version, expected', [
+    ('mmcv', '2.2.0', 'mmcv>=2.0.0, <2.2.0'),
+    ('mmengine', '0.9.1', 'mmengine>=0.10.0, <0.11.0'),
+    ('mmpretrain', '1.1.0', 'mmpretrain>=1.2.0, <1.3.0'),
+])
+def test_import_stops_on_an_incompatible_version(package, version, expected):
+    """As MMPretrain's __init__: a version outside the tested range stops
+    ``import glamor_mm`` with an AssertionError naming both versions."""
+    probe = (f'import {package}; {package}.__version__ = {version!r}\n'
+             'import glamor_mm')
+    proc = subprocess.run([sys.executable, '-c', probe],
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
+    assert proc.returncode != 0
+    assert 'AssertionError' in proc.stderr, proc.stderr[-2000:]
+    assert f'{package}=={version} is used but incompatible' in proc.stderr
+    assert expected in proc.stderr
+
+
+def test_installed_versions_pass_the_guards():
+    import mmcv
+    import mmdet
+    import mmengine
+    import mmpretrain
+
+    import glamor_mm
+    for package in (mmcv, mmengine, mmpretrain, mmdet):
+        glamor_mm.check_version(package.__name__, package.__version__)
+    with pytest.raises(AssertionError, match=r'mmdet>=3\.3\.0, <3\.4\.0'):
+        glamor_mm.check_version('mmdet', '3.4.0')
+
+
+# the modules of requirements/{runtime,tests,optional,docs}.txt that tests
+# rely on: a missing or broken one is a failure here, never a skip elsewhere
+REQUIRED_MODULES = ('dlib', 'cv2', 'decord', 'einops', 'matplotlib', 'scipy',
+                    'modelindex', 'skimage', 'face_recognition_models',
+                    'onnx', 'onnxruntime', 'sphinx', 'myst_parser')
+
+
+@pytest.mark.parametrize('module', REQUIRED_MODULES)
+def test_required_module_imports(module):
+    importlib.import_module(module)

@@ -1,6 +1,7 @@
 """An installed glamor_mm (a wheel, not the repository) used from another
-folder finds its own configs: they are packaged under glamor_mm/.mim like
-MMPretrain's, and default config paths resolve against the package."""
+folder finds its own configs and model zoo: they are packaged under
+glamor_mm/.mim like MMPretrain's, and default config paths resolve against
+the package."""
 import os
 import os.path as osp
 import shutil
@@ -29,12 +30,15 @@ assert x1 <= cx1 and y1 <= cy1 and x2 >= cx2 and y2 >= cy2, (x1, y1, x2, y2)
 inferencer = GlamorInferencer('configs/glamor/glamor_original_1xb32-12e_toy.py')
 faces = inferencer(photo)[0]['faces']
 assert len(faces) == 1 and len(faces[0]['pred_scores']) == 7
+# the model zoo ships with the configs
+names = GlamorInferencer.list_models()
+assert 'glamor_original_tf-authors_ncaers' in names and len(names) > 30, names
 print('ok')
 '''
 
 
+@pytest.mark.slow  # builds and installs a wheel
 def test_installed_package_works_from_another_folder(tmp_path, real_photos):
-    pytest.importorskip('dlib')
     # build from a copy: the build writes glamor_mm/.mim and build/
     src = tmp_path / 'src'
     for name in ('glamor_mm', 'configs', 'tools', 'demo', 'requirements'):
@@ -42,7 +46,8 @@ def test_installed_package_works_from_another_folder(tmp_path, real_photos):
             osp.join(ROOT, name),
             src / name,
             ignore=shutil.ignore_patterns('__pycache__', '.mim'))
-    for name in ('setup.py', 'MANIFEST.in', 'README.md'):
+    for name in ('setup.py', 'MANIFEST.in', 'README.md', 'LICENSE',
+                 'CHANGELOG.md', 'model-index.yml'):
         shutil.copy(osp.join(ROOT, name), src / name)
     wheels, site = tmp_path / 'wheels', tmp_path / 'site'
     pip = [sys.executable, '-m', 'pip', '--disable-pip-version-check']

@@ -101,7 +101,6 @@ def test_stuart_maxwell_tool_rejects_unpaired(dumps, tmp_path):
 
 
 def test_confusion_matrix_tool(dumps, tmp_path):
-    pytest.importorskip('glamor_mm.datasets.categories')
     good_path, _, good, _, gts = dumps
     tool = load_tool('confusion_matrix')
     out = tmp_path / 'cm.png'

@@ -5,7 +5,6 @@ import sys
 import numpy as np
 import pytest
 
-pytest.importorskip('dlib')
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 TOOL = osp.join(ROOT, 'tools/analysis_tools/benchmark_faces.py')

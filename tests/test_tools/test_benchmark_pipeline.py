@@ -1,10 +1,18 @@
+"""The benchmark tools time what they say: on a fake clock that advances one
+second per reading, every rate is the number of samples (or clips) one timed
+measure processed, so the tests check the counts, the batch sizes and the
+table the tools print, not only that a rate is positive."""
 import importlib.util
+import itertools
 import os.path as osp
 import sys
+from functools import partial
+from types import SimpleNamespace
 
 import pytest
 
 from glamor_mm.datasets.toy_caers import generate_toy_caers
+from glamor_mm.utils import throughput
 
 ROOT = osp.join(osp.dirname(__file__), '..', '..')
 DATA_CFG = osp.join(ROOT, 'configs', '_base_', 'datasets', 'toy_caers.py')
@@ -18,9 +26,32 @@ def _load_tool(name):
     return module
 
 
+def one_second_per_reading():
+    """A clock whose every reading is one second after the previous one."""
+    return partial(next, itertools.count())
+
+
+def fake_clock_throughput(monkeypatch, tool, calls):
+    """Make ``tool``'s ``throughput`` read the fake clock and count the
+    calls of the timed function in ``calls``."""
+
+    def counted(run, *args, **kwargs):
+
+        def run_counted():
+            calls.append(run)
+            return run()
+
+        return throughput(
+            run_counted, *args, clock=one_second_per_reading(), **kwargs)
+
+    monkeypatch.setattr(tool, 'throughput', counted)
+
+
 def test_benchmark_pipeline_on_toy_data(tmp_path, monkeypatch, capsys):
     generate_toy_caers(str(tmp_path), dict(train=2))
     tool = _load_tool('benchmark_pipeline')
+    monkeypatch.setattr(tool, 'time',
+                        SimpleNamespace(perf_counter=one_second_per_reading()))
     monkeypatch.setattr(sys, 'argv', [
         'benchmark_pipeline.py', DATA_CFG, '--pipelines', 'train', 'test',
         '--workers', '0', '--cache-dir', 'cache', '--num-samples', '8',
@@ -35,8 +66,11 @@ def test_benchmark_pipeline_on_toy_data(tmp_path, monkeypatch, capsys):
         for p in ('train', 'test')
         for c in ('cached', 'uncached')
     }
-    assert all(v > 0 for v in results.values())
+    # 8 samples asked for, batch 4: two whole batches in each timed second
+    assert results == pytest.approx(dict.fromkeys(results, 8.0))
     out = capsys.readouterr().out
+    for name in results:
+        assert f'| {name} | 8.0 | 8 |' in out
     assert '14 samples, batch 4; data preprocessor included' in out
     assert 'clips/s' not in out
     assert '| train pipeline, cached, 0 workers |' in out
@@ -49,6 +83,8 @@ def test_benchmark_counts_clips_of_videos(tmp_path, monkeypatch, capsys):
     from glamor_mm.datasets.toy_caer_videos import generate_toy_caer_videos
     generate_toy_caer_videos(str(tmp_path), dict(train=1), num_frames=(24, 24))
     tool = _load_tool('benchmark_pipeline')
+    monkeypatch.setattr(tool, 'time',
+                        SimpleNamespace(perf_counter=one_second_per_reading()))
     monkeypatch.setattr(sys, 'argv', [
         'benchmark_pipeline.py',
         osp.join(ROOT, 'configs', '_base_', 'datasets',
@@ -60,11 +96,14 @@ def test_benchmark_counts_clips_of_videos(tmp_path, monkeypatch, capsys):
     results = tool.main()
     # one clip per video in training; 24 frames at 10 fps: test clips start
     # at frames 0 and 8
+    # at frames 0 and 8; 4 videos (two batches of 2) in each timed second
+    out = capsys.readouterr().out
+    assert '| variant | videos/s | clips/s |' in out
     for pipeline, clips in (('train', 1), ('test', 2)):
         name = f'{pipeline} pipeline, uncached, 0 workers'
-        assert results[f'{name}, clips/s'] == pytest.approx(clips *
-                                                            results[name])
-    assert '| variant | videos/s | clips/s |' in capsys.readouterr().out
+        assert results[name] == pytest.approx(4.0)
+        assert results[f'{name}, clips/s'] == pytest.approx(4.0 * clips)
+        assert f'| {name} | 4.0 | {4.0 * clips:.1f} |' in out
 
 
 def test_missing_data_is_named(tmp_path, monkeypatch):
@@ -81,40 +120,52 @@ def test_benchmark_train_step_and_inference(toy_config, tiny_toy_opts,
                                             monkeypatch, capsys):
     model_opts = [o for o in tiny_toy_opts if o.startswith('model.')]
     tool = _load_tool('benchmark_train_step')
+    steps: list = []
+    fake_clock_throughput(monkeypatch, tool, steps)
     monkeypatch.setattr(sys, 'argv', [
         'benchmark_train_step.py', toy_config, '--batch-size', '2', '--rounds',
         '1', '--steps', '1', '--warmup', '1', '--cfg-options'
     ] + model_opts)
     rates = tool.main()
-    assert set(rates) == {'default', 'channels_last'}
-    assert '| channels_last |' in capsys.readouterr().out
+    # one timed step of batch 2 per variant and round (the warm-up steps
+    # run before the timing)
+    assert rates == pytest.approx({'default': 2.0, 'channels_last': 2.0})
+    assert len(steps) == 2
+    assert '| channels_last | 2 | 1.00x |' in capsys.readouterr().out
 
-    pytest.importorskip('onnxruntime')
     tool = _load_tool('benchmark_inference')
+    calls: list = []
+    fake_clock_throughput(monkeypatch, tool, calls)
     monkeypatch.setattr(sys, 'argv', [
         'benchmark_inference.py', toy_config, '--batch-sizes', '1', '2',
         '--seconds', '0.01', '--rounds', '1', '--cfg-options'
     ] + model_opts)
     rates = tool.main()
-    assert set(rates) == {
-        f'{b}, batch {n}'
+    # a warm-up call, then one timed call of the batch per round
+    assert rates == pytest.approx({
+        f'{b}, batch {n}': float(n)
         for b in ('pytorch', 'onnxruntime')
         for n in (1, 2)
-    }
-    assert all(v > 0 for v in rates.values())
+    })
+    assert len(calls) == 4 * 2  # 4 variants, each a warm-up + a timed call
+    out = capsys.readouterr().out
+    assert '| onnxruntime, batch 2 | 2.0 | 2 |' in out
 
 
 def test_benchmark_inference_of_a_face_only_model(monkeypatch, capsys):
     """An ImageClassifier is timed on its faces alone (FaceOnnxModule)."""
-    pytest.importorskip('onnxruntime')
-    config = osp.join(
-        osp.dirname(__file__), '..', '..', 'configs', 'baselines',
-        'mini-xception_fer2013_face.py')
+    config = osp.join(ROOT, 'configs', 'baselines',
+                      'mini-xception_fer2013_face.py')
     tool = _load_tool('benchmark_inference')
+    calls: list = []
+    fake_clock_throughput(monkeypatch, tool, calls)
     monkeypatch.setattr(sys, 'argv', [
         'benchmark_inference.py', config, '--face-shape', '1', '64', '64',
         '--batch-sizes', '2', '--seconds', '0.01', '--rounds', '1'
     ])
     rates = tool.main()
-    assert set(rates) == {'pytorch, batch 2', 'onnxruntime, batch 2'}
-    assert all(v > 0 for v in rates.values())
+    assert rates == pytest.approx({
+        'pytorch, batch 2': 2.0,
+        'onnxruntime, batch 2': 2.0
+    })
+    assert len(calls) == 2 * 2  # 2 variants, each a warm-up + a timed call

@@ -135,11 +135,7 @@ def test_build_ncaers_bad_root(tmp_path):
 
 
 def test_build_ncaers_face_detection(caer_root, tmp_path):
-    pytest.importorskip('dlib')
-    pytest.importorskip('mmdet')
     config = osp.join(ROOT, 'configs', 'face_detectors', 'dlib_hog.py')
-    if not osp.exists(config):
-        pytest.skip('the dlib HOG face detector config is not available')
     out = str(tmp_path / 'ncaer_s')
     DefaultScope.get_instance('test_build_ncaers', scope_name='mmpretrain')
     build_ncaers.main([caer_root, out, '--detector-config', config])

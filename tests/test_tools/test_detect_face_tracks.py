@@ -15,7 +15,6 @@ from mmpretrain.registry import DATASETS
 from glamor_mm.datasets.toy_caer_videos import (generate_toy_caer_videos,
                                                 write_video)
 
-pytest.importorskip('dlib')
 
 HOG = 'configs/face_detectors/dlib_hog.py'
 
@@ -28,6 +27,7 @@ def _iou(a, b):
     return inter / (area - inter)
 
 
+@pytest.mark.slow  # detects, tracks and trains one epoch
 def test_tracks_tool_to_one_epoch(tmp_path, run_tool, check_ok):
     root = tmp_path / 'caer'
     generate_toy_caer_videos(str(root), dict(train=1), num_frames=(8, 10))

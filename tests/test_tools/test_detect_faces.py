@@ -13,8 +13,6 @@ import pytest
 
 from glamor_mm.apis import TooManyFailuresError
 
-pytest.importorskip('dlib')
-
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 TOOL = osp.join(ROOT, 'tools', 'detect_faces.py')
 HOG_CFG = osp.join(ROOT, 'configs', 'face_detectors', 'dlib_hog.py')
@@ -264,7 +262,7 @@ def test_detected_annotations_train_one_epoch(tmp_path, real_photos):
     the generated split is made of the real photos (flipped, rescaled,
     brightened): two images per class plus a faceless one.
     """
-    cv2 = pytest.importorskip('cv2')
+    import cv2
     root = tmp_path / 'photos'
     grace = real_photos['grace_hopper']['img']
     astronaut = real_photos['astronaut']['img']

@@ -16,6 +16,7 @@ pytestmark = [
         or not torch.distributed.is_gloo_available(),
         reason='needs torch.distributed with gloo'),
     pytest.mark.skipif(shutil.which('bash') is None, reason='needs bash'),
+    pytest.mark.slow,  # two processes train (about a minute)
 ]
 
 VIDEO_CONFIG = osp.join('configs', 'video',

@@ -200,7 +200,7 @@ def authors(tmp_path_factory):
     """The TF model, its checkpoint and its conversion (shared: importing
     TensorFlow and building the model take most of this module's time)."""
     os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-    tf = pytest.importorskip('tensorflow')
+    import tensorflow as tf
     folder = tmp_path_factory.mktemp('glamor_tf')
     forward, objects = build_authors_model(tf)
     prefix = write_checkpoint(tf, folder / 'weights' / 'Model', objects)
@@ -300,7 +300,6 @@ def test_end_to_end_from_image_file(authors, real_photos):
 
 
 def test_inferencer_with_the_converted_model(authors, real_photos):
-    pytest.importorskip('dlib')
     from glamor_mm.apis import GlamorInferencer
     path = real_photos['grace_hopper']['path']
     with DefaultScope.overwrite_default_scope('mmpretrain'):

@@ -5,7 +5,6 @@ import sys
 import pytest
 import torch
 
-pytest.importorskip('onnxruntime')
 
 ROOT = osp.join(osp.dirname(__file__), '..', '..')
 

@@ -1,13 +1,15 @@
-"""Every ``bash`` and ``python`` example of README.md runs, so that a
+"""Every shell and Python example of README.md and docs/ runs, so that a
 documented command cannot break unnoticed.
 
-Each fenced ``bash``/``python`` block of the README is run as written, in a
+Each fenced ``bash``/``shell``/``python`` block of README.md and of every
+Markdown page under docs/ is run as written (a block that appears in several
+pages runs once), in a
 scratch folder that links the repository's ``configs/``, ``tools/`` and
 ``demo/`` (outputs such as ``work_dirs/``, ``outputs/`` and ``data/`` land
 there), after these documented substitutions:
 
 =====================  ======================================================
-README text            replaced by
+example text           replaced by
 =====================  ======================================================
 ``CONFIG``             ``tiny.py``: the quickstart config with the narrow
                        model of the tools tests, on the small toy data, one
@@ -24,7 +26,7 @@ README text            replaced by
 
 A block is skipped only when it is listed in :data:`SKIPPED`, with the
 reason; a new example is therefore run until someone lists it. A skipped
-block that is no longer in the README fails the test, so the list stays
+block that is no longer in any page fails the test, so the list stays
 true.
 """
 import os
@@ -35,6 +37,8 @@ import subprocess
 import sys
 from typing import Dict, List, Tuple
 
+import glob
+
 import cv2
 import numpy as np
 import pytest
@@ -44,7 +48,9 @@ from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-README = osp.join(REPO_ROOT, 'README.md')
+DOC_FILES = [osp.join(REPO_ROOT, 'README.md')] + sorted(
+    glob.glob(osp.join(REPO_ROOT, 'docs', '**', '*.md'), recursive=True))
+SHELLS = ('bash', 'shell', 'sh')
 CAER_CONFIG = 'configs/baselines/caernet-s_original_1xb32-12e_caers.py'
 
 # a distinctive piece of the block -> why it cannot run in the test suite
@@ -84,15 +90,47 @@ SKIPPED = {
     'test_video_dynamic_vs_static.py train this config',
     'benchmark_inference.py':
     'a benchmark: minutes of timing',
+    'python -m pytest tests -m "not slow"':
+    'the test suite itself (this test is part of it)',
+    'sphinx-build -W -b html docs docs/_build/html':
+    'tests/test_docs/test_docs_build.py builds the docs with these options',
+    'python -m pytest tests/test_tools/test_glamor_tf_to_mmpretrain.py':
+    'a test file of this suite, which runs it',
+    'python demo/image_demo.py photo.jpg\npython demo/video_demo.py clip.mp4':
+    "the user's photo and clip; tests/test_apis/test_default_model.py runs "
+    'both demos with the default model on a real photo and a clip',
+    'build_ncaers.py data/CAER':
+    'the CAER videos; test_build_ncaers.py runs the tool on generated clips',
+    'ROW=ablation/glamor-f-mc-gla':
+    'minutes of CPU training per seed; tests/test_experiments run the rows',
+    'ROW=glamor-f-mc-gla; S=0':
+    'minutes of CPU training per seed (the guided rows: 11-15 min each)',
+    'stuart_maxwell.py \\':
+    'the prediction dumps of three toy trainings; test_analysis_tools.py '
+    'runs the tool on generated dumps',
+    'confusion_matrix.py work_dirs/toy':
+    'the prediction dump of a toy training; test_analysis_tools.py runs the '
+    'tool on a generated dump',
+    'configs/two_stage/glamor-stage1-face':
+    'NCAER-S and hours of training; test_two_stage.py runs the two stages '
+    'on toy data',
+    'ROW_CONFIG=../two_stage/glamor-stage2':
+    'the stage-1 checkpoints of two toy trainings; test_two_stage.py runs it',
+    'C=configs/video/caernet-f-c-ca_original3d_1xb8-40e_toy-videos.py':
+    '40 epochs of CPU training per row (12 min each)',
 }
 
 
-def readme_blocks() -> List[Tuple[str, str]]:
-    """``(language, text)`` of every ``bash``/``python`` fenced block."""
-    text = open(README, encoding='utf-8').read()
-    return [(lang, body)
-            for lang, body in re.findall(r'```(\w*)\n(.*?)```', text, re.S)
-            if lang in ('bash', 'python')]
+def doc_blocks() -> List[Tuple[str, str]]:
+    """``(language, text)`` of every shell or python fenced block of the
+    documentation, each distinct one once (``shell``/``sh`` as ``bash``)."""
+    blocks: Dict[str, str] = {}
+    for path in DOC_FILES:
+        text = open(path, encoding='utf-8').read()
+        for lang, body in re.findall(r'```(\w*)\n(.*?)```', text, re.S):
+            if lang in SHELLS + ('python', ):
+                blocks.setdefault(body, 'bash' if lang in SHELLS else lang)
+    return [(lang, body) for body, lang in blocks.items()]
 
 
 def skip_reason(body: str) -> str:
@@ -161,16 +199,23 @@ def block_id(block: Tuple[str, str]) -> str:
     return first[:60]
 
 
-def test_skipped_blocks_are_in_the_readme():
-    bodies = [body for _, body in readme_blocks()]
+def test_skipped_blocks_are_in_the_docs():
+    bodies = [body for _, body in doc_blocks()]
     for key in SKIPPED:
         assert any(key in body for body in bodies), (
-            f'SKIPPED lists {key!r}, which no README example contains '
-            'any more: remove it')
+            f'SKIPPED lists {key!r}, which no example of README.md or docs/ '
+            'contains any more: remove it')
 
 
-@pytest.mark.parametrize('block', readme_blocks(), ids=block_id)
-def test_readme_example_runs(block, scratch):
+def test_doc_pages_are_found():
+    names = {osp.relpath(path, REPO_ROOT) for path in DOC_FILES}
+    assert {'README.md', 'docs/get_started.md',
+            'docs/user_guides/inference.md'} <= names
+
+
+@pytest.mark.slow  # about 3 min: demos, trainings and conversions
+@pytest.mark.parametrize('block', doc_blocks(), ids=block_id)
+def test_doc_example_runs(block, scratch):
     lang, body = block
     reason = skip_reason(body)
     if reason:
@@ -185,5 +230,5 @@ def test_readme_example_runs(block, scratch):
     proc = subprocess.run(
         cmd, cwd=scratch, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, (
-        f'README example failed:\n{body}\nran as:\n{script}\n'
+        f'Documentation example failed:\n{body}\nran as:\n{script}\n'
         f'STDOUT:\n{proc.stdout[-3000:]}\nSTDERR:\n{proc.stderr[-5000:]}')

@@ -9,6 +9,9 @@ import torch
 
 from glamor_mm.datasets.categories import CAER_CLASSES
 
+# the trainings take minutes
+pytestmark = pytest.mark.slow
+
 # A short, fast recipe for the tiny model: 8 epochs of 7 iterations.
 SHORT_RUN_OPTS = [
     'train_dataloader.batch_size=16', 'optim_wrapper.optimizer.lr=0.05',

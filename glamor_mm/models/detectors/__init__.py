@@ -3,12 +3,21 @@
 Importing this package imports MMDet; the rest of ``glamor_mm.models`` does
 not, so the classifier side works without it. The face-detector configs
 import it (``custom_imports``), and so do ``glamor_mm.apis`` and the
-``DetectFace`` transform when they build a detector.
+``DetectFace`` transform when they build a detector. Importing it checks
+mmdet's version (:func:`glamor_mm.check_version`).
 """
-from .base_dlib_face_detector import BaseDlibFaceDetector
-from .dlib_cnn_face_detector import DlibCNNFaceDetector, find_mmod_weights
-from .dlib_hog_face_detector import DlibHOGFaceDetector
-from .face_detection import (detect_faces, init_face_detector,
+import mmdet
+
+from glamor_mm import check_version
+
+# before the detector modules, which import mmdet's internals
+check_version('mmdet', mmdet.__version__)
+
+from .base_dlib_face_detector import BaseDlibFaceDetector  # noqa: E402
+from .dlib_cnn_face_detector import (DlibCNNFaceDetector,  # noqa: E402
+                                     find_mmod_weights)
+from .dlib_hog_face_detector import DlibHOGFaceDetector  # noqa: E402
+from .face_detection import (detect_faces, init_face_detector,  # noqa: E402
                              keep_default_scope, select_face)
 
 __all__ = [

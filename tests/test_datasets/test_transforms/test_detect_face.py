@@ -3,14 +3,12 @@ import os.path as osp
 import pickle
 
 import numpy as np
-import pytest
 from mmengine.dataset import pseudo_collate
 from mmpretrain.registry import TRANSFORMS
 from torch.utils.data import DataLoader, Dataset
 
 import glamor_mm  # noqa: F401
 
-pytest.importorskip('dlib')
 
 HOG_CFG = osp.join(
     osp.dirname(__file__), '../../../configs/face_detectors/dlib_hog.py')

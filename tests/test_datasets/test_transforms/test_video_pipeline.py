@@ -104,8 +104,6 @@ def video(tmp_path_factory):
 
 @pytest.mark.parametrize('backend', sorted(READERS))
 def test_load_video_frames(video, backend):
-    if backend == 'decord':
-        pytest.importorskip('decord')
     path, frames = video
     load = TRANSFORMS.build(dict(type='LoadVideoFrames', backend=backend))
     out = load(dict(video_path=path, frame_inds=np.array([7, 2, 2, 11])))

@@ -158,7 +158,6 @@ def test_loss_uses_every_clip_with_its_video_label():
 def test_mmaction2_backbones_in_either_stream():
     """MMAction2's C3D (ends in fc7 vectors) for the faces, its ResNet3d
     (a clip map) with global-local attention for the context."""
-    pytest.importorskip('mmaction.models')
     torch.manual_seed(3)
     model = MODELS.build(
         dict(

