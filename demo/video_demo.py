@@ -4,10 +4,11 @@ Every frame goes through :class:`GlamorInferencer` (faces detected, context
 encoded once per frame); each face is followed from frame to frame by box
 overlap and its scores are smoothed over the frames it is seen in. The
 annotated frames are written to a video file and/or shown. Frames are read
-one at a time; a video file that ends before the frame count of its header
-(truncated or corrupt) stops the demo with an error, after writing the frames
-read so far. The output folder is created; an output file that OpenCV cannot
-write (e.g. an extension without an encoder) is an error before any work.
+one at a time; a video file that decodes fewer frames than its header
+announces (cut, or a header that over-states its length) gives a warning after
+its last frame, and only a video of which nothing decodes is an error. The
+output folder is created; an output file that OpenCV cannot write (e.g. an
+extension without an encoder) is an error before any work.
 
 With a clip model (a config whose test pipeline samples clips, e.g.
 ``configs/video/caernet_original3d_1xb32-12e_caer.py``) the demo switches to

@@ -2,8 +2,8 @@ from glamor_mm.models.detectors import (detect_faces, init_face_detector,
                                         keep_default_scope, select_face)
 from .face_clip_tracker import FaceClipTracker
 from .face_score_tracker import FaceScoreTracker
-from .face_tracks import (fill_face_track, link_face_tracks, match_by_iou,
-                          select_main_track)
+from .face_tracker import FaceTrack, FaceTracker, match_by_iou
+from .face_tracks import fill_face_track, link_face_tracks, select_main_track
 from .glamor_inferencer import GlamorInferencer
 from .video_frames import read_video_frames
 
@@ -11,5 +11,5 @@ __all__ = [
     'init_face_detector', 'detect_faces', 'keep_default_scope', 'select_face',
     'GlamorInferencer', 'FaceScoreTracker', 'read_video_frames',
     'FaceClipTracker', 'fill_face_track', 'link_face_tracks', 'match_by_iou',
-    'select_main_track'
+    'select_main_track', 'FaceTrack', 'FaceTracker'
 ]

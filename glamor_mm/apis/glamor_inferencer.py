@@ -260,8 +260,9 @@ class GlamorInferencer(BaseInferencer):
             A picture of a folder, list or iterable that cannot be read is
             skipped with a warning, and its result has ``error`` set (and no
             face); a single unreadable picture raises an ``OSError``. A video
-            that cannot be opened, or that ends before its last frame, raises
-            an ``OSError`` (after the frames that could be read).
+            that cannot be opened, or of which no frame decodes, raises an
+            ``OSError``; one that decodes fewer frames than its header
+            announces gives those frames and a ``RuntimeWarning``.
         """
         path = str(inputs) if isinstance(inputs, (str, Path)) else None
         if path is not None and path.lower().endswith(VIDEO_EXTENSIONS):

@@ -1,5 +1,6 @@
 import copy
 import os.path as osp
+import struct
 import tracemalloc
 
 import cv2
@@ -10,7 +11,7 @@ import torch
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import TRANSFORMS
 
-from glamor_mm.apis import GlamorInferencer, detect_faces
+from glamor_mm.apis import GlamorInferencer, detect_faces, read_video_frames
 
 pytest.importorskip('dlib')
 
@@ -210,18 +211,46 @@ def test_video_memory_does_not_grow_with_length(inferencer, tmp_path):
     assert peaks[30] < peaks[3] + 5 * img.nbytes, peaks
 
 
-def test_truncated_or_unreadable_video_is_an_error(inferencer, real_photos,
-                                                   tmp_path):
+def overstate_frame_count(path, count):
+    """Write ``count`` as the frame count of an AVI file's headers (the
+    main header's dwTotalFrames and the video stream's dwLength)."""
+    data = bytearray(open(path, 'rb').read())
+    for chunk, offset in ((b'avih', 16), (b'strh', 32)):
+        at = data.find(chunk) + 8 + offset
+        data[at:at + 4] = struct.pack('<I', count)
+    open(path, 'wb').write(bytes(data))
+
+
+def test_overstated_or_truncated_video_warns(inferencer, real_photos,
+                                             tmp_path):
+    """A complete video whose header over-states its length, or a cut one,
+    gives all its frames and a warning naming the file; strict=True (the
+    face-track tool) raises after the last frame."""
     path = write_video(
-        str(tmp_path / 'clip.avi'), real_photos['astronaut']['img'], 6)
+        str(tmp_path / 'clip.avi'), real_photos['astronaut']['img'], 4)
+    overstate_frame_count(path, 9)
+    assert cv2.VideoCapture(path).get(cv2.CAP_PROP_FRAME_COUNT) == 9
+    with pytest.warns(RuntimeWarning, match=r'clip\.avi.*4 of the 9 frames'):
+        results = list(inferencer(path))
+    assert [len(r['faces']) > 0 for r in results] == [True] * 4
+    with pytest.raises(OSError, match=r'clip\.avi.*4 of the 9 frames'):
+        list(read_video_frames(path, strict=True))
     data = open(path, 'rb').read()
     cut = tmp_path / 'cut.avi'
     cut.write_bytes(data[:len(data) // 2])
-    results = []
-    with pytest.raises(OSError, match=r'cut\.avi.*of the 6 frames'):
-        for result in inferencer(str(cut)):
-            results.append(result)
-    assert 0 < len(results) < 6  # the frames read before are kept
+    with pytest.warns(RuntimeWarning, match=r'cut\.avi.*of the 9 frames'):
+        assert 0 < len(list(inferencer(str(cut)))) < 4
+
+
+def test_unreadable_video_is_an_error(inferencer, tmp_path):
+    """Only a video of which nothing decodes fails."""
+    header_only = tmp_path / 'empty.avi'
+    writer = cv2.VideoWriter(
+        str(header_only), cv2.VideoWriter_fourcc(*'MJPG'), 5, (64, 48))
+    writer.release()
+    overstate_frame_count(str(header_only), 5)
+    with pytest.raises(OSError):
+        list(inferencer(str(header_only)))
     not_video = tmp_path / 'not_video.mp4'
     not_video.write_bytes(b'not a video' * 100)
     with pytest.raises(OSError, match='not_video.mp4.*cannot be opened'):
