@@ -26,8 +26,6 @@ Examples:
         configs/video/caernet_original3d_1xb32-12e_caer.py CKPT --out out.mp4
 """
 import itertools
-import os
-import os.path as osp
 import sys
 from argparse import ArgumentParser
 from typing import Callable, Sequence, Tuple
@@ -36,7 +34,8 @@ import cv2
 import torch
 from mmengine.config import Config
 
-from glamor_mm.apis import FaceClipTracker, FaceScoreTracker, read_video_frames
+from glamor_mm.apis import (FaceClipTracker, FaceScoreTracker, VideoFileWriter,
+                            read_video_frames)
 from glamor_mm.visualization import FaceEmotionVisualizer
 from inferencer_args import (RANDOM_WEIGHTS_WARNING, add_inferencer_args,
                              build_inferencer)
@@ -129,15 +128,14 @@ def main():
         fps = cv2.VideoCapture(source).get(cv2.CAP_PROP_FPS) or fps
     writer = None
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        writer = cv2.VideoWriter(args.out, cv2.VideoWriter_fourcc(*'mp4v'),
-                                 fps, (first.shape[1], first.shape[0]))
-        if not writer.isOpened():
-            raise SystemExit(f'Cannot write the video {args.out!r} (OpenCV '
-                             'has no mp4v encoder for this file type?).')
+        try:
+            writer = VideoFileWriter(args.out, fps,
+                                     (first.shape[1], first.shape[0]), source)
+        except (ValueError, OSError) as e:
+            raise SystemExit(str(e))
     classify, classes = build_classifier(args, fps)
     visualizer = FaceEmotionVisualizer.get_instance('video_demo')
-    count, error = 0, None
+    count = 0
     try:
         for frame in itertools.chain([first], frames):
             if args.max_frames is not None and count >= args.max_frames:
@@ -153,15 +151,15 @@ def main():
                 if cv2.waitKey(1) & 0xFF == ord('q'):
                     break
             count += 1
-    except OSError as e:  # a truncated video: keep the frames written
-        error = e
+    except BaseException:
+        if writer is not None:
+            writer.close(keep=False)  # a previous --out stays as it was
+        raise
     if writer is not None:
-        writer.release()
+        writer.close()
         print(f'{count} frames written to {args.out}')
     if args.show:
         cv2.destroyAllWindows()
-    if error is not None:
-        raise SystemExit(str(error))
 
 
 if __name__ == '__main__':

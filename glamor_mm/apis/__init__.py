@@ -6,10 +6,12 @@ from .face_tracker import FaceTrack, FaceTracker, match_by_iou
 from .face_tracks import fill_face_track, link_face_tracks, select_main_track
 from .glamor_inferencer import GlamorInferencer
 from .video_frames import read_video_frames
+from .video_writer import VideoFileWriter, is_same_file
 
 __all__ = [
     'init_face_detector', 'detect_faces', 'keep_default_scope', 'select_face',
     'GlamorInferencer', 'FaceScoreTracker', 'read_video_frames',
     'FaceClipTracker', 'fill_face_track', 'link_face_tracks', 'match_by_iou',
-    'select_main_track', 'FaceTrack', 'FaceTracker'
+    'select_main_track', 'FaceTrack', 'FaceTracker', 'VideoFileWriter',
+    'is_same_file'
 ]
