@@ -1,5 +1,6 @@
 """Shared fixtures: real photographs shipped inside installed packages."""
 import os.path as osp
+import struct
 
 import cv2
 import numpy as np
@@ -70,3 +71,22 @@ def tiny_model_opts() -> list:
         'model.head.context_channels=64', 'model.head.hidden_channels=32',
         'model.head.fusion_hidden_channels=32'
     ]
+
+
+def overstate_frame_count(path: str, count: int) -> None:
+    """Write ``count`` as the frame count of an AVI file's headers (the
+    main header's dwTotalFrames and the video stream's dwLength), as a
+    container that over-states its length."""
+    with open(path, 'rb') as f:
+        data = bytearray(f.read())
+    for chunk, offset in ((b'avih', 16), (b'strh', 32)):
+        at = data.find(chunk) + 8 + offset
+        data[at:at + 4] = struct.pack('<I', count)
+    with open(path, 'wb') as f:
+        f.write(bytes(data))
+
+
+@pytest.fixture(scope='session')
+def overstated_video():
+    """The :func:`overstate_frame_count` edit, for tests in sub-folders."""
+    return overstate_frame_count

@@ -5,7 +5,10 @@ from .face_score_tracker import FaceScoreTracker
 from .face_tracker import FaceTrack, FaceTracker, match_by_iou
 from .face_tracks import fill_face_track, link_face_tracks, select_main_track
 from .glamor_inferencer import GlamorInferencer
+from .video_face_recognizer import VideoFaceRecognizer
 from .video_frames import read_video_frames
+from .video_pipeline import (PipelineStats, ProgressReporter, StageTimer,
+                             run_video_pipeline, summary_line)
 from .video_writer import VideoFileWriter, is_same_file
 
 __all__ = [
@@ -13,5 +16,6 @@ __all__ = [
     'GlamorInferencer', 'FaceScoreTracker', 'read_video_frames',
     'FaceClipTracker', 'fill_face_track', 'link_face_tracks', 'match_by_iou',
     'select_main_track', 'FaceTrack', 'FaceTracker', 'VideoFileWriter',
-    'is_same_file'
+    'is_same_file', 'VideoFaceRecognizer', 'PipelineStats', 'ProgressReporter',
+    'StageTimer', 'run_video_pipeline', 'summary_line'
 ]

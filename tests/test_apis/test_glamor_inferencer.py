@@ -1,6 +1,5 @@
 import copy
 import os.path as osp
-import struct
 import tracemalloc
 
 import cv2
@@ -211,24 +210,14 @@ def test_video_memory_does_not_grow_with_length(inferencer, tmp_path):
     assert peaks[30] < peaks[3] + 5 * img.nbytes, peaks
 
 
-def overstate_frame_count(path, count):
-    """Write ``count`` as the frame count of an AVI file's headers (the
-    main header's dwTotalFrames and the video stream's dwLength)."""
-    data = bytearray(open(path, 'rb').read())
-    for chunk, offset in ((b'avih', 16), (b'strh', 32)):
-        at = data.find(chunk) + 8 + offset
-        data[at:at + 4] = struct.pack('<I', count)
-    open(path, 'wb').write(bytes(data))
-
-
-def test_overstated_or_truncated_video_warns(inferencer, real_photos,
-                                             tmp_path):
+def test_overstated_or_truncated_video_warns(inferencer, real_photos, tmp_path,
+                                             overstated_video):
     """A complete video whose header over-states its length, or a cut one,
     gives all its frames and a warning naming the file; strict=True (the
     face-track tool) raises after the last frame."""
     path = write_video(
         str(tmp_path / 'clip.avi'), real_photos['astronaut']['img'], 4)
-    overstate_frame_count(path, 9)
+    overstated_video(path, 9)
     assert cv2.VideoCapture(path).get(cv2.CAP_PROP_FRAME_COUNT) == 9
     with pytest.warns(RuntimeWarning, match=r'clip\.avi.*4 of the 9 frames'):
         results = list(inferencer(path))
@@ -242,13 +231,13 @@ def test_overstated_or_truncated_video_warns(inferencer, real_photos,
         assert 0 < len(list(inferencer(str(cut)))) < 4
 
 
-def test_unreadable_video_is_an_error(inferencer, tmp_path):
+def test_unreadable_video_is_an_error(inferencer, tmp_path, overstated_video):
     """Only a video of which nothing decodes fails."""
     header_only = tmp_path / 'empty.avi'
     writer = cv2.VideoWriter(
         str(header_only), cv2.VideoWriter_fourcc(*'MJPG'), 5, (64, 48))
     writer.release()
-    overstate_frame_count(str(header_only), 5)
+    overstated_video(str(header_only), 5)
     with pytest.raises(OSError):
         list(inferencer(str(header_only)))
     not_video = tmp_path / 'not_video.mp4'

@@ -3,6 +3,7 @@ import importlib.util
 import json
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -68,7 +69,9 @@ def test_image_demo(real_photos, tmp_path, face_region_check):
     assert np.asarray(face['attention']).shape == (7, 7)
 
 
-def test_video_demo(real_photos, tmp_path):
+def test_video_demo(real_photos, tmp_path, overstated_video):
+    """A 4-frame video whose header announces 8: a warning, the 4 frames
+    written, the faces of each frame, and the summary line."""
     src = str(tmp_path / 'in.avi')
     img = real_photos['grace_hopper']['img']
     h, w = img.shape[:2]
@@ -78,9 +81,22 @@ def test_video_demo(real_photos, tmp_path):
         frame[:, shift:] = img[:, :w - shift]
         writer.write(frame)
     writer.release()
+    overstated_video(src, 8)
     out = str(tmp_path / 'new' / 'folder' / 'out.mp4')  # folder created
-    proc = run_demo('video_demo.py', src, MODEL_CFG, '--out', out)
+    faces = tmp_path / 'faces.jsonl'
+    proc = run_demo('video_demo.py', src, MODEL_CFG, '--out', out,
+                    '--out-faces', faces, '--detect-every', '2', '--profile')
     assert f'4 frames written to {out}' in proc.stdout
+    assert 'decoded 4 of the 8 frames' in proc.stderr
+    assert re.search(r'^4 frames in [\d.]+ s \([\d.]+ fps\)$', proc.stdout,
+                     re.M)
+    assert re.search(r'^Models loaded in [\d.]+ s$', proc.stdout, re.M)
+    assert re.search(r'^\| detect \| [\d.]+ \| [\d.]+ % \|$', proc.stdout,
+                     re.M)
+    records = [json.loads(line) for line in faces.read_text().splitlines()]
+    assert [r['frame'] for r in records] == [0, 1, 2, 3]
+    assert all(len(r['faces']) == 1 for r in records)
+    assert {r['faces'][0]['track_id'] for r in records} == {0}
     video = cv2.VideoCapture(out)
     assert int(video.get(cv2.CAP_PROP_FRAME_COUNT)) == 4
     ok, frame = video.read()
