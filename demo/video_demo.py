@@ -109,6 +109,12 @@ def parse_args() -> Namespace:
     parser.add_argument('--show', action='store_true', help='show frames')
     add_video_args(parser)
     parser.add_argument(
+        '--clip-stride',
+        type=int,
+        default=1,
+        help='clip mode: sampled frames between two classifications of a '
+        "face's window (8: the windows of the dataset's test clips)")
+    parser.add_argument(
         '--realtime',
         action='store_true',
         help='drop frames rather than fall behind (live camera); the '
@@ -182,17 +188,24 @@ def build_engine(
         det_score_thr=args.det_thr,
         partial_load=args.partial_load,
         iou_thr=args.iou_thr,
-        max_gap=args.max_gap)
+        max_gap=args.max_gap,
+        stride=args.clip_stride,
+        timer=timer)
     print(f'Clip mode: the last {tracker.clip_len} frames of each face at '
           f'{tracker.target_fps:g} fps (every {tracker.frame_step(fps):g} '
-          'frames of the video).')
-    faces = []
+          f'frames of the video), each window classified every '
+          f'{tracker.stride} sampled frame(s).')
+    faces, due = [], [0]
 
     def classify(frame, index):
-        # faces keep the label of their last clip between sampled frames
-        if tracker.is_sampled(index, fps):
-            with timer('classify'):
-                faces[:] = tracker.update(frame)
+        # Faces keep the label of their last clip between sampled frames.
+        # A sampled frame dropped by --realtime is replaced by the next
+        # frame processed, so that the windows have no time gap.
+        if index >= due[0]:
+            faces[:] = tracker.update(frame)
+            due[0] = index + 1
+            while not tracker.is_sampled(due[0], fps):
+                due[0] += 1
         return faces
 
     return classify, tracker.classes

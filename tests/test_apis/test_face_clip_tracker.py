@@ -162,6 +162,31 @@ def test_window_has_no_time_gap(clip_setup):
     assert tracker.tracks == []
 
 
+def test_stride_classifies_every_nth_window(clip_setup):
+    """stride=2: a face's window is classified on every 2nd sampled frame;
+    in between the face keeps its last prediction at its new box."""
+    config, video, _ = clip_setup
+    frames = list(read_video_frames(video))[:7]
+    every = FaceClipTracker(config, det_score_thr=0.)
+    torch.manual_seed(0)
+    strided = FaceClipTracker(config, det_score_thr=0., stride=2)
+    strided.model.load_state_dict(every.model.state_dict())
+    for t, frame in enumerate(frames):
+        full, = every.update(frame) or [None]
+        face, = strided.update(frame) or [None]
+        if t < 3:
+            assert full is None and face is None
+            continue
+        np.testing.assert_allclose(face.face_bbox, full.face_bbox)
+        if t in (3, 5):
+            torch.testing.assert_close(face.pred_score, full.pred_score)
+        else:
+            torch.testing.assert_close(face.pred_score, previous)
+        previous = full.pred_score
+    with pytest.raises(ValueError, match='stride'):
+        FaceClipTracker(config, stride=0)
+
+
 def test_video_demo_clip_mode(clip_setup, tmp_path):
     config, video, _ = clip_setup
     out = tmp_path / 'out' / 'demo.mp4'

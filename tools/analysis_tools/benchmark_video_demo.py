@@ -17,13 +17,16 @@
    load time; the label agreement of each fast run with the plain PyTorch
    run (per face followed by the plain run: the share of its frames where
    the fast run reports the same face, IoU >= 0.3, with the same label);
-   and the frames/s of the clip mode for clip models (``--clip-configs``).
+   and the frames/s of the clip mode for clip models (``--clip-configs``,
+   CAER-Net at the toy and the paper sizes, each window classified on every
+   sampled frame or every 8th: ``--clip-strides``).
 
 Example (the README's table, 2 CPU cores):
     python tools/analysis_tools/benchmark_video_demo.py \\
         --out-dir work_dirs/benchmark_video_demo
 """
 import argparse
+import itertools
 import json
 import os
 import os.path as osp
@@ -74,6 +77,12 @@ def parse_args() -> argparse.Namespace:
         nargs='*',
         default=list(CLIP_CONFIGS),
         help='clip-mode runs: toy, paper or config paths (none: skip)')
+    parser.add_argument(
+        '--clip-strides',
+        type=int,
+        nargs='+',
+        default=[1, 8],
+        help='--clip-stride values of the clip-mode runs')
     parser.add_argument(
         '--clip-frames',
         type=int,
@@ -253,13 +262,15 @@ def main() -> None:
     for run in runs:
         print(f"| {run['name']} | {run['fps']:.1f} | {run['load']:.1f} |")
     clip_runs = []
-    for name in args.clip_configs:
+    for name, stride in itertools.product(args.clip_configs,
+                                          args.clip_strides):
         clip_config = osp.join(ROOT, CLIP_CONFIGS.get(name, name))
-        extra = []
+        extra = ['--clip-stride', str(stride)]
         if args.clip_frames:
-            extra = ['--max-frames', str(args.clip_frames)]
+            extra += ['--max-frames', str(args.clip_frames)]
         clip_runs.append(
-            run_demo(f'clip-{name}', [clip, clip_config, *extra], out_dir))
+            run_demo(f'clip-{name}-stride{stride}',
+                     [clip, clip_config, *extra], out_dir))
     for run in clip_runs:
         print_run(run, ' (clip mode, PyTorch, random weights)')
     if clip_runs:
