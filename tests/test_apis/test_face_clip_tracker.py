@@ -171,6 +171,7 @@ def test_stride_classifies_every_nth_window(clip_setup):
     torch.manual_seed(0)
     strided = FaceClipTracker(config, det_score_thr=0., stride=2)
     strided.model.load_state_dict(every.model.state_dict())
+    previous = None
     for t, frame in enumerate(frames):
         full, = every.update(frame) or [None]
         face, = strided.update(frame) or [None]
