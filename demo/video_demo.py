@@ -126,7 +126,7 @@ def parse_args() -> Namespace:
         default=None,
         help='also write the faces of every frame to this JSON Lines file '
         '(one line per frame: frame, faces with track_id, bbox, label, '
-        'score)')
+        'score, scores)')
     parser.add_argument(
         '--profile',
         action='store_true',
@@ -141,7 +141,8 @@ def face_records(faces: Sequence) -> List[dict]:
             track_id=face.metainfo.get('track_id'),
             bbox=[round(float(v), 1) for v in face.metainfo['face_bbox']],
             label=int(face.pred_label),
-            score=round(float(face.pred_score[int(face.pred_label)]), 4))
+            score=round(float(face.pred_score[int(face.pred_label)]), 4),
+            scores=[round(float(v), 4) for v in face.pred_score])
         for face in faces
     ]
 

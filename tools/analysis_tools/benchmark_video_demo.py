@@ -5,8 +5,9 @@
    astronaut's head moves around the coffee picture for the whole clip,
    Grace Hopper's comes in for the middle half (1-2 faces).
 2. Runs the demo on it (a subprocess each, as a user would) for the image
-   model (``--config``, random weights unless ``--checkpoint``; exported to
-   ONNX for the ONNX Runtime runs) with PyTorch and ONNX Runtime:
+   model (``--config``; random weights, whose BatchNorm statistics are set
+   on the clip's faces so that their labels vary, unless ``--checkpoint``;
+   exported to ONNX for the ONNX Runtime runs) with PyTorch and ONNX Runtime:
    ``plain`` (detection and classification on every frame, the old demo)
    and ``fast`` (the demo's defaults: detection every 5th frame, tracking in
    between, classification every 2nd frame); ``--show`` where a display
@@ -40,7 +41,6 @@ import cv2
 import numpy as np
 import torch
 from matplotlib import cbook
-from mmengine.config import Config
 
 from glamor_mm.apis import VideoFileWriter
 from glamor_mm.apis.face_tracker import match_by_iou
@@ -62,7 +62,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--checkpoint',
         default=None,
-        help='its checkpoint (default: random weights, seed 0)')
+        help='its checkpoint (default: random weights, seed 0, BatchNorm '
+        'statistics set on the clip so that the labels vary)')
     parser.add_argument(
         '--out-dir',
         default='work_dirs/benchmark_video_demo',
@@ -123,23 +124,49 @@ def make_clip(path: str, num_frames: int) -> None:
             writer.write(np.ascontiguousarray(frame))
 
 
-def make_weights(config: str, checkpoint: Optional[str],
-                 out_dir: str) -> Dict[str, str]:
-    """The checkpoint (random weights, seed 0, without one) and its ONNX
-    export."""
-    from mmpretrain.registry import MODELS
+def calibrate_batch_norm(model: torch.nn.Module, inferencer,
+                         frames: List[np.ndarray]) -> None:
+    """Set the BatchNorm statistics of a random model on ``frames``' faces.
 
-    from glamor_mm.apis import keep_default_scope
+    Freshly initialised, the model gives nearly the same scores to every
+    face (the same label everywhere, so any two pipelines would agree);
+    with its BatchNorm statistics measured on the clip's faces, its labels
+    change with the face and the context, which makes the agreement test
+    a real one.
+    """
+    faces, contexts = [], []
+    for frame in frames:
+        picture = inferencer.prepare(frame)
+        for face in picture['inputs']['face']:
+            faces.append(face)
+            contexts.append(picture['inputs']['context'][0])
+    for module in model.modules():
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+            module.reset_running_stats()
+            module.momentum = None  # the plain average over the batch
+    model.train()
+    with torch.no_grad():
+        data = model.data_preprocessor(
+            dict(inputs=dict(face=faces, context=contexts)), False)
+        model.head(model.extract_feat(data['inputs']))
+    model.eval()
+
+
+def make_weights(config: str, checkpoint: Optional[str], clip: str,
+                 out_dir: str) -> Dict[str, str]:
+    """The checkpoint and its ONNX export.
+
+    Without a checkpoint: random weights (seed 0) with BatchNorm statistics
+    set on every 10th frame of the clip (:func:`calibrate_batch_norm`).
+    """
+    from glamor_mm.apis import GlamorInferencer, read_video_frames
     from glamor_mm.deployment import export_onnx
-    from glamor_mm.utils.state_dict_check import load_checkpoint_checked
     torch.manual_seed(0)
-    cfg = Config.fromfile(config)
-    with keep_default_scope('mmpretrain'):
-        model = MODELS.build(
-            dict(cfg.model, data_preprocessor=cfg.get('data_preprocessor')))
-    if checkpoint:
-        load_checkpoint_checked(model, checkpoint)
-    else:
+    inferencer = GlamorInferencer(config, checkpoint, det_score_thr=0.3)
+    model = inferencer.model
+    if not checkpoint:
+        frames = list(itertools.islice(read_video_frames(clip), 0, None, 10))
+        calibrate_batch_norm(model, inferencer, frames)
         checkpoint = osp.join(out_dir, 'random.pth')
         torch.save(dict(state_dict=model.state_dict()), checkpoint)
     onnx = osp.join(out_dir, 'model.onnx')
@@ -203,6 +230,28 @@ def agreement(reference: str, other: str) -> Dict[int, tuple]:
     return {k: tuple(v) for k, v in sorted(counts.items())}
 
 
+def label_stability(path: str) -> List[str]:
+    """Per face of an ``--out-faces`` file: its labels, how often the label
+    changes, and the median margin between its two best scores (near 0: a
+    tie, which any change of the pipeline may flip)."""
+    labels, margins = defaultdict(list), defaultdict(list)
+    for faces in read_faces(path):
+        for face in faces:
+            labels[face['track_id']].append(face['label'])
+            top = sorted(face['scores'], reverse=True)
+            margins[face['track_id']].append(top[0] - top[1])
+    lines = []
+    for track, seq in sorted(labels.items()):
+        if len(seq) < 10:
+            continue
+        counts = {k: seq.count(k) for k in sorted(set(seq))}
+        changes = sum(a != b for a, b in zip(seq, seq[1:]))
+        lines.append(f'face #{track}: labels {counts}, {changes} changes, '
+                     'median top-2 score margin '
+                     f'{np.median(margins[track]):.4f}')
+    return lines
+
+
 def has_display() -> bool:
     return not sys.platform.startswith('linux') or bool(
         os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY'))
@@ -225,7 +274,7 @@ def main() -> None:
           f'at {FPS} fps); cores: {os.cpu_count()}')
     config = osp.join(
         ROOT, args.config) if not osp.isabs(args.config) else args.config
-    weights = make_weights(config, args.checkpoint, out_dir)
+    weights = make_weights(config, args.checkpoint, clip, out_dir)
     runs = []
     plain = ['--detect-every', '1', '--classify-every', '1']
     for speed, extra in (('plain', plain), ('fast', args.demo_args.split())):
@@ -250,6 +299,10 @@ def main() -> None:
     print('\n## Label agreement with plain-pytorch (per followed face: '
           'frames, agreeing, share)\n')
     reference = runs[0]['faces']
+    print(f"{runs[0]['name']}'s own labels:")
+    for line in label_stability(reference):
+        print(f'- {line}')
+    print()
     for run in runs[1:]:
         parts = [
             f'face #{k}: {n} frames, {a} agree ({100 * a / n:.1f} %)'
