@@ -1,13 +1,27 @@
-"""Recognise emotions in a video or a webcam stream.
+"""Recognise emotions in a video or a webcam stream, in real time.
 
-Every frame goes through :class:`GlamorInferencer` (faces detected, context
-encoded once per frame); each face is followed from frame to frame by box
-overlap and its scores are smoothed over the frames it is seen in. The
-annotated frames are written to a video file and/or shown. Frames are read
-one at a time; a video file that ends before the frame count of its header
-(truncated or corrupt) stops the demo with an error, after writing the frames
-read so far. The output folder is created; an output file that OpenCV cannot
-write (e.g. an extension without an encoder) is an error before any work.
+Image models (:class:`VideoFaceRecognizer`): the faces are detected on
+every ``--detect-every``-th frame (optionally on a copy scaled by
+``--det-scale``), followed in between by box overlap and a motion model
+(re-detected at once when a detection misses a followed face), all faces of
+a frame are classified in one batch with the context encoded once (every
+``--classify-every``-th frame), and each face's scores are smoothed over the
+frames it is seen in. ``--detect-every 1 --classify-every 1`` is the plain
+every-frame pipeline.
+
+Decoding, processing and encoding run in three threads with bounded queues;
+every frame is written, in order. With ``--realtime`` (a live camera) frames
+are dropped when the processing falls behind, and counted. A progress bar
+(a file) or the frame rate (a camera) is shown on the console, then a
+summary line ``N frames in S s (F fps)``; the time to load the models is
+reported apart.
+
+Frames are read one at a time; a video file that decodes fewer frames than
+its header announces (cut, or a header that over-states its length) gives a
+warning after its last frame, and only a video of which nothing decodes is
+an error. The output is written to a temporary file renamed at the end (a
+previous result is replaced only by a complete video); an output that is
+the input video, or that OpenCV cannot write, is an error before any work.
 
 With a clip model (a config whose test pipeline samples clips, e.g.
 ``configs/video/caernet_original3d_1xb32-12e_caer.py``) the demo switches to
@@ -24,33 +38,55 @@ converts into its cache is used (its labels say so).
 Examples:
     python demo/video_demo.py clip.mp4 --out outputs/clip.mp4
     python demo/video_demo.py clip.mp4 CONFIG CKPT --out outputs/clip.mp4
-    python demo/video_demo.py 0 CONFIG CKPT --show    # webcam 0
+    python demo/video_demo.py 0 CONFIG CKPT --show --realtime   # webcam 0
     python demo/video_demo.py clip.mp4 \
         configs/video/caernet_original3d_1xb32-12e_caer.py CKPT --out out.mp4
 """
 import itertools
+import json
 import os
-import os.path as osp
 import sys
-from argparse import ArgumentParser
-from typing import Callable, Sequence, Tuple
+import time
+from argparse import ArgumentParser, Namespace
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import cv2
+import numpy as np
 import torch
 from mmengine.config import Config
 
-from glamor_mm.apis import FaceClipTracker, FaceScoreTracker, read_video_frames
-from glamor_mm.visualization import FaceEmotionVisualizer
+from glamor_mm.apis import (FaceClipTracker, ProgressReporter, StageTimer,
+                            VideoFaceRecognizer, VideoFileWriter,
+                            read_video_frames, run_video_pipeline,
+                            summary_line)
+from glamor_mm.visualization import draw_face_labels
 from inferencer_args import (RANDOM_WEIGHTS_WARNING, add_inferencer_args,
                              build_inferencer)
 
+STAGES = ('decode', 'detect', 'track', 'classify', 'draw', 'show', 'encode')
 
-def parse_args():
-    parser = ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('video', help='video file, or a webcam index')
-    add_inferencer_args(parser)
-    parser.add_argument('--out', default=None, help='output video file')
-    parser.add_argument('--show', action='store_true', help='show frames')
+
+def add_video_args(parser: ArgumentParser) -> None:
+    """Add the options of the video pipeline (shared with its benchmark)."""
+    parser.add_argument(
+        '--detect-every',
+        type=int,
+        default=5,
+        help='run the face detector on every N-th frame; the faces are '
+        'followed in between (1: every frame)')
+    parser.add_argument(
+        '--det-scale',
+        type=float,
+        default=1.,
+        help='detect on a copy of the frame scaled by this factor (faces '
+        "must stay larger than the detector's smallest face, 80 px for "
+        'dlib HOG)')
+    parser.add_argument(
+        '--classify-every',
+        type=int,
+        default=2,
+        help='classify the faces on every N-th frame (and on a new face); '
+        'the frames in between show the smoothed scores (image models)')
     parser.add_argument(
         '--alpha',
         type=float,
@@ -61,10 +97,58 @@ def parse_args():
         '--iou-thr',
         type=float,
         default=0.3,
-        help='box IoU to follow a face to the next (sampled) frame')
+        help='box IoU to follow a face to the next (detected) frame')
+    parser.add_argument(
+        '--max-gap',
+        type=int,
+        default=2,
+        help='detections in a row that may miss a followed face')
+
+
+def parse_args() -> Namespace:
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('video', help='video file, or a webcam index')
+    add_inferencer_args(parser)
+    parser.add_argument('--out', default=None, help='output video file')
+    parser.add_argument('--show', action='store_true', help='show frames')
+    add_video_args(parser)
+    parser.add_argument(
+        '--clip-stride',
+        type=int,
+        default=1,
+        help='clip mode: sampled frames between two classifications of a '
+        "face's window (8: the windows of the dataset's test clips)")
+    parser.add_argument(
+        '--realtime',
+        action='store_true',
+        help='drop frames rather than fall behind (live camera); the '
+        'dropped frames are counted')
     parser.add_argument(
         '--max-frames', type=int, default=None, help='stop after N frames')
+    parser.add_argument(
+        '--out-faces',
+        default=None,
+        help='also write the faces of every frame to this JSON Lines file '
+        '(one line per frame: frame, faces with track_id, bbox, label, '
+        'score, scores)')
+    parser.add_argument(
+        '--profile',
+        action='store_true',
+        help='print the time of each stage (ms per frame and share)')
     return parser.parse_args()
+
+
+def face_records(faces: Sequence) -> List[dict]:
+    """The faces of a frame as plain dicts (``--out-faces``)."""
+    return [
+        dict(
+            track_id=face.metainfo.get('track_id'),
+            bbox=[round(float(v), 1) for v in face.metainfo['face_bbox']],
+            label=int(face.pred_label),
+            score=round(float(face.pred_score[int(face.pred_label)]), 4),
+            scores=[round(float(v), 4) for v in face.pred_score])
+        for face in faces
+    ]
 
 
 def uses_clips(config: str) -> bool:
@@ -74,7 +158,9 @@ def uses_clips(config: str) -> bool:
                for t in pipeline)
 
 
-def build_classifier(args, fps: float) -> Tuple[Callable, Sequence[str]]:
+def build_engine(
+    args: Namespace, fps: float, timer: StageTimer
+) -> Tuple[Callable[[np.ndarray, int], List], Optional[Sequence[str]]]:
     """``(frame, index) -> faces`` of the image or the clip model.
 
     Returns:
@@ -83,10 +169,16 @@ def build_classifier(args, fps: float) -> Tuple[Callable, Sequence[str]]:
         frame ``index``, and the class names.
     """
     if args.config is None or not uses_clips(args.config):
-        inferencer = build_inferencer(args)
-        tracker = FaceScoreTracker(alpha=args.alpha, iou_thr=args.iou_thr)
-        return (lambda frame, _: tracker.update(
-            inferencer.classify_faces(frame))), inferencer.classes
+        recognizer = VideoFaceRecognizer(
+            build_inferencer(args),
+            detect_every=args.detect_every,
+            det_scale=args.det_scale,
+            classify_every=args.classify_every,
+            alpha=args.alpha,
+            iou_thr=args.iou_thr,
+            max_gap=args.max_gap,
+            timer=timer)
+        return recognizer, recognizer.classes
     if args.backend != 'pytorch':
         raise SystemExit('The clip mode runs PyTorch models only.')
     torch.set_num_threads(args.threads)
@@ -100,25 +192,45 @@ def build_classifier(args, fps: float) -> Tuple[Callable, Sequence[str]]:
         device=args.device or 'cpu',
         det_score_thr=args.det_thr,
         partial_load=args.partial_load,
-        iou_thr=args.iou_thr)
+        iou_thr=args.iou_thr,
+        max_gap=args.max_gap,
+        stride=args.clip_stride,
+        timer=timer)
     print(f'Clip mode: the last {tracker.clip_len} frames of each face at '
           f'{tracker.target_fps:g} fps (every {tracker.frame_step(fps):g} '
-          'frames of the video).')
-    faces = []
+          f'frames of the video), each window classified every '
+          f'{tracker.stride} sampled frame(s).')
+    faces, due = [], [0]
 
     def classify(frame, index):
-        # faces keep the label of their last clip between sampled frames
-        if tracker.is_sampled(index, fps):
+        # Faces keep the label of their last clip between sampled frames.
+        # A sampled frame dropped by --realtime is replaced by the next
+        # frame processed, so that the windows have no time gap.
+        if index >= due[0]:
             faces[:] = tracker.update(frame)
+            due[0] = index + 1
+            while not tracker.is_sampled(due[0], fps):
+                due[0] += 1
         return faces
 
     return classify, tracker.classes
 
 
-def main():
+def check_display() -> None:
+    """Stop with a clear message where ``--show`` cannot open a window."""
+    if sys.platform.startswith('linux') and not (
+            os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
+        raise SystemExit('--show needs a display (DISPLAY is not set); '
+                         'use --out to write the video instead.')
+
+
+def main() -> None:
     args = parse_args()
     if not args.out and not args.show:
         raise SystemExit('Give --out and/or --show.')
+    if args.show:
+        check_display()
+    start = time.perf_counter()
     source = int(args.video) if args.video.isdigit() else args.video
     try:
         frames = read_video_frames(source)
@@ -127,44 +239,66 @@ def main():
     first = next(frames, None)
     if first is None:  # a camera without a frame; a file raises instead
         raise SystemExit(f'No frame could be read from {args.video!r}.')
-    fps = 25.
+    fps, total = 25., None
     if isinstance(source, str):
-        fps = cv2.VideoCapture(source).get(cv2.CAP_PROP_FPS) or fps
+        capture = cv2.VideoCapture(source)
+        fps = capture.get(cv2.CAP_PROP_FPS) or fps
+        total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
+        capture.release()
+    if args.max_frames is not None:
+        total = min(total or args.max_frames, args.max_frames)
     writer = None
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        writer = cv2.VideoWriter(args.out, cv2.VideoWriter_fourcc(*'mp4v'),
-                                 fps, (first.shape[1], first.shape[0]))
-        if not writer.isOpened():
-            raise SystemExit(f'Cannot write the video {args.out!r} (OpenCV '
-                             'has no mp4v encoder for this file type?).')
-    classify, classes = build_classifier(args, fps)
-    visualizer = FaceEmotionVisualizer.get_instance('video_demo')
-    count, error = 0, None
+        try:
+            writer = VideoFileWriter(args.out, fps,
+                                     (first.shape[1], first.shape[0]), source)
+        except (ValueError, OSError) as e:
+            raise SystemExit(str(e))
+    timer = StageTimer()
+    out_faces = open(args.out_faces, 'w') if args.out_faces else None
     try:
-        for frame in itertools.chain([first], frames):
-            if args.max_frames is not None and count >= args.max_frames:
-                break
-            faces = classify(frame, count)
-            drawing = visualizer.visualize_faces(
-                frame[..., ::-1], faces, classes=classes,
-                draw_attention=False)[..., ::-1]
-            if writer is not None:
-                writer.write(drawing)
+        engine, classes = build_engine(args, fps, timer)
+        load_seconds = time.perf_counter() - start
+
+        def process(frame: np.ndarray, index: int) -> Optional[np.ndarray]:
+            faces = engine(frame, index)
+            if out_faces is not None:
+                out_faces.write(
+                    json.dumps(dict(frame=index, faces=face_records(faces))) +
+                    '\n')
+            with timer('draw'):
+                draw_face_labels(frame, faces, classes)
             if args.show:
-                cv2.imshow('GLAMOR-Net', drawing)
-                if cv2.waitKey(1) & 0xFF == ord('q'):
-                    break
-            count += 1
-    except OSError as e:  # a truncated video: keep the frames written
-        error = e
+                with timer('show'):
+                    cv2.imshow('GLAMOR-Net', frame)
+                    if cv2.waitKey(1) & 0xFF == ord('q'):
+                        return None
+            return frame
+
+        stats = run_video_pipeline(
+            itertools.islice(
+                itertools.chain([first], frames), args.max_frames),
+            process,
+            writer.write if writer is not None else None,
+            realtime=args.realtime,
+            timer=timer,
+            progress=ProgressReporter(total))
+    except BaseException:
+        if writer is not None:
+            writer.close(keep=False)  # a previous --out stays as it was
+        raise
+    finally:
+        if out_faces is not None:
+            out_faces.close()
     if writer is not None:
-        writer.release()
-        print(f'{count} frames written to {args.out}')
+        writer.close()
+        print(f'{stats.frames} frames written to {args.out}')
     if args.show:
         cv2.destroyAllWindows()
-    if error is not None:
-        raise SystemExit(str(error))
+    if args.profile:
+        print(timer.table(stats.frames, STAGES))
+    print(f'Models loaded in {load_seconds:.1f} s')
+    print(summary_line(stats))
 
 
 if __name__ == '__main__':

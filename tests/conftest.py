@@ -2,6 +2,7 @@
 a crafted pickle that would run code."""
 import os.path as osp
 import pickle
+import struct
 import zipfile
 
 import cv2
@@ -175,3 +176,22 @@ def fer_boxes() -> list:
     boxes whose squared-up, grown box leaves the picture at the top left
     (the padding is cropped) and at the bottom right (the crop is cut)."""
     return [(161, 137, 216, 216), (5, 3, 121, 90), (430, 520, 150, 71)]
+
+
+def overstate_frame_count(path: str, count: int) -> None:
+    """Write ``count`` as the frame count of an AVI file's headers (the
+    main header's dwTotalFrames and the video stream's dwLength), as a
+    container that over-states its length."""
+    with open(path, 'rb') as f:
+        data = bytearray(f.read())
+    for chunk, offset in ((b'avih', 16), (b'strh', 32)):
+        at = data.find(chunk) + 8 + offset
+        data[at:at + 4] = struct.pack('<I', count)
+    with open(path, 'wb') as f:
+        f.write(bytes(data))
+
+
+@pytest.fixture(scope='session')
+def overstated_video():
+    """The :func:`overstate_frame_count` edit, for tests in sub-folders."""
+    return overstate_frame_count

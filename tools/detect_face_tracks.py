@@ -149,7 +149,7 @@ def detect_in_video(task: Tuple[str, str], detect_every: int) -> dict:
         capture = cv2.VideoCapture(path)
         fps = capture.get(cv2.CAP_PROP_FPS)
         capture.release()
-        frames = read_video_frames(path)
+        frames = read_video_frames(path, strict=True)
     except OSError as e:
         return dict(record, error=str(e))
     detections, shape = [], None

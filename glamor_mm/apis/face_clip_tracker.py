@@ -1,6 +1,6 @@
 """Classify the last clip of every face tracked in a stream of frames."""
-import math
 from collections import deque
+from contextlib import nullcontext
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
@@ -16,7 +16,7 @@ from glamor_mm.datasets.transforms import (PackTwoViewClipInputs,
 from glamor_mm.models.detectors import (detect_faces, init_face_detector,
                                         keep_default_scope)
 from glamor_mm.utils.state_dict_check import load_checkpoint_checked
-from .face_tracks import match_by_iou
+from .face_tracker import FaceTracker
 
 
 class FaceClipTracker:
@@ -28,18 +28,24 @@ class FaceClipTracker:
     config's :class:`SampleClipFrames`: every 3rd frame of a 30 fps video
     for 10 fps clips) is *sampled*:
 
-    1. its faces are detected and matched to the tracks of the previous
-       sampled frames by box overlap (greedily, highest IoU first); an
-       unmatched face starts a track, a track unseen for more than
-       ``max_age`` sampled frames ends;
+    1. its faces are detected and followed from sampled frame to sampled
+       frame by :class:`FaceTracker` (box overlap with a motion model): an
+       unmatched face starts a track, a track missed on more than
+       ``max_gap`` sampled frames in a row ends;
     2. the per-frame steps of the config's test pipeline (those inside its
        ``TransformBroadcaster``: ``CropFace``, ``MaskFace``, ``Resize``,
        ``CenterCrop``...) make the face view and the context view of each
        face (the context with this face masked, as in training);
     3. each track keeps its last ``clip_len`` views in a bounded queue, so
        memory depends on the number of faces, not on the length of the
-       video; once a track has a whole clip, the clip is classified (all
-       such tracks of the frame in one batch).
+       video. A sampled frame where a live track's face was missed adds the
+       views at the track's predicted box, so that a window is always
+       ``clip_len`` consecutive sampled frames, as the training clips are
+       (whose missed frames get interpolated boxes); once a face seen in
+       this frame has a whole clip, the clip is classified (all such faces
+       of the frame in one batch) as ``model.test_step`` classifies the
+       dataset's clips: the config's top-level ``data_preprocessor``
+       (mean, std, BGR to RGB) is the model's, as in training.
 
     Args:
         model (str | Config): Config of a clip classifier (e.g.
@@ -56,8 +62,15 @@ class FaceClipTracker:
         partial_load (bool): Load a checkpoint that does not fit the model
             as far as it fits. Defaults to False.
         iou_thr (float): Smallest IoU to continue a track. Defaults to 0.3.
-        max_age (int): Sampled frames a track survives without its face.
-            Defaults to 5.
+        max_gap (int): Sampled frames in a row a track may miss (see
+            :class:`FaceTracker`). Defaults to 5.
+        stride (int): Sampled frames between two classifications of a
+            face's window: 1 classifies every sampled frame; the test
+            pipeline's stride (8 for CAER) classifies the windows that the
+            dataset's test clips are, at an eighth of the cost. Defaults
+            to 1.
+        timer (StageTimer, optional): Times the ``detect``, ``track``
+            (views included) and ``classify`` stages. Defaults to None.
     """
 
     def __init__(self,
@@ -70,14 +83,23 @@ class FaceClipTracker:
                  det_score_thr: float = 0.,
                  partial_load: bool = False,
                  iou_thr: float = 0.3,
-                 max_age: int = 5) -> None:
+                 max_gap: int = 5,
+                 stride: int = 1,
+                 timer=None) -> None:
+        if stride < 1:
+            raise ValueError(f'stride must be >= 1, got {stride}.')
         cfg = Config.fromfile(model) if isinstance(model, str) else model
         with keep_default_scope('mmpretrain'):
             steps = [
                 TRANSFORMS.build(t)
                 for t in cfg.test_dataloader.dataset.pipeline
             ]
-            self.model = MODELS.build(cfg.model)
+            # the top-level data_preprocessor, as MMEngine's Runner does
+            self.model = MODELS.build(
+                dict(
+                    cfg.model,
+                    data_preprocessor=cfg.model.get(
+                        'data_preprocessor', cfg.get('data_preprocessor'))))
         sampler = [t for t in steps if isinstance(t, SampleClipFrames)]
         frames = [t for t in steps if isinstance(t, TransformBroadcaster)]
         if not sampler or not frames:
@@ -85,8 +107,9 @@ class FaceClipTracker:
                 'FaceClipTracker needs a clip config: its test pipeline must '
                 'have a SampleClipFrames and a TransformBroadcaster of the '
                 'per-frame transforms.')
-        self.clip_len = sampler[0].clip_len
-        self.target_fps = sampler[0].target_fps
+        self.sampler = sampler[0]
+        self.clip_len = self.sampler.clip_len
+        self.target_fps = self.sampler.target_fps
         self.frame_pipeline = Compose(list(frames[0].transforms))
         self.classes = CAER_CLASSES
         if pretrained:
@@ -102,13 +125,17 @@ class FaceClipTracker:
         self.detector = init_face_detector(
             detector, detector_weights, device=device)
         self.det_score_thr = det_score_thr
-        self.iou_thr = iou_thr
-        self.max_age = max_age
-        self.tracks: List[dict] = []
-        self._next_id = 0
+        self.tracker = FaceTracker(iou_thr=iou_thr, max_gap=max_gap)
+        self.stride = stride
+        self.timer = timer
+
+    @property
+    def tracks(self) -> list:
+        """The live face tracks (:class:`FaceTrack`; ``data['views']``)."""
+        return self.tracker.tracks
 
     def frame_step(self, fps: float) -> float:
-        """Video frames per sampled frame (as in :class:`SampleClipFrames`).
+        """Video frames per sampled frame (as :class:`SampleClipFrames`).
 
         Args:
             fps (float): Frame rate of the video.
@@ -116,12 +143,12 @@ class FaceClipTracker:
         Returns:
             float: ``max(1, fps / target_fps)``.
         """
-        return max(1., fps / self.target_fps)
+        return self.sampler.frame_step(fps)
 
     def is_sampled(self, index: int, fps: float) -> bool:
         """Whether frame ``index`` of a ``fps`` video is a clip frame.
 
-        Sampled frame ``j`` is video frame ``floor(j * step)``.
+        The rule of the training clips (:meth:`SampleClipFrames.is_sampled`).
 
         Args:
             index (int): Frame index in the video.
@@ -130,8 +157,7 @@ class FaceClipTracker:
         Returns:
             bool: True for the frames :meth:`update` must see.
         """
-        step = self.frame_step(fps)
-        return math.floor(math.ceil(index / step) * step) == index
+        return self.sampler.is_sampled(index, fps)
 
     def _views(self, frame: np.ndarray, box: np.ndarray) -> tuple:
         """Face and context views of one face of one frame."""
@@ -150,12 +176,15 @@ class FaceClipTracker:
         for key, index in (('face', 0), ('context', 1)):
             clips = [
                 PackTwoViewClipInputs.stack_clips(
-                    [v[index] for v in track['views']], 1, self.clip_len)
+                    [v[index] for v in track.data['views']], 1, self.clip_len)
                 for track in tracks
             ]
             views[key] = torch.from_numpy(np.stack(clips))
         samples = [DataSample(metainfo=dict(num_clips=1)) for _ in tracks]
         return self.model.test_step(dict(inputs=views, data_samples=samples))
+
+    def _stage(self, name: str):
+        return nullcontext() if self.timer is None else self.timer(name)
 
     def update(self, frame: np.ndarray) -> List[DataSample]:
         """Take one sampled frame; classify the faces with a whole clip.
@@ -166,32 +195,37 @@ class FaceClipTracker:
         Returns:
             list[DataSample]: One prediction per face of this frame whose
             track has ``clip_len`` frames: ``pred_score``, ``pred_label`` and
-            metainfo ``face_bbox`` (in this frame) and ``track_id``.
+            metainfo ``face_bbox`` (in this frame) and ``track_id``. A face
+            classified less than ``stride`` sampled frames ago keeps that
+            prediction (at its box in this frame).
         """
-        for track in self.tracks:
-            track['age'] += 1
-        boxes, _ = detect_faces(self.detector, frame, self.det_score_thr)[0]
-        previous = torch.stack([t['box'] for t in self.tracks]) \
-            if self.tracks else torch.zeros(0, 4)
-        matched = match_by_iou(torch.from_numpy(boxes), previous, self.iou_thr)
-        seen = []
-        for i, box in enumerate(boxes):
-            if i in matched:
-                track = self.tracks[matched[i]]
-            else:
-                track = dict(
-                    id=self._next_id, views=deque(maxlen=self.clip_len))
-                self._next_id += 1
-                self.tracks.append(track)
-            track.update(box=torch.from_numpy(box), age=0)
-            track['views'].append(self._views(frame, box))
-            seen.append(track)
-        self.tracks = [t for t in self.tracks if t['age'] <= self.max_age]
-        full = [t for t in seen if len(t['views']) == self.clip_len]
-        if not full:
-            return []
-        predictions = self._classify(full)
-        for track, pred in zip(full, predictions):
-            pred.set_metainfo(
-                dict(face_bbox=track['box'].numpy(), track_id=track['id']))
+        with self._stage('detect'):
+            boxes, _ = detect_faces(self.detector, frame,
+                                    self.det_score_thr)[0]
+        with self._stage('track'):
+            seen = self.tracker.update(boxes)
+            for track in self.tracker.tracks:
+                views = track.data.setdefault('views',
+                                              deque(maxlen=self.clip_len))
+                box = track.box if track.frame == self.tracker.frame else \
+                    self.tracker.predict(track)
+                views.append(self._views(frame, box.astype(np.float32)))
+                track.data['new'] = track.data.get('new', 0) + 1
+        due = [
+            t for t in seen if len(t.data['views']) == self.clip_len
+            and t.data['new'] >= self.stride
+        ]
+        if due:
+            with self._stage('classify'):
+                for track, pred in zip(due, self._classify(due)):
+                    track.data.update(pred=pred, new=0)
+        predictions = []
+        for track in seen:
+            if 'pred' in track.data:
+                pred = track.data['pred'].clone()
+                pred.set_metainfo(
+                    dict(
+                        face_bbox=track.box.astype(np.float32),
+                        track_id=track.id))
+                predictions.append(pred)
         return predictions

@@ -1,40 +1,45 @@
 """Follow faces over video frames and smooth their emotion scores."""
 from typing import List, Sequence
 
-import torch
+import numpy as np
 from mmpretrain.structures import DataSample
 
-from .face_tracks import match_by_iou
+from .face_tracker import FaceTracker
 
 
 class FaceScoreTracker:
-    """Smooth per-face emotion scores over frames, following faces by IoU.
+    """Smooth per-face emotion scores over frames, following faces.
 
-    Each frame's faces are matched greedily (highest box IoU first) to the
-    tracks of the previous frames; a matched face's scores become the
-    exponential moving average ``alpha * track + (1 - alpha) * new``, an
-    unmatched face starts a new track, and a track unseen for more than
-    ``max_age`` frames is dropped.
+    The faces of each frame are followed by :class:`FaceTracker` (box
+    overlap with a motion model; its gap rule); a followed face's scores
+    become the exponential moving average ``alpha * track + (1 - alpha) *
+    new``, a new face starts with its own scores.
 
     Args:
         alpha (float): Weight of the past in the moving average, in [0, 1).
             Defaults to 0.7.
         iou_thr (float): Minimal IoU to continue a track. Defaults to 0.3.
-        max_age (int): Frames a track survives without a match.
-            Defaults to 5.
+        max_gap (int): Frames in a row a track may miss (see
+            :class:`FaceTracker`). Defaults to 5.
+        tracker (FaceTracker, optional): Follow the faces with this tracker
+            (``iou_thr`` and ``max_gap`` are then its own). Defaults to
+            None (a new one).
     """
 
     def __init__(self,
                  alpha: float = 0.7,
                  iou_thr: float = 0.3,
-                 max_age: int = 5) -> None:
+                 max_gap: int = 5,
+                 tracker: FaceTracker = None) -> None:
         if not 0 <= alpha < 1:
             raise ValueError(f'alpha must be in [0, 1), got {alpha}.')
         self.alpha = alpha
-        self.iou_thr = iou_thr
-        self.max_age = max_age
-        self.tracks: List[dict] = []
-        self._next_id = 0
+        self.tracker = tracker or FaceTracker(iou_thr=iou_thr, max_gap=max_gap)
+
+    @property
+    def tracks(self) -> list:
+        """The live tracks (:class:`FaceTrack`)."""
+        return self.tracker.tracks
 
     def update(self, faces: Sequence[DataSample]) -> List[DataSample]:
         """Smooth the faces of one frame (in place) and update the tracks.
@@ -47,29 +52,29 @@ class FaceScoreTracker:
             list[DataSample]: The same faces with smoothed ``pred_score`` and
             ``pred_label`` and metainfo ``track_id``.
         """
-        for track in self.tracks:
-            track['age'] += 1
-        boxes = torch.tensor([list(f.metainfo['face_bbox']) for f in faces],
-                             dtype=torch.float32).reshape(-1, 4)
-        previous = torch.stack([t['box'] for t in self.tracks]) \
-            if self.tracks else torch.zeros(0, 4)
-        matched = {
-            i: self.tracks[j]
-            for i, j in match_by_iou(boxes, previous, self.iou_thr).items()
-        }
-        for i, face in enumerate(faces):
+        boxes = np.array([list(f.metainfo['face_bbox']) for f in faces],
+                         np.float64).reshape(-1, 4)
+        return self.smooth(faces, self.tracker.update(boxes))
+
+    def smooth(self, faces: Sequence[DataSample],
+               tracks: Sequence) -> List[DataSample]:
+        """Smooth the scores of faces already matched to their tracks.
+
+        Args:
+            faces (Sequence[DataSample]): Faces with ``pred_score``.
+            tracks (Sequence[FaceTrack]): The track of each face.
+
+        Returns:
+            list[DataSample]: The faces, smoothed in place, with metainfo
+            ``track_id``.
+        """
+        for face, track in zip(faces, tracks):
             score = face.pred_score.detach().cpu().float()
-            track = matched.get(i)
-            if track is None:
-                track = dict(id=self._next_id, score=score)
-                self._next_id += 1
-                self.tracks.append(track)
-            else:
-                track['score'] = self.alpha * track['score'] + (
-                    1 - self.alpha) * score
-            track.update(box=boxes[i], age=0)
-            face.set_pred_score(track['score'].clone())
-            face.set_pred_label(int(track['score'].argmax()))
-            face.set_metainfo(dict(track_id=track['id']))
-        self.tracks = [t for t in self.tracks if t['age'] <= self.max_age]
+            if 'score' in track.data:
+                score = self.alpha * track.data['score'] + (1 -
+                                                            self.alpha) * score
+            track.data['score'] = score
+            face.set_pred_score(score.clone())
+            face.set_pred_label(int(score.argmax()))
+            face.set_metainfo(dict(track_id=track.id))
         return list(faces)

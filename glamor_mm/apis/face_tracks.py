@@ -1,34 +1,11 @@
 """Link per-frame face detections of a video into the track of one face."""
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
-import torch
-from mmdet.structures.bbox import bbox_overlaps
+
+from .face_tracker import FaceTracker
 
 FrameDetections = Optional[Tuple[np.ndarray, np.ndarray]]
-
-
-def match_by_iou(boxes: torch.Tensor, previous: torch.Tensor,
-                 iou_thr: float) -> Dict[int, int]:
-    """Match boxes to previous boxes greedily, highest IoU first.
-
-    Args:
-        boxes (torch.Tensor): New boxes, shape (K, 4).
-        previous (torch.Tensor): Previous boxes, shape (M, 4).
-        iou_thr (float): Smallest IoU of a match.
-
-    Returns:
-        dict[int, int]: Index in ``boxes`` -> index in ``previous``; each
-        index is used at most once.
-    """
-    ious = bbox_overlaps(boxes.float(), previous.float())
-    matched = {}
-    while ious.numel() and ious.max() >= iou_thr:
-        i, j = divmod(int(ious.argmax()), ious.size(1))
-        matched[i] = j
-        ious[i, :] = -1
-        ious[:, j] = -1
-    return matched
 
 
 def link_face_tracks(detections: Sequence[FrameDetections],
@@ -36,16 +13,19 @@ def link_face_tracks(detections: Sequence[FrameDetections],
                      max_gap: int = 10) -> List[dict]:
     """Link the face detections of consecutive frames into tracks.
 
-    Frame by frame, each detection continues the track whose last box
-    overlaps it most (greedily, highest IoU first, at least ``iou_thr``),
-    provided the track missed at most ``max_gap`` frames since; any other
-    detection starts a new track.
+    The detections go through :class:`FaceTracker` frame by frame: each
+    detection continues the track whose predicted box overlaps it most
+    (greedily, highest IoU first, at least ``iou_thr``), provided the
+    track missed at most ``max_gap`` detector runs in a row; any other
+    detection starts a new track. Frames the detector was not run on
+    (None) are no misses: with ``--detect-every N`` a face is followed
+    from one detected frame to the next.
 
     Args:
         detections (Sequence): Per frame, ``(boxes (K, 4), scores (K,))``,
             or None for a frame the detector was not run on.
         iou_thr (float): Smallest IoU to continue a track. Defaults to 0.3.
-        max_gap (int): Most frames in a row a track may miss.
+        max_gap (int): Most detector runs in a row a track may miss.
             Defaults to 10.
 
     Returns:
@@ -53,25 +33,22 @@ def link_face_tracks(detections: Sequence[FrameDetections],
         ``frames`` (list[int]), ``boxes`` (list of 4 floats) and ``scores``
         (list[float]).
     """
+    tracker = FaceTracker(iou_thr=iou_thr, max_gap=max_gap)
     tracks: List[dict] = []
     for t, frame in enumerate(detections):
         if frame is None:
+            tracker.skip()
             continue
         boxes, scores = frame
-        boxes = torch.as_tensor(np.asarray(boxes, np.float32).reshape(-1, 4))
-        alive = [tr for tr in tracks if t - tr['frames'][-1] - 1 <= max_gap]
-        previous = torch.tensor([tr['boxes'][-1]
-                                 for tr in alive]).reshape(-1, 4)
-        matched = match_by_iou(boxes, previous, iou_thr)
-        for i, box in enumerate(boxes.tolist()):
-            if i in matched:
-                track = alive[matched[i]]
-            else:
-                track = dict(frames=[], boxes=[], scores=[])
-                tracks.append(track)
-            track['frames'].append(t)
-            track['boxes'].append(box)
-            track['scores'].append(float(scores[i]))
+        boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
+        for box, score, track in zip(boxes.tolist(), scores,
+                                     tracker.update(boxes)):
+            if not track.data:
+                track.data.update(frames=[], boxes=[], scores=[])
+                tracks.append(track.data)
+            track.data['frames'].append(t)
+            track.data['boxes'].append(box)
+            track.data['scores'].append(float(score))
     return tracks
 
 

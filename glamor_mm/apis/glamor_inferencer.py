@@ -264,11 +264,19 @@ class GlamorInferencer(BaseInferencer):
         self.pack = pack
         return self.prepare
 
-    def prepare(self, input_: InputType) -> dict:
+    def prepare(self,
+                input_: InputType,
+                bboxes: Optional[np.ndarray] = None,
+                det_scores: Optional[np.ndarray] = None) -> dict:
         """Detect the faces of one picture and build its model inputs.
 
         Args:
             input_ (str | np.ndarray): Image path or BGR uint8 array.
+            bboxes (np.ndarray, optional): The faces' boxes (K, 4), when
+                they are known (followed from an earlier frame): the
+                detector is then not run. Defaults to None.
+            det_scores (np.ndarray, optional): Their detection scores (K,).
+                Defaults to None (NaN).
 
         Returns:
             dict: ``img_path``, ``ori_shape``, ``bboxes`` (K, 4),
@@ -288,8 +296,13 @@ class GlamorInferencer(BaseInferencer):
         else:
             img_path = str(input_)
             img = read_image(img_path)
-        bboxes, scores = detect_faces(self.detector, img,
-                                      self.det_score_thr)[0]
+        if bboxes is None:
+            bboxes, scores = detect_faces(self.detector, img,
+                                          self.det_score_thr)[0]
+        else:
+            bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4)
+            scores = np.full(len(bboxes), np.nan, np.float32) \
+                if det_scores is None else np.asarray(det_scores, np.float32)
         base = dict(
             img=img.astype(np.float32) if self.to_float32 else img,
             img_path=img_path,
@@ -354,9 +367,10 @@ class GlamorInferencer(BaseInferencer):
             logged at the end. Running out of memory is raised at once, and
             ``max_consecutive_failures`` failures in a row stop the run. A
             single picture that cannot be read or processed raises its
-            error. A video that cannot be opened, or that ends before its
-            last frame, raises an ``OSError`` (after the frames that could
-            be read).
+            error. A video that cannot be opened, or of which no frame
+            decodes, raises an ``OSError``; one that decodes fewer frames
+            than its header announces gives those frames and a
+            ``RuntimeWarning``.
         """
         path = str(inputs) if isinstance(inputs, (str, Path)) else None
         if path is not None and path.lower().endswith(VIDEO_EXTENSIONS):
@@ -460,18 +474,27 @@ class GlamorInferencer(BaseInferencer):
             picture['faces'] = faces
         return pictures
 
-    def classify_faces(self, input_: InputType) -> list:
+    def classify_faces(self,
+                       input_: InputType,
+                       bboxes: Optional[np.ndarray] = None,
+                       det_scores: Optional[np.ndarray] = None) -> list:
         """Detect and classify the faces of one picture (no progress bar).
 
-        For streams (see ``demo/video_demo.py``).
+        For streams (see :class:`VideoFaceRecognizer`): all faces in one
+        batch, the context encoded once.
 
         Args:
             input_ (str | np.ndarray): Image path or BGR uint8 array.
+            bboxes (np.ndarray, optional): Classify these faces (K, 4)
+                instead of detecting them. Defaults to None.
+            det_scores (np.ndarray, optional): Their detection scores.
+                Defaults to None.
 
         Returns:
             list[DataSample]: One prediction per face (see :meth:`forward`).
         """
-        return self.forward([self.prepare(input_)])[0]['faces']
+        return self.forward([self.prepare(input_, bboxes,
+                                          det_scores)])[0]['faces']
 
     def _inputs_to_list(self, inputs: InputType) -> list:
         """Paths, arrays or folders (their images, sorted by name)."""

@@ -12,6 +12,8 @@ from mmengine.visualization import Visualizer
 from mmpretrain.registry import VISUALIZERS
 from mmpretrain.structures import DataSample
 
+from .face_labels import face_label
+
 
 def fit_tile(image: np.ndarray, size: int) -> np.ndarray:
     """Rescale an image to fit in ``size``×``size`` and pad it (black).
@@ -126,14 +128,7 @@ class FaceEmotionVisualizer(Visualizer):
         tiles = []
         for i, face in enumerate(faces, start=1):
             box = torch.as_tensor(face.metainfo['face_bbox']).reshape(1, 4)
-            label = int(face.pred_label)
-            ident = face.metainfo.get('track_id')
-            ident = i if ident is None else f'#{ident}'
-            text = f'{ident}: ' + (classes[label] if classes else str(label))
-            if draw_score:
-                text += f' {float(face.pred_score[label]):.2f}'
-            if face.metainfo.get('model_note'):
-                text += f" ({face.metainfo['model_note']})"
+            text = face_label(face, i, classes, draw_score)
             self.draw_bboxes(box, edge_colors='lime', line_widths=line)
             x1, y1 = float(box[0, 0]), float(box[0, 1])
             self.draw_texts(

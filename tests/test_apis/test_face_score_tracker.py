@@ -12,7 +12,7 @@ def face(box, score):
 
 
 def test_scores_follow_each_face_by_iou():
-    tracker = FaceScoreTracker(alpha=0.5, iou_thr=0.3, max_age=1)
+    tracker = FaceScoreTracker(alpha=0.5, iou_thr=0.3, max_gap=1)
     left, right = [0., 0., 10., 10.], [50., 0., 60., 10.]
     first = tracker.update([face(left, [1., 0.]), face(right, [0., 1.])])
     assert [f.track_id for f in first] == [0, 1]

@@ -27,13 +27,28 @@ def test_link_follows_overlap_and_gaps():
     assert [t['frames'] for t in tracks] == [[0, 1, 4], [0, 4, 5]]
     assert tracks[0]['boxes'][1] == shift
     assert tracks[1]['scores'] == [2.0, 2.0, 1.0]
-    # B missed 3 frames: with max_gap=2 it starts a new track at frame 4
-    tracks = link_face_tracks(detections, iou_thr=0.3, max_gap=2)
+    # B missed 2 detector runs (frames 1 and 3; frame 2 was not detected):
+    # with max_gap=1 it starts a new track at frame 4
+    tracks = link_face_tracks(detections, iou_thr=0.3, max_gap=1)
     assert [t['frames'] for t in tracks] == [[0, 1, 4], [0], [4, 5]]
     # with iou_thr=0.95 the shifted A starts a track of its own
     tracks = link_face_tracks(detections, iou_thr=0.95, max_gap=3)
     assert [t['frames'] for t in tracks] == [[0, 4], [0, 4, 5], [1]]
     assert link_face_tracks([None, _det()]) == []
+
+
+def test_frames_not_detected_are_no_misses():
+    """--detect-every 12 with max_gap 10: one track of a face moving 1 px a
+    frame, not four tracks of one detection each."""
+    detections = [
+        _det(([10 + t, 10, 50 + t, 50], 1.)) if t % 12 == 0 else None
+        for t in range(40)
+    ]
+    tracks = link_face_tracks(detections, iou_thr=0.3, max_gap=10)
+    assert [t['frames'] for t in tracks] == [[0, 12, 24, 36]]
+    boxes, flags = fill_face_track(tracks[0], 40)
+    assert flags.count('d') == 4
+    np.testing.assert_allclose(boxes[:37, 0], 10 + np.arange(37))
 
 
 def test_select_main_track():

@@ -10,7 +10,7 @@ import torch
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import TRANSFORMS
 
-from glamor_mm.apis import GlamorInferencer, detect_faces
+from glamor_mm.apis import GlamorInferencer, detect_faces, read_video_frames
 
 
 ROOT = osp.join(osp.dirname(__file__), '..', '..')
@@ -208,18 +208,36 @@ def test_video_memory_does_not_grow_with_length(inferencer, tmp_path):
     assert peaks[30] < peaks[3] + 5 * img.nbytes, peaks
 
 
-def test_truncated_or_unreadable_video_is_an_error(inferencer, real_photos,
-                                                   tmp_path):
+def test_overstated_or_truncated_video_warns(inferencer, real_photos, tmp_path,
+                                             overstated_video):
+    """A complete video whose header over-states its length, or a cut one,
+    gives all its frames and a warning naming the file; strict=True (the
+    face-track tool) raises after the last frame."""
     path = write_video(
-        str(tmp_path / 'clip.avi'), real_photos['astronaut']['img'], 6)
+        str(tmp_path / 'clip.avi'), real_photos['astronaut']['img'], 4)
+    overstated_video(path, 9)
+    assert cv2.VideoCapture(path).get(cv2.CAP_PROP_FRAME_COUNT) == 9
+    with pytest.warns(RuntimeWarning, match=r'clip\.avi.*4 of the 9 frames'):
+        results = list(inferencer(path))
+    assert [len(r['faces']) > 0 for r in results] == [True] * 4
+    with pytest.raises(OSError, match=r'clip\.avi.*4 of the 9 frames'):
+        list(read_video_frames(path, strict=True))
     data = open(path, 'rb').read()
     cut = tmp_path / 'cut.avi'
     cut.write_bytes(data[:len(data) // 2])
-    results = []
-    with pytest.raises(OSError, match=r'cut\.avi.*of the 6 frames'):
-        for result in inferencer(str(cut)):
-            results.append(result)
-    assert 0 < len(results) < 6  # the frames read before are kept
+    with pytest.warns(RuntimeWarning, match=r'cut\.avi.*of the 9 frames'):
+        assert 0 < len(list(inferencer(str(cut)))) < 4
+
+
+def test_unreadable_video_is_an_error(inferencer, tmp_path, overstated_video):
+    """Only a video of which nothing decodes fails."""
+    header_only = tmp_path / 'empty.avi'
+    writer = cv2.VideoWriter(
+        str(header_only), cv2.VideoWriter_fourcc(*'MJPG'), 5, (64, 48))
+    writer.release()
+    overstated_video(str(header_only), 5)
+    with pytest.raises(OSError):
+        list(inferencer(str(header_only)))
     not_video = tmp_path / 'not_video.mp4'
     not_video.write_bytes(b'not a video' * 100)
     with pytest.raises(OSError, match='not_video.mp4.*cannot be opened'):

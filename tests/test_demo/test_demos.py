@@ -3,6 +3,7 @@ import importlib.util
 import json
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -90,7 +91,9 @@ def test_image_demo(real_photos, tmp_path, face_region_check):
     assert not out_json.exists()
 
 
-def test_video_demo(real_photos, tmp_path):
+def test_video_demo(real_photos, tmp_path, overstated_video):
+    """A 4-frame video whose header announces 8: a warning, the 4 frames
+    written, the faces of each frame, and the summary line."""
     src = str(tmp_path / 'in.avi')
     img = real_photos['grace_hopper']['img']
     h, w = img.shape[:2]
@@ -100,9 +103,22 @@ def test_video_demo(real_photos, tmp_path):
         frame[:, shift:] = img[:, :w - shift]
         writer.write(frame)
     writer.release()
+    overstated_video(src, 8)
     out = str(tmp_path / 'new' / 'folder' / 'out.mp4')  # folder created
-    proc = run_demo('video_demo.py', src, MODEL_CFG, '--out', out)
+    faces = tmp_path / 'faces.jsonl'
+    proc = run_demo('video_demo.py', src, MODEL_CFG, '--out', out,
+                    '--out-faces', faces, '--detect-every', '2', '--profile')
     assert f'4 frames written to {out}' in proc.stdout
+    assert 'decoded 4 of the 8 frames' in proc.stderr
+    assert re.search(r'^4 frames in [\d.]+ s \([\d.]+ fps\)$', proc.stdout,
+                     re.M)
+    assert re.search(r'^Models loaded in [\d.]+ s$', proc.stdout, re.M)
+    assert re.search(r'^\| detect \| [\d.]+ \| [\d.]+ % \|$', proc.stdout,
+                     re.M)
+    records = [json.loads(line) for line in faces.read_text().splitlines()]
+    assert [r['frame'] for r in records] == [0, 1, 2, 3]
+    assert all(len(r['faces']) == 1 for r in records)
+    assert {r['faces'][0]['track_id'] for r in records} == {0}
     video = cv2.VideoCapture(out)
     assert int(video.get(cv2.CAP_PROP_FRAME_COUNT)) == 4
     ok, frame = video.read()
@@ -137,6 +153,38 @@ def test_video_demo_fails_when_it_cannot_write(real_photos, tmp_path,
         video_demo.main()
 
 
+def test_video_demo_refuses_to_overwrite_its_input(real_photos, tmp_path,
+                                                   monkeypatch):
+    """--out naming the input (another spelling, a link) stops before
+    anything is written or built; the input is intact."""
+    src = tmp_path / 'in.avi'
+    img = real_photos['grace_hopper']['img']
+    writer = cv2.VideoWriter(
+        str(src), cv2.VideoWriter_fourcc(*'MJPG'), 10,
+        (img.shape[1], img.shape[0]))
+    for _ in range(3):
+        writer.write(img)
+    writer.release()
+    data = src.read_bytes()
+    os.symlink(src, tmp_path / 'link.avi')
+    monkeypatch.chdir(ROOT)
+    monkeypatch.syspath_prepend(osp.join(ROOT, 'demo'))
+    spec = importlib.util.spec_from_file_location(
+        'video_demo', osp.join(ROOT, 'demo', 'video_demo.py'))
+    video_demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(video_demo)
+    for out in (src, tmp_path / '.' / 'in.avi', tmp_path / 'link.avi'):
+        monkeypatch.setattr(
+            sys, 'argv',
+            ['video_demo.py',
+             str(src), MODEL_CFG, '--out',
+             str(out)])
+        with pytest.raises(SystemExit, match='is the input video'):
+            video_demo.main()
+    assert src.read_bytes() == data
+    assert sorted(os.listdir(tmp_path)) == ['in.avi', 'link.avi']
+
+
 def test_backend_and_threads_arguments(tmp_path, monkeypatch):
     """--backend onnxruntime runs the exported file; --threads is applied."""
     import torch
@@ -154,7 +202,8 @@ def test_backend_and_threads_arguments(tmp_path, monkeypatch):
     })
     cfg.merge_from_dict({
         f'model.{part}.{view}_channels': 8
-        for part in ('neck', 'head') for view in ('face', 'context')
+        for part in ('neck', 'head')
+        for view in ('face', 'context')
     })
     onnx_file = str(tmp_path / 'tiny.onnx')
     export_onnx(MODELS.build(cfg.model), onnx_file)
@@ -164,13 +213,12 @@ def test_backend_and_threads_arguments(tmp_path, monkeypatch):
     try:
         inferencer = build_inferencer(
             parser.parse_args([
-                MODEL_CFG, onnx_file, '--backend', 'onnxruntime',
-                '--threads', '1'
+                MODEL_CFG, onnx_file, '--backend', 'onnxruntime', '--threads',
+                '1'
             ]))
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(threads)
     assert isinstance(inferencer.model, OnnxRuntimeClassifier)
-    faces = inferencer.classify_faces(
-        np.full((200, 300, 3), 128, np.uint8))
+    faces = inferencer.classify_faces(np.full((200, 300, 3), 128, np.uint8))
     assert faces == []  # no face in a grey picture, and no error

@@ -74,6 +74,38 @@ class SampleClipFrames(BaseTransform):
         self.stride = stride
         self.test_mode = test_mode
 
+    def frame_step(self, fps: float) -> float:
+        """Source frames per sampled frame: ``max(1, fps / target_fps)``.
+
+        Args:
+            fps (float): Frame rate of the video.
+
+        Returns:
+            float: The step; sampled frame ``j`` is source frame
+            ``floor(j * step)``.
+        """
+        return max(1., fps / self.target_fps)
+
+    def is_sampled(self, index: int, fps: float) -> bool:
+        """Whether source frame ``index`` is a sampled frame.
+
+        The test for a stream, frame by frame (``demo/video_demo.py``'s
+        clip mode); it holds for exactly the frames ``floor(j * step)``
+        that :meth:`transform` chooses.
+
+        Args:
+            index (int): Frame index in the video.
+            fps (float): Frame rate of the video.
+
+        Returns:
+            bool: True for a sampled frame.
+        """
+        step = self.frame_step(fps)
+        guess = index / step
+        return any(
+            math.floor(j * step) == index
+            for j in (math.floor(guess), math.ceil(guess)))
+
     def clip_starts(self, num_sampled: int) -> List[int]:
         """Starts of the clips, in sampled frames.
 
@@ -101,8 +133,11 @@ class SampleClipFrames(BaseTransform):
         if total < 1 or fps <= 0:
             raise ValueError(f'{results.get("video_path")}: cannot sample '
                              f'clips from {total} frames at {fps} fps.')
-        step = max(1., fps / self.target_fps)
+        step = self.frame_step(fps)
+        # the frames floor(j * step) < total (the float-safe count)
         num_sampled = math.floor((total - 1) / step) + 1
+        while math.floor(num_sampled * step) < total:
+            num_sampled += 1
         starts = self.clip_starts(num_sampled)
         sampled = np.array(
             [[min(s + i, num_sampled - 1) for i in range(self.clip_len)]

@@ -19,6 +19,13 @@ def _last_map(
     return outs[-1] if isinstance(outs, (tuple, list)) else outs
 
 
+def _memory_format(dim: int, channels_last: bool) -> torch.memory_format:
+    """Channels-last format of 4-D (NHWC) or 5-D (NTHWC) tensors."""
+    if not channels_last:
+        return torch.contiguous_format
+    return torch.channels_last if dim == 4 else torch.channels_last_3d
+
+
 def _flatten_clips(
     inputs: Dict[str, torch.Tensor],
     data_samples: Optional[List[DataSample]] = None,
@@ -150,9 +157,11 @@ class GlamorClassifier(BaseClassifier):
             Defaults to ``dict(type='TwoViewDataPreprocessor')`` (no
             normalisation).
         channels_last (bool): Run both backbones (weights and input images)
-            in the channels-last memory format (NHWC). The results are the
-            same up to float rounding; convolutions on the CPU run faster
-            this way (see the README's speed section). Defaults to False.
+            in the channels-last memory format: NHWC for 2D backbones,
+            NTHWC (``torch.channels_last_3d``) for the 3D backbones of clip
+            models. The results are the same up to float rounding;
+            convolutions on the CPU run faster this way (see the README's
+            speed section). Defaults to False.
         average_clips (str): What ``predict`` averages over the clips of a
             video, as MMAction2's heads: ``'prob'`` (softmax scores) or
             ``'score'`` (logits). Defaults to 'prob'.
@@ -188,11 +197,17 @@ class GlamorClassifier(BaseClassifier):
         self.face_backbone = self._build_stream(face_backbone, self.uses_face)
         self.context_backbone = self._build_stream(context_backbone,
                                                    self.uses_context)
-        self.memory_format = (
-            torch.channels_last if channels_last else torch.contiguous_format)
+        self.channels_last = channels_last
         for backbone in (self.face_backbone, self.context_backbone):
-            if backbone is not None:
-                backbone.to(memory_format=self.memory_format)
+            if backbone is not None and channels_last:
+                dims = {p.dim() for p in backbone.parameters()} & {4, 5}
+                if len(dims) > 1:
+                    raise ValueError(
+                        'GlamorClassifier: channels_last=True needs a '
+                        'backbone of 2D or of 3D convolutions, not both '
+                        f'({type(backbone).__name__}).')
+                for dim in dims:
+                    backbone.to(memory_format=_memory_format(dim, True))
 
     @staticmethod
     def _build_stream(cfg: Union[dict, nn.Module],
@@ -243,17 +258,19 @@ class GlamorClassifier(BaseClassifier):
             if face is None:
                 raise ValueError('GlamorClassifier: this model needs the '
                                  "'face' input.")
-            face_map = _last_map(
-                self.face_backbone(
-                    face.contiguous(memory_format=self.memory_format)))
+            face_map = _last_map(self.face_backbone(self._to_format(face)))
         if self.uses_context:
             if context is None:
                 raise ValueError('GlamorClassifier: this model needs the '
                                  "'context' input.")
             context_map = _last_map(
-                self.context_backbone(
-                    context.contiguous(memory_format=self.memory_format)))
+                self.context_backbone(self._to_format(context)))
         return face_map, context_map
+
+    def _to_format(self, x: torch.Tensor) -> torch.Tensor:
+        """An image (4-D) or clip (5-D) batch in the backbones' format."""
+        return x.contiguous(
+            memory_format=_memory_format(x.dim(), self.channels_last))
 
     def extract_feat(self, inputs: Dict[str, torch.Tensor]) -> Feats:
         """Encode both views and reduce them with the neck.

@@ -46,6 +46,18 @@ def test_sliding_clips_by_hand():
     assert _sample(20, 5.)['frame_interval'] == 1.0
 
 
+def test_stream_test_picks_the_sampled_frames():
+    """is_sampled (a stream, frame by frame: the video demo's clip mode)
+    holds for exactly the frames of the clips; a second copy of the rule
+    (floor(ceil(i / step) * step) == i) missed frames at 14, 23, 28 fps."""
+    sampler = TRANSFORMS.build(
+        dict(type='SampleClipFrames', clip_len=1, stride=1, test_mode=True))
+    for fps in np.arange(5, 60.05, 0.1).round(1).tolist() + [23.976, 29.97]:
+        frame_inds = sampler(dict(total_frames=300, avg_fps=fps))['frame_inds']
+        picked = [i for i in range(300) if sampler.is_sampled(i, fps)]
+        assert picked == frame_inds.tolist(), fps
+
+
 def test_short_video_repeats_its_last_frame():
     for test_mode in (True, False):
         out = _sample(5, 10., test_mode=test_mode)

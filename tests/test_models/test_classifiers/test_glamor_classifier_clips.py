@@ -20,9 +20,7 @@ ENCODER_3D = dict(
     norm_cfg=dict(type='BN3d'))
 
 
-def build_clip_model(neck='ContextAttentionNeck',
-                     dropout=0.5,
-                     average_clips='prob'):
+def build_clip_model(neck='ContextAttentionNeck', dropout=0.5, **kwargs):
     neck_cfg = dict(
         ContextAttentionNeck=dict(
             type='ContextAttentionNeck',
@@ -38,7 +36,6 @@ def build_clip_model(neck='ContextAttentionNeck',
     return MODELS.build(
         dict(
             type='GlamorClassifier',
-            average_clips=average_clips,
             face_backbone=ENCODER_3D,
             context_backbone=ENCODER_3D,
             neck=neck_cfg,
@@ -49,7 +46,8 @@ def build_clip_model(neck='ContextAttentionNeck',
                 context_channels=8,
                 fusion_hidden_channels=4,
                 hidden_channels=4,
-                dropout=dropout)))
+                dropout=dropout),
+            **kwargs))
 
 
 def clip_inputs(n, k, seed=0):
@@ -208,3 +206,18 @@ def test_missing_mmaction2_is_a_clear_error(monkeypatch):
                 context_backbone=dict(type='mmaction.C3D'),
                 neck=dict(type='GlobalAveragePoolingTwoViewNeck'),
                 head=dict(type='FusionHead', num_classes=3, face_channels=8)))
+
+
+def test_channels_last_runs_clip_models():
+    """channels_last=True puts 3D backbones in NTHWC (channels_last_3d)
+    instead of failing on their 5-D weights; the scores are the same."""
+    torch.manual_seed(0)
+    reference = build_clip_model().eval()
+    fast = build_clip_model(channels_last=True).eval()
+    fast.load_state_dict(reference.state_dict())
+    weight = next(p for p in fast.face_backbone.parameters() if p.dim() == 5)
+    assert weight.is_contiguous(memory_format=torch.channels_last_3d)
+    inputs = clip_inputs(2, 2)
+    with torch.no_grad():
+        torch.testing.assert_close(
+            fast(inputs), reference(inputs), rtol=1e-4, atol=1e-5)
