@@ -120,6 +120,8 @@ class GlamorInferencer(BaseInferencer):
             self.model = OnnxRuntimeClassifier(
                 pretrained, num_threads=ort_threads, device=device or 'cpu')
             classes = classes or self.model.dataset_meta['classes']
+            if classes:
+                self.model.check_classes(classes)
         elif pretrained:
             checkpoint = load_checkpoint_checked(
                 self.model,

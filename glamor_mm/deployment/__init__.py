@@ -1,7 +1,11 @@
-from .onnx_export import TwoViewOnnxModule, export_onnx, import_optional
+from .onnx_export import TwoViewOnnxModule, export_onnx
+from .onnx_metadata import load_checked_model, save_with_metadata
 from .onnxruntime_classifier import OnnxRuntimeClassifier
+from .optional import import_optional
+from .view_shapes import pipeline_view_shapes
 
 __all__ = [
     'TwoViewOnnxModule', 'export_onnx', 'OnnxRuntimeClassifier',
-    'import_optional'
+    'import_optional', 'load_checked_model', 'save_with_metadata',
+    'pipeline_view_shapes'
 ]

@@ -14,7 +14,8 @@ from glamor_mm.datasets import CAER_CLASSES
 
 pytest.importorskip('onnx')
 pytest.importorskip('onnxruntime')
-from glamor_mm.deployment import OnnxRuntimeClassifier, export_onnx  # noqa
+from glamor_mm.deployment import (OnnxRuntimeClassifier,  # noqa: E402
+                                  export_onnx, save_with_metadata)
 
 ROOT = osp.join(osp.dirname(__file__), '..', '..')
 TOY_CONFIG = osp.join(ROOT, 'configs', 'glamor',
@@ -29,6 +30,8 @@ TINY = dict(
         context_channels=8,
         hidden_channels=4,
         fusion_hidden_channels=4))
+
+SHAPES = ((3, 96, 96), (3, 112, 112))  # the toy config's face and context
 
 
 def _tiny_model(**overrides):
@@ -53,7 +56,7 @@ def exported(tmp_path_factory):
     """The tiny model and its ONNX file."""
     model = _tiny_model()
     out = str(tmp_path_factory.mktemp('onnx') / 'model.onnx')
-    assert export_onnx(model, out, classes=CAER_CLASSES) == [
+    assert export_onnx(model, out, *SHAPES, classes=CAER_CLASSES) == [
         'scores', 'attention', 'fusion_weights'
     ]
     return model, out
@@ -98,7 +101,7 @@ def test_model_without_attention_or_fusion_weights(tmp_path):
         neck=dict(_delete_=True, type='GlobalAveragePoolingTwoViewNeck'),
         head=dict(fusion='add'))
     out = str(tmp_path / 'gap.onnx')
-    assert export_onnx(model, out) == ['scores']
+    assert export_onnx(model, out, *SHAPES) == ['scores']
     runtime = OnnxRuntimeClassifier(out)
     assert runtime.dataset_meta['classes'] is None
     faces, context = _views(2)
@@ -119,8 +122,58 @@ def test_bad_files_are_named(tmp_path):
         warnings.simplefilter('ignore')  # the legacy exporter's notice
         torch.onnx.export(
             torch.nn.Linear(3, 2), (torch.zeros(1, 3), ), other, dynamo=False)
+    with pytest.raises(ValueError, match='linear.onnx: no SHA-256'):
+        OnnxRuntimeClassifier(other)
+    onnx = pytest.importorskip('onnx')
+    save_with_metadata(onnx.load(other), dict(outputs=['y']), other)
     with pytest.raises(ValueError, match='not a two-view model'):
         OnnxRuntimeClassifier(other)
+
+
+def test_changed_file_is_refused(exported, tmp_path):
+    """A byte flipped in the weights, or metadata edited after the export,
+    no longer matches the stored SHA-256."""
+    onnx = pytest.importorskip('onnx')
+    data = bytearray(open(exported[1], 'rb').read())
+    proto = onnx.ModelProto.FromString(bytes(data))
+    weights = proto.graph.initializer[0].raw_data
+    at = bytes(data).index(weights) + len(weights) // 2
+    data[at] ^= 0x01
+    flipped = tmp_path / 'flipped.onnx'
+    flipped.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match='flipped.onnx: its SHA-256'):
+        OnnxRuntimeClassifier(str(flipped))
+
+    for entry in proto.metadata_props:
+        if entry.key == 'classes':
+            entry.value = entry.value.replace('Happy', 'Hapless')
+    edited = str(tmp_path / 'edited.onnx')
+    onnx.save(proto, edited)
+    with pytest.raises(ValueError, match='edited.onnx: its SHA-256'):
+        OnnxRuntimeClassifier(edited)
+
+
+def test_class_names_must_match_the_scores(tmp_path):
+    """A 5-class model refuses 7 class names, stored or given."""
+    model = _tiny_model(head=dict(num_classes=5))
+    out = str(tmp_path / 'five.onnx')
+    export_onnx(model, out, *SHAPES, classes=CAER_CLASSES[:5])
+    runtime = OnnxRuntimeClassifier(out)
+    assert runtime.num_classes == 5
+    with pytest.raises(ValueError, match='5 scores, but 7 class names'):
+        runtime.check_classes(CAER_CLASSES)
+    export_onnx(model, out, *SHAPES, classes=CAER_CLASSES)
+    with pytest.raises(ValueError, match='five.onnx: .*5 scores, but 7'):
+        OnnxRuntimeClassifier(out)
+
+
+def test_views_of_another_size_are_refused(exported):
+    runtime = OnnxRuntimeClassifier(exported[1])
+    faces = np.zeros((2, 3, 32, 32), np.uint8)
+    context = np.zeros((1, 3, 112, 112), np.uint8)
+    with pytest.raises(ValueError, match=r'face views of shape N×3×96×96, '
+                       r'got 2×3×32×32'):
+        runtime.run(faces, context)
 
 
 def test_float_views_are_refused(exported):

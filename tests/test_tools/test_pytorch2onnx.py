@@ -2,43 +2,60 @@ import importlib.util
 import os.path as osp
 import sys
 
+import numpy as np
 import pytest
 import torch
 
 pytest.importorskip('onnxruntime')
 
 ROOT = osp.join(osp.dirname(__file__), '..', '..')
+GUIDED_CONFIG = osp.join(ROOT, 'configs', 'toy', 'on_toy_guided.py')
+CLIP_CONFIG = osp.join(ROOT, 'configs', 'video',
+                       'glamor_original3d_1xb32-12e_caer.py')
 
 
-def test_export_is_checked_against_pytorch(toy_config, tiny_toy_opts,
-                                           tmp_path, monkeypatch, capsys):
+@pytest.fixture(scope='module')
+def tool():
+    """tools/deployment/pytorch2onnx.py as a module."""
+    path = osp.join(ROOT, 'tools', 'deployment', 'pytorch2onnx.py')
+    spec = importlib.util.spec_from_file_location('pytorch2onnx', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _save_random_checkpoint(config, cfg_options, checkpoint):
+    """Save the weights of the config's model, freshly built."""
     from mmengine.config import Config
     from mmpretrain.registry import MODELS
 
     from glamor_mm.datasets import CAER_CLASSES
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict(cfg_options or {})
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    torch.save(
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(dataset_meta=dict(classes=CAER_CLASSES))), checkpoint)
+
+
+def test_export_is_checked_against_pytorch(tool, toy_config, tiny_toy_opts,
+                                           tmp_path, monkeypatch, capsys):
+    from glamor_mm.datasets import CAER_CLASSES
     from glamor_mm.deployment import OnnxRuntimeClassifier
-    path = osp.join(ROOT, 'tools', 'deployment', 'pytorch2onnx.py')
-    spec = importlib.util.spec_from_file_location('pytorch2onnx', path)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
     argv = ['pytorch2onnx.py', toy_config, str(tmp_path / 'model.pth'),
             '--out', str(tmp_path / 'model.onnx'), '--cfg-options'
             ] + tiny_toy_opts
     monkeypatch.setattr(sys, 'argv', argv)
     args = tool.parse_args()
-    cfg = Config.fromfile(toy_config)
-    cfg.merge_from_dict(args.cfg_options)
-    model = MODELS.build(cfg.model)
-    torch.save(
-        dict(
-            state_dict=model.state_dict(),
-            meta=dict(dataset_meta=dict(classes=CAER_CLASSES))),
-        args.checkpoint)
+    _save_random_checkpoint(toy_config, args.cfg_options, args.checkpoint)
 
     diffs = tool.main()
     assert set(diffs) == {'scores', 'attention', 'fusion_weights'}
     assert max(diffs.values()) <= 1e-5
     out = capsys.readouterr().out
+    assert 'inputs face N×3×96×96, context N×3×112×112' in out
     assert 'outputs scores, attention, fusion_weights' in out
     assert 'max |ONNX Runtime - PyTorch| of attention' in out
     runtime = OnnxRuntimeClassifier(args.out)
@@ -47,3 +64,69 @@ def test_export_is_checked_against_pytorch(toy_config, tiny_toy_opts,
     monkeypatch.setattr(sys, 'argv', argv + ['--tolerance', '0'])
     with pytest.raises(RuntimeError, match='differs from PyTorch'):
         tool.main()
+
+
+def test_view_shapes_come_from_the_test_pipeline(tool, tmp_path,
+                                                 monkeypatch):
+    """The face-guided toy config crops 32x32 faces and keeps the picture
+    as the context: the export takes those sizes (the context's given, as
+    the pipeline does not fix it), and runs on views its pipeline makes."""
+    from mmcv.transforms import Compose
+    from mmengine.config import Config
+    from mmpretrain.registry import TRANSFORMS
+
+    from glamor_mm.datasets.toy_caers import generate_toy_caers
+    from glamor_mm.deployment import OnnxRuntimeClassifier
+    from glamor_mm.models.detectors import keep_default_scope
+    root = str(tmp_path / 'guided')
+    generate_toy_caers(
+        root,
+        num_per_class=dict(train=1, val=1, test=1),
+        mode='guided')
+    checkpoint, out = str(tmp_path / 'g.pth'), str(tmp_path / 'g.onnx')
+    _save_random_checkpoint(GUIDED_CONFIG, None, checkpoint)
+    argv = ['pytorch2onnx.py', GUIDED_CONFIG, checkpoint, '--out', out]
+    monkeypatch.setattr(sys, 'argv', argv)
+    with pytest.raises(ValueError, match='does not fix the size of the '
+                       'context view.*--context-size H W'):
+        tool.main()
+
+    cfg = Config.fromfile(GUIDED_CONFIG)
+    with keep_default_scope('mmpretrain'):
+        pipeline = Compose([
+            TRANSFORMS.build(t) for t in cfg.test_dataloader.dataset.pipeline
+        ])
+    line = open(osp.join(root, 'test.txt')).readline().strip().split(',')
+    sample = pipeline(
+        dict(
+            img_path=osp.join(root, line[0]),
+            face_bbox=np.array(line[2:6], dtype=np.float32)))['inputs']
+    height, width = sample['context'].shape[1:]
+    monkeypatch.setattr(
+        sys, 'argv',
+        argv + ['--context-size', str(height), str(width)])
+    assert max(tool.main().values()) <= 1e-5
+    runtime = OnnxRuntimeClassifier(out)
+    assert runtime.view_shapes == dict(
+        face=(3, 32, 32), context=(3, height, width))
+    scores = runtime.run(sample['face'][None].numpy(),
+                         sample['context'][None].numpy())['scores']
+    assert scores.shape == (1, 7)
+
+    monkeypatch.setattr(sys, 'argv', argv + ['--face-size', '96', '96'])
+    with pytest.raises(ValueError, match='makes 3x32x32 face views; the '
+                       'given face size 3x96x96 disagrees'):
+        tool.main()
+
+
+def test_clip_models_are_refused(tool, tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, 'argv', [
+        'pytorch2onnx.py', CLIP_CONFIG,
+        str(tmp_path / 'missing.pth'), '--out',
+        str(tmp_path / 'clip.onnx')
+    ])
+    with pytest.raises(NotImplementedError,
+                       match='glamor_original3d.*clip models are not '
+                       'supported yet'):
+        tool.main()
+    assert not osp.exists(tmp_path / 'clip.onnx')

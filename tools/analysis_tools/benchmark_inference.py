@@ -25,7 +25,7 @@ from mmpretrain.registry import MODELS
 
 import glamor_mm  # noqa: F401  (registers the models)
 from glamor_mm.deployment import (OnnxRuntimeClassifier, TwoViewOnnxModule,
-                                  export_onnx)
+                                  export_onnx, pipeline_view_shapes)
 from glamor_mm.utils import (add_rounds_arguments, format_rounds,
                              interleaved_rounds, markdown_table, medians,
                              throughput)
@@ -78,7 +78,7 @@ def main() -> Dict[str, float]:
     module = TwoViewOnnxModule(model.eval()).eval()
     with tempfile.TemporaryDirectory() as tmp:
         onnx_file = osp.join(tmp, 'model.onnx')
-        export_onnx(model, onnx_file)
+        export_onnx(model, onnx_file, *pipeline_view_shapes(cfg))
         runtime = OnnxRuntimeClassifier(onnx_file, num_threads=args.threads)
 
     measures = {}
@@ -86,12 +86,11 @@ def main() -> Dict[str, float]:
     timing = dict(min_seconds=args.seconds, warmup_calls=1)
     gen = torch.Generator().manual_seed(0)
     for batch_size in args.batch_sizes:
-        face = torch.randint(
-            0, 256, (batch_size, 3, 96, 96), dtype=torch.uint8, generator=gen)
-        context = torch.randint(
-            0, 256, (batch_size, 3, 112, 112),
+        face, context = (torch.randint(
+            0,
+            256, (batch_size, *runtime.view_shapes[view]),
             dtype=torch.uint8,
-            generator=gen)
+            generator=gen) for view in ('face', 'context'))
 
         def run_torch(face=face, context=context):
             with torch.no_grad():

@@ -1,8 +1,9 @@
 """Export a two-view classifier to ONNX and check it against PyTorch.
 
-The graph takes the packed uint8 views (``face`` K×3×96×96, ``context``
-1×3×112×112 for K faces of one picture, or K×3×112×112 for K samples; BGR)
-and returns ``scores``, ``attention`` and ``fusion_weights`` (those the
+The graph takes the packed uint8 views (``face`` K×3×Hf×Wf, ``context``
+1×3×Hc×Wc for K faces of one picture, or K×3×Hc×Wc for K samples; BGR),
+of the sizes the config's test pipeline makes (``--face-size`` /
+``--context-size`` where the pipeline does not fix them), and returns ``scores``, ``attention`` and ``fusion_weights`` (those the
 model has). The data preprocessor is inside the graph. Run it with
 ``GlamorInferencer(CONFIG, 'model.onnx', backend='onnxruntime')`` or the
 demos' ``--backend onnxruntime``.
@@ -23,7 +24,8 @@ from mmpretrain.apis import init_model
 import glamor_mm  # noqa: F401  (registers the models)
 from glamor_mm.apis import keep_default_scope
 from glamor_mm.deployment import (OnnxRuntimeClassifier, TwoViewOnnxModule,
-                                  export_onnx, import_optional)
+                                  export_onnx, import_optional,
+                                  pipeline_view_shapes)
 
 
 def parse_args() -> argparse.Namespace:
@@ -33,6 +35,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='model config')
     parser.add_argument('checkpoint', help='checkpoint')
     parser.add_argument('--out', required=True, help='the .onnx file')
+    for view in ('face', 'context'):
+        parser.add_argument(
+            f'--{view}-size',
+            type=int,
+            nargs=2,
+            metavar=('H', 'W'),
+            help=f'size of the {view} view, needed only when the test '
+            'pipeline does not fix it (default: the pipeline\'s)')
     parser.add_argument(
         '--opset', type=int, default=17, help='ONNX opset (default 17)')
     parser.add_argument(
@@ -52,8 +62,8 @@ def check_against_pytorch(module: TwoViewOnnxModule,
                           onnx_file: str) -> Dict[str, float]:
     """Largest absolute difference of each output, ONNX Runtime vs PyTorch.
 
-    Checked on random views in both layouts: 3 faces with one shared
-    context, and 3 samples with a context each.
+    Checked on random views of the exported shapes in both layouts:
+    3 faces with one shared context, and 3 samples with a context each.
 
     Args:
         module (TwoViewOnnxModule): The exported module.
@@ -67,9 +77,15 @@ def check_against_pytorch(module: TwoViewOnnxModule,
     diffs = {}
     for contexts in (1, 3):
         face = torch.randint(
-            0, 256, (3, 3, 96, 96), dtype=torch.uint8, generator=gen)
+            0,
+            256, (3, *session.view_shapes['face']),
+            dtype=torch.uint8,
+            generator=gen)
         context = torch.randint(
-            0, 256, (contexts, 3, 112, 112), dtype=torch.uint8, generator=gen)
+            0,
+            256, (contexts, *session.view_shapes['context']),
+            dtype=torch.uint8,
+            generator=gen)
         with torch.no_grad():
             expected = module(face, context)
         outputs = session.run(face.numpy(), context.numpy())
@@ -91,13 +107,21 @@ def main() -> Dict[str, float]:
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    face_shape, context_shape = pipeline_view_shapes(
+        cfg, args.face_size, args.context_size, config_name=args.config)
     with keep_default_scope(cfg.get('default_scope', 'mmpretrain')):
         model = init_model(cfg, args.checkpoint, device='cpu')
     classes = getattr(model, '_dataset_meta', {}).get('classes')
     outputs = export_onnx(
-        model, args.out, classes=classes, opset_version=args.opset)
-    print(f'Wrote {args.out}: inputs face, context (uint8 BGR, dynamic '
-          f'batch); outputs {", ".join(outputs)}')
+        model,
+        args.out,
+        face_shape,
+        context_shape,
+        classes=classes,
+        opset_version=args.opset)
+    print(f'Wrote {args.out}: inputs face N×{"×".join(map(str, face_shape))}'
+          f', context N×{"×".join(map(str, context_shape))} (uint8 BGR, '
+          f'dynamic batch N); outputs {", ".join(outputs)}')
     diffs = check_against_pytorch(TwoViewOnnxModule(model), args.out)
     for name, diff in diffs.items():
         print(f'  max |ONNX Runtime - PyTorch| of {name}: {diff:.2e}')
