@@ -9,26 +9,6 @@ import torch
 
 from glamor_mm.datasets.categories import CAER_CLASSES
 
-# A short, fast recipe for the tiny model: 8 epochs of 7 iterations.
-SHORT_RUN_OPTS = [
-    'train_dataloader.batch_size=16', 'optim_wrapper.optimizer.lr=0.05',
-    'train_cfg.max_epochs=8', 'param_scheduler.T_max=8', 'randomness.seed=0'
-]
-
-
-@pytest.fixture(scope='module')
-def trained(toy_config, tiny_toy_opts, run_tool, check_ok,
-            tmp_path_factory) -> str:
-    """Train the tiny original GLAMOR-Net through tools/train.py."""
-    work_dir = str(tmp_path_factory.mktemp('train'))
-    proc = run_tool([
-        'tools/train.py', toy_config, '--work-dir', work_dir, '--no-validate',
-        '--cfg-options'
-    ] + tiny_toy_opts + SHORT_RUN_OPTS)
-    check_ok(proc)
-    return work_dir
-
-
 def test_train_saves_checkpoints(trained):
     last = open(osp.join(trained, 'last_checkpoint')).read().strip()
     assert osp.basename(last) == 'epoch_8.pth'
