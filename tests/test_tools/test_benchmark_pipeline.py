@@ -93,12 +93,13 @@ def test_benchmark_train_step_and_inference(toy_config, tiny_toy_opts,
     tool = _load_tool('benchmark_inference')
     monkeypatch.setattr(sys, 'argv', [
         'benchmark_inference.py', toy_config, '--batch-sizes', '1', '2',
-        '--seconds', '0.01', '--rounds', '1', '--cfg-options'
-    ] + model_opts)
+        '--seconds', '0.01', '--rounds', '1', '--int8', '--calib-samples',
+        '8', '--cfg-options'
+    ] + tiny_toy_opts)
     rates = tool.main()
     assert set(rates) == {
         f'{b}, batch {n}'
-        for b in ('pytorch', 'onnxruntime')
+        for b in ('pytorch', 'onnxruntime', 'onnxruntime int8')
         for n in (1, 2)
     }
     assert all(v > 0 for v in rates.values())

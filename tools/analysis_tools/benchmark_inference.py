@@ -7,9 +7,13 @@ batch of N samples, each with its own context). The backends run in
 interleaved rounds in one process, with the same number of threads, so
 that a busy machine slows them alike; the table shows the median.
 
+With ``--int8`` the INT8 model (as ``pytorch2onnx.py --int8`` writes it,
+calibrated on ``--calib-samples`` samples of the config's ``--calib-split``)
+is timed too.
+
 Example (the README's numbers):
     python tools/analysis_tools/benchmark_inference.py \\
-        configs/glamor/glamor_original_1xb32-12e_toy.py --threads 1
+        configs/glamor/glamor_original_1xb32-12e_toy.py --threads 1 --int8
 """
 import argparse
 import os.path as osp
@@ -26,6 +30,7 @@ from mmpretrain.registry import MODELS
 import glamor_mm  # noqa: F401  (registers the models)
 from glamor_mm.deployment import (OnnxRuntimeClassifier, TwoViewOnnxModule,
                                   export_onnx, pipeline_view_shapes)
+from glamor_mm.deployment.quantization import quantize_int8, split_views
 from glamor_mm.utils import (add_rounds_arguments, format_rounds,
                              interleaved_rounds, markdown_table, medians,
                              throughput)
@@ -50,6 +55,20 @@ def parse_args() -> argparse.Namespace:
         default=2.,
         help='time per backend, batch size and round (default 2)')
     add_rounds_arguments(parser, rounds=3, threads='threads of both backends')
+    parser.add_argument(
+        '--int8',
+        action='store_true',
+        help='also time the statically quantized ONNX model')
+    parser.add_argument(
+        '--calib-split',
+        default='train',
+        choices=('train', 'val', 'test'),
+        help='data split that --int8 calibrates on (default train)')
+    parser.add_argument(
+        '--calib-samples',
+        type=int,
+        default=64,
+        help='samples that --int8 calibrates on (default 64)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -79,7 +98,18 @@ def main() -> Dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         onnx_file = osp.join(tmp, 'model.onnx')
         export_onnx(model, onnx_file, *pipeline_view_shapes(cfg))
-        runtime = OnnxRuntimeClassifier(onnx_file, num_threads=args.threads)
+        runtimes = dict(onnxruntime=onnx_file)
+        if args.int8:
+            runtimes['onnxruntime int8'] = osp.join(tmp, 'int8.onnx')
+            quantize_int8(
+                onnx_file, runtimes['onnxruntime int8'],
+                split_views(cfg, args.calib_split, args.calib_samples,
+                            config_name=args.config))
+        runtimes = {
+            name: OnnxRuntimeClassifier(path, num_threads=args.threads)
+            for name, path in runtimes.items()
+        }
+    view_shapes = runtimes['onnxruntime'].view_shapes
 
     measures = {}
     # a round: one untimed call, then calls for ``--seconds``
@@ -88,7 +118,7 @@ def main() -> Dict[str, float]:
     for batch_size in args.batch_sizes:
         face, context = (torch.randint(
             0,
-            256, (batch_size, *runtime.view_shapes[view]),
+            256, (batch_size, *view_shapes[view]),
             dtype=torch.uint8,
             generator=gen) for view in ('face', 'context'))
 
@@ -98,11 +128,12 @@ def main() -> Dict[str, float]:
 
         measures[f'pytorch, batch {batch_size}'] = partial(
             throughput, run_torch, batch_size, **timing)
-        measures[f'onnxruntime, batch {batch_size}'] = partial(
-            throughput,
-            lambda f=face.numpy(), c=context.numpy(): runtime.run(f, c),
-            batch_size,
-            **timing)
+        for name, runtime in runtimes.items():
+            measures[f'{name}, batch {batch_size}'] = partial(
+                throughput,
+                partial(runtime.run, face.numpy(), context.numpy()),
+                batch_size,
+                **timing)
     rounds = interleaved_rounds(measures, args.rounds)
     rates = medians(rounds.results)
     print(f'{args.config}: inference incl. preprocessing, '
