@@ -128,16 +128,29 @@ def test_resume_equals_uninterrupted_run(toy_config, tiny_toy_opts, run_tool,
     assert a['param_schedulers'] == b['param_schedulers']
 
 
-def test_amp_on_cpu_fails_clearly(toy_config, run_tool, tmp_path):
+def test_amp_on_cpu_trains_in_bfloat16(toy_config, tiny_toy_opts, run_tool,
+                                       check_ok, tmp_path):
+    """``--amp`` without a GPU trains with BF16AmpOptimWrapper where the
+    CPU computes bfloat16, and stops clearly where it does not."""
+    from glamor_mm.engine import cpu_has_bf16
     if torch.cuda.is_available():
-        pytest.skip('--amp is supported with a CUDA GPU')
-    proc = run_tool(
-        ['tools/train.py', toy_config, '--amp', '--work-dir',
-         str(tmp_path)])
-    assert proc.returncode != 0
-    assert '--amp (automatic mixed precision) needs a CUDA GPU' in \
-        proc.stderr
-    assert 'Traceback' not in proc.stderr
+        pytest.skip('--amp uses float16 on a CUDA GPU')
+    proc = run_tool([
+        'tools/train.py', toy_config, '--amp', '--work-dir',
+        str(tmp_path), '--no-validate', '--cfg-options'
+    ] + tiny_toy_opts + [
+        'train_cfg.max_epochs=1', 'train_dataloader.batch_size=16',
+        'default_hooks.checkpoint.interval=100'
+    ])
+    if not cpu_has_bf16():
+        assert proc.returncode != 0
+        assert 'needs a CPU with AVX-512 BF16 or AMX' in proc.stderr
+        assert 'Traceback' not in proc.stderr
+        return
+    check_ok(proc)
+    dumped = open(tmp_path / osp.basename(toy_config)).read()
+    assert "type='BF16AmpOptimWrapper'" in dumped
+    assert 'loss: ' in proc.stdout + proc.stderr
 
 
 def test_test_trust_checkpoint(trained, toy_config, tiny_toy_opts, run_tool,
