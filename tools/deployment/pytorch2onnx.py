@@ -102,12 +102,14 @@ def report_int8(cfg: Config, fp32_file: str, int8_file: str,
     except ValueError as e:
         print(f'  INT8 vs FP32 not compared: {e}')
         return
-    agreement, largest, count = compare_scores(
+    result = compare_scores(
         OnnxRuntimeClassifier(fp32_file), OnnxRuntimeClassifier(int8_file),
         views)
-    print(f'  INT8 vs FP32 on the {count} samples of the test split: same '
-          f'top-1 class for {agreement:.2%}, largest probability difference '
-          f'{largest:.2e}')
+    print(f'  INT8 vs FP32 on the {result["samples"]} samples of the test '
+          f'split: top-1 accuracy {result["other_accuracy"]:.2%} vs '
+          f'{result["reference_accuracy"]:.2%}, same top-1 class for '
+          f'{result["agreement"]:.2%}, largest probability difference '
+          f'{result["max_prob_diff"]:.2e}')
 
 
 def check_against_pytorch(module: TwoViewOnnxModule,
