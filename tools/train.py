@@ -49,6 +49,12 @@ def parse_args() -> argparse.Namespace:
         'dynamic loss scaling on a CUDA GPU, bfloat16 on a CPU with '
         'AVX-512 BF16 or AMX')
     parser.add_argument(
+        '--compile',
+        choices=('backbones', 'model'),
+        help='torch.compile the two backbones or the whole model '
+        '(CompileModelHook); compiled kernels are kept in '
+        '~/.cache/glamor_mm/inductor for the next runs')
+    parser.add_argument(
         '--no-validate',
         action='store_true',
         help='whether not to evaluate the checkpoint during training')
@@ -156,6 +162,14 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.optim_wrapper.type = wrapper.pop('type')
         for key, value in wrapper.items():
             cfg.optim_wrapper.setdefault(key, value)
+
+    if args.compile:
+        hook = dict(
+            type='CompileModelHook',
+            cache_dir=osp.expanduser('~/.cache/glamor_mm/inductor'))
+        if args.compile == 'model':
+            hook['targets'] = ['']  # the hook's default: the backbones
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [hook]
 
     if args.resume is not None:
         # a checkpoint cut short by a kill is skipped for the one before it

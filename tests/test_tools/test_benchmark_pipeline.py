@@ -83,11 +83,23 @@ def test_benchmark_train_step_and_inference(toy_config, tiny_toy_opts,
     tool = _load_tool('benchmark_train_step')
     monkeypatch.setattr(sys, 'argv', [
         'benchmark_train_step.py', toy_config, '--batch-size', '2', '--rounds',
-        '1', '--steps', '1', '--warmup', '1', '--cfg-options'
+        '1', '--steps', '1', '--warmup', '1', '--variants', 'default',
+        'channels_last+bf16', '--cfg-options'
     ] + model_opts)
     rates = tool.main()
-    assert set(rates) == {'default', 'channels_last'}
-    assert '| channels_last |' in capsys.readouterr().out
+    assert set(rates) == {'default', 'channels_last+bf16'}
+    out = capsys.readouterr().out
+    assert '| channels_last+bf16 |' in out
+    # GFLOP/s = images/s x 3 x forward GFLOP; the matmul peak is measured
+    gflop = float(out.split('training step: ')[1].split(' GFLOP')[0])
+    row = out.split('| default | ')[1].split(' |')
+    assert float(row[2]) == pytest.approx(
+        float(row[0]) * gflop, rel=0.01, abs=0.06)
+    monkeypatch.setattr(sys, 'argv', [
+        'benchmark_train_step.py', toy_config, '--variants', 'bf16+fast'
+    ])
+    with pytest.raises(SystemExit):
+        tool.parse_args()
 
     pytest.importorskip('onnxruntime')
     tool = _load_tool('benchmark_inference')
@@ -103,3 +115,23 @@ def test_benchmark_train_step_and_inference(toy_config, tiny_toy_opts,
         for n in (1, 2)
     }
     assert all(v > 0 for v in rates.values())
+
+
+def test_benchmark_png_decode(monkeypatch, capsys):
+    """Every installed decoder gives OpenCV's pixels on both sets (none is
+    dropped as different) and is timed."""
+    pytest.importorskip('skimage')
+    tool = _load_tool('benchmark_png_decode')
+    monkeypatch.setattr(sys, 'argv', [
+        'benchmark_png_decode.py', '--num-files', '2', '--rounds', '1',
+        '--seconds', '0.01'
+    ])
+    rates = tool.main()
+    found = set(tool.decoders())
+    assert {'opencv (cv2.imdecode)', 'pillow'} <= found
+    assert set(rates) == {'toy', 'photos'}
+    for decoders in rates.values():
+        assert set(decoders) == found
+    out = capsys.readouterr().out
+    assert 'differ' not in out
+    assert '2 PNG files of 712x400' in out

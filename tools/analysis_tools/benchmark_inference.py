@@ -3,7 +3,11 @@
 The model (random weights, or ``--checkpoint``) is exported to ONNX once
 (``glamor_mm.deployment.export_onnx``), then both backends classify random
 uint8 views, data preprocessing included, at each ``--batch-sizes`` (a
-batch of N samples, each with its own context). The backends run in
+batch of N samples, each with its own context). The table also shows the
+achieved GFLOP/s (the forward FLOPs counted by ``model_complexity.py``,
+2 per multiply-add; the INT8 model does the same operations) against the
+GFLOP/s of a float32 matrix product measured in the same rounds with the
+same threads (:func:`glamor_mm.utils.matmul_gflops`). The backends run in
 interleaved rounds in one process, with the same number of threads, so
 that a busy machine slows them alike; the table shows the median.
 
@@ -17,6 +21,7 @@ Example (the README's numbers):
 """
 import argparse
 import os.path as osp
+import sys
 import tempfile
 from functools import partial
 from typing import Dict
@@ -32,8 +37,11 @@ from glamor_mm.deployment import (OnnxRuntimeClassifier, TwoViewOnnxModule,
                                   export_onnx, pipeline_view_shapes)
 from glamor_mm.deployment.quantization import quantize_int8, split_views
 from glamor_mm.utils import (add_rounds_arguments, format_rounds,
-                             interleaved_rounds, markdown_table, medians,
-                             throughput)
+                             gflops_cells, interleaved_rounds, markdown_table,
+                             matmul_gflops, medians, throughput)
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from model_complexity import analyze  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -134,16 +142,23 @@ def main() -> Dict[str, float]:
                 partial(runtime.run, face.numpy(), context.numpy()),
                 batch_size,
                 **timing)
+    measures['fp32 matmul'] = matmul_gflops
     rounds = interleaved_rounds(measures, args.rounds)
     rates = medians(rounds.results)
+    peak = rates.pop('fp32 matmul')
+    gflop = 2 * analyze(model, view_shapes['face'][1:], view_shapes[
+        'context'][1:])['total']['flops'] / 1e9
     print(f'{args.config}: inference incl. preprocessing, '
           f'{args.threads} thread(s), median of {args.rounds} rounds; '
           f'{rounds.load}')
+    print(f'FP32 matmul (1024^2): {peak:.1f} GFLOP/s; forward: '
+          f'{gflop:.3f} GFLOP an image')
     print(
         markdown_table(
-            ('backend', 'images/s', 'rounds'),
-            [(name, f'{rate:.1f}', format_rounds(rounds.results[name]))
-             for name, rate in rates.items()], 'lrl'))
+            ('backend', 'images/s', 'GFLOP/s', 'of FP32 matmul', 'rounds'),
+            [(name, f'{rate:.1f}', *gflops_cells(rate, gflop, peak),
+              format_rounds(rounds.results[name]))
+             for name, rate in rates.items()], 'lrrrl'))
     return rates
 
 

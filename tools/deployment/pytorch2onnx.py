@@ -3,8 +3,9 @@
 The graph takes the packed uint8 views (``face`` K×3×Hf×Wf, ``context``
 1×3×Hc×Wc for K faces of one picture, or K×3×Hc×Wc for K samples; BGR),
 of the sizes the config's test pipeline makes (``--face-size`` /
-``--context-size`` where the pipeline does not fix them), and returns ``scores``, ``attention`` and ``fusion_weights`` (those the
-model has). The data preprocessor is inside the graph. Run it with
+``--context-size`` where the pipeline does not fix them), and returns
+``scores``, ``attention`` and ``fusion_weights`` (those the model has).
+The data preprocessor is inside the graph. Run it with
 ``GlamorInferencer(CONFIG, 'model.onnx', backend='onnxruntime')`` or the
 demos' ``--backend onnxruntime``.
 
