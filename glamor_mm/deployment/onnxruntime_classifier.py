@@ -74,13 +74,16 @@ class OnnxRuntimeClassifier:
         except Exception as e:
             raise ValueError(f'OnnxRuntimeClassifier: cannot load '
                              f'{onnx_file!r}: {e}') from e
+        # a one-stream model's graph has only the input it uses
         inputs = [i.name for i in self.session.get_inputs()]
-        if tuple(inputs) != INPUT_NAMES or 'outputs' not in meta:
+        if (not inputs or not set(inputs) <= set(INPUT_NAMES)
+                or 'outputs' not in meta):
             raise ValueError(
                 f'OnnxRuntimeClassifier: {onnx_file!r} is not a two-view '
                 f'model exported by tools/deployment/pytorch2onnx.py '
                 f'(inputs {inputs}, metadata keys {sorted(meta)}).')
         self.onnx_file = onnx_file
+        self.input_names: List[str] = inputs
         self.output_names: List[str] = meta['outputs']
         self.view_shapes = dict(
             face=tuple(meta['face_shape']),
@@ -123,15 +126,19 @@ class OnnxRuntimeClassifier:
             model has them, ``attention`` (K, H, W) and ``fusion_weights``
             (K, 2).
         """
-        for view, array in dict(face=face, context=context).items():
+        views = {
+            view: array
+            for view, array in dict(face=face, context=context).items()
+            if view in self.input_names
+        }
+        for view, array in views.items():
             if tuple(array.shape[1:]) != self.view_shapes[view]:
                 raise ValueError(
                     f'{self.onnx_file}: takes {view} views of shape '
                     f'N×{"×".join(map(str, self.view_shapes[view]))}, got '
                     f'{"×".join(map(str, array.shape))}: export it with the '
                     'config whose test pipeline makes these views.')
-        outputs = self.session.run(self.output_names,
-                                   dict(face=face, context=context))
+        outputs = self.session.run(self.output_names, views)
         return dict(zip(self.output_names, outputs))
 
     def predict_faces(self, faces: Union[np.ndarray, Sequence],

@@ -14,7 +14,8 @@ from mmengine.config import Config
 from mmpretrain.registry import TRANSFORMS
 
 from glamor_mm.models.detectors import keep_default_scope
-from glamor_mm.datasets.transforms import DetectFace, PackTwoViewClipInputs
+from glamor_mm.datasets.transforms import (DetectFace, PackTwoViewClipInputs,
+                                           PackTwoViewInputs)
 
 VIEWS = ('face', 'context')
 # (H, W) of the two probe pictures and the face box in both.
@@ -43,7 +44,7 @@ def pipeline_view_shapes(cfg: Config,
 
     Raises:
         NotImplementedError: For a clip (video) pipeline.
-        ValueError: If a given size disagrees with the fixed one of the
+        ValueError: If the pipeline does not pack two views, a given size disagrees with the fixed one of the
             pipeline, or a view's size follows the picture's and is not
             given.
     """
@@ -56,6 +57,11 @@ def pipeline_view_shapes(cfg: Config,
             f'{config_name}: clip models are not supported yet: ONNX export '
             'takes two-view image models (PackTwoViewInputs), this test '
             'pipeline packs clips (PackTwoViewClipInputs).')
+    if not any(isinstance(t, PackTwoViewInputs) for t in transforms):
+        raise ValueError(
+            f'{config_name}: not a two-view model: its test pipeline does '
+            'not pack face and context views (PackTwoViewInputs); the '
+            'exporter takes GlamorClassifier models (one-stream ones too).')
     pipeline = Compose([
         t for t in transforms
         if not isinstance(t, (LoadImageFromFile, DetectFace))

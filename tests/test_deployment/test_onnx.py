@@ -188,3 +188,25 @@ def test_missing_onnxruntime_names_the_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, 'onnxruntime', None)
     with pytest.raises(ImportError, match='pip install onnxruntime'):
         OnnxRuntimeClassifier(str(tmp_path / 'model.onnx'))
+
+
+def test_face_only_model(tmp_path):
+    """A one-stream model's graph has only the face input; the runtime
+    feeds it only that, and predicts as PyTorch does."""
+    model = _tiny_model(
+        neck=dict(_delete_=True, type='GlobalAveragePoolingTwoViewNeck'),
+        head=dict(branches=('face', )))
+    out = str(tmp_path / 'face.onnx')
+    assert export_onnx(model, out, *SHAPES) == ['scores']
+    runtime = OnnxRuntimeClassifier(out)
+    assert runtime.input_names == ['face']
+    faces, context = _views(3)
+    data = model.data_preprocessor(
+        dict(inputs=dict(face=faces, context=context)))
+    with torch.no_grad():
+        expected = model.predict_faces(data['inputs']['face'],
+                                       data['inputs']['context'])
+    got = runtime.predict_faces(faces.numpy(), context.numpy())
+    for a, b in zip(got, expected):
+        torch.testing.assert_close(
+            a.pred_score, b.pred_score, rtol=0, atol=1e-5)

@@ -120,6 +120,22 @@ def test_view_shapes_come_from_the_test_pipeline(tool, tmp_path,
         tool.main()
 
 
+def test_one_view_image_classifiers_are_refused(tool, tmp_path,
+                                                monkeypatch):
+    """An MMPretrain ImageClassifier on face crops (PackInputs) is not a
+    two-view model: refused by name, before the checkpoint is read."""
+    config = osp.join(ROOT, 'configs', 'baselines',
+                      'resnet50_1xb32-60e_ncaers-face.py')
+    monkeypatch.setattr(sys, 'argv', [
+        'pytorch2onnx.py', config,
+        str(tmp_path / 'missing.pth'), '--out',
+        str(tmp_path / 'face.onnx')
+    ])
+    with pytest.raises(ValueError, match='ncaers-face.py: not a two-view '
+                       'model.*PackTwoViewInputs'):
+        tool.main()
+
+
 def test_clip_models_are_refused(tool, tmp_path, monkeypatch):
     monkeypatch.setattr(sys, 'argv', [
         'pytorch2onnx.py', CLIP_CONFIG,
