@@ -51,6 +51,15 @@ def _views(k, seed=0):
                           generator=gen))
 
 
+def _predict_faces(model, faces, context):
+    """PyTorch's ``predict_faces`` on uint8 views."""
+    data = model.data_preprocessor(
+        dict(inputs=dict(face=faces, context=context)))
+    with torch.no_grad():
+        return model.predict_faces(data['inputs']['face'],
+                                   data['inputs']['context'])
+
+
 @pytest.fixture(scope='module')
 def exported(tmp_path_factory):
     """The tiny model and its ONNX file."""
@@ -69,11 +78,7 @@ def test_k_faces_with_one_context_equal_predict_faces(exported):
     runtime = OnnxRuntimeClassifier(out)
     assert runtime.dataset_meta['classes'] == tuple(CAER_CLASSES)
     faces, context = _views(4)
-    data = model.data_preprocessor(
-        dict(inputs=dict(face=faces, context=context)))
-    with torch.no_grad():
-        expected = model.predict_faces(data['inputs']['face'],
-                                       data['inputs']['context'])
+    expected = _predict_faces(model, faces, context)
     stacked = runtime.data_preprocessor(
         dict(inputs=dict(face=list(faces), context=list(context))))
     predictions = runtime.predict_faces(stacked['inputs']['face'],
@@ -201,11 +206,7 @@ def test_face_only_model(tmp_path):
     runtime = OnnxRuntimeClassifier(out)
     assert runtime.input_names == ['face']
     faces, context = _views(3)
-    data = model.data_preprocessor(
-        dict(inputs=dict(face=faces, context=context)))
-    with torch.no_grad():
-        expected = model.predict_faces(data['inputs']['face'],
-                                       data['inputs']['context'])
+    expected = _predict_faces(model, faces, context)
     got = runtime.predict_faces(faces.numpy(), context.numpy())
     for a, b in zip(got, expected):
         torch.testing.assert_close(
