@@ -171,3 +171,28 @@ def test_test_trust_checkpoint(trained, toy_config, tiny_toy_opts, run_tool,
     assert proc.returncode != 0
     assert '--trust-checkpoint' in proc.stderr
     check_ok(run_tool(args[:3] + ['--trust-checkpoint'] + args[3:]))
+
+
+def test_compile_option_adds_the_hook(toy_config, monkeypatch, tmp_path):
+    """``--compile backbones|model`` appends CompileModelHook (after the
+    config's own hooks) with a persistent Inductor cache."""
+    import importlib.util
+
+    from mmengine.config import Config
+    path = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'train.py')
+    spec = importlib.util.spec_from_file_location('train_tool', path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    for choice, targets in (('backbones', None), ('model', [''])):
+        monkeypatch.setattr('sys.argv', [
+            'train.py', toy_config, '--compile', choice, '--work-dir',
+            str(tmp_path)
+        ])
+        before = len(Config.fromfile(toy_config).get('custom_hooks', []))
+        cfg = tool.merge_args(Config.fromfile(toy_config), tool.parse_args())
+        assert len(cfg.custom_hooks) == before + 1
+        hook = cfg.custom_hooks[-1]
+        assert hook['type'] == 'CompileModelHook'
+        assert hook.get('targets') == targets
+        assert hook['cache_dir'].endswith(
+            osp.join('.cache', 'glamor_mm', 'inductor'))
