@@ -3,7 +3,9 @@
 Follows MMPretrain 1.2's ``tools/train.py`` and adds what a CPU-only machine
 needs: ``--launcher pytorch`` without a GPU uses the gloo backend
 (:func:`glamor_mm.engine.setup_distributed`) and ``--amp`` without a GPU
-stops with a clear message instead of MMEngine's bare assertion.
+trains in bfloat16 autocast (``BF16AmpOptimWrapper``) where the CPU computes
+bfloat16 natively (AVX-512 BF16 or AMX), and stops with a clear message
+where it does not.
 
 Examples:
     python tools/train.py configs/glamor_r18_caers.py
@@ -22,7 +24,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import glamor_mm  # noqa: F401  (registers glamor_mm components)
-from glamor_mm.engine import resumable_checkpoint, setup_distributed
+from glamor_mm.engine import (cpu_has_bf16, resumable_checkpoint,
+                              setup_distributed)
 from glamor_mm.engine.hooks import add_strict_load_hook
 from glamor_mm.utils import trust_config_checkpoints
 
@@ -43,7 +46,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--amp',
         action='store_true',
-        help='enable automatic-mixed-precision training (needs a CUDA GPU)')
+        help='enable automatic-mixed-precision training: float16 with '
+        'dynamic loss scaling on a CUDA GPU, bfloat16 on a CPU with '
+        'AVX-512 BF16 or AMX')
+    parser.add_argument(
+        '--compile',
+        choices=('backbones', 'model'),
+        help='torch.compile the two backbones or the whole model '
+        '(CompileModelHook); compiled kernels are kept in '
+        '~/.cache/glamor_mm/inductor for the next runs')
     parser.add_argument(
         '--no-validate',
         action='store_true',
@@ -121,20 +132,26 @@ def set_default_dataloader_cfg(cfg: Config, field: str,
     cfg[field] = dataloader_cfg
 
 
-def check_amp_available() -> None:
-    """Fail clearly when ``--amp`` is asked for without a CUDA GPU.
+def amp_optim_wrapper() -> dict:
+    """The optim wrapper settings of ``--amp`` on this machine.
 
-    MMEngine's ``AmpOptimWrapper`` only supports CUDA (and NPU/MLU) and
-    asserts otherwise, which reads like a crash.
+    Returns:
+        dict: ``AmpOptimWrapper`` with dynamic loss scaling on a CUDA GPU;
+        ``BF16AmpOptimWrapper`` on a CPU that computes bfloat16 natively.
 
     Raises:
-        SystemExit: If CUDA is not available.
+        SystemExit: On a CPU without AVX-512 BF16 or AMX, where bfloat16
+            would be emulated, slower than float32.
     """
-    if not torch.cuda.is_available():
+    if torch.cuda.is_available():
+        return dict(type='AmpOptimWrapper', loss_scale='dynamic')
+    if not cpu_has_bf16():
         raise SystemExit(
-            'error: --amp (automatic mixed precision) needs a CUDA GPU: '
-            "MMEngine's AmpOptimWrapper does not support the CPU. "
-            'Run without --amp on this machine.')
+            'error: --amp without a CUDA GPU trains in bfloat16, which '
+            'needs a CPU with AVX-512 BF16 or AMX; this CPU has neither '
+            '(bfloat16 would be emulated, slower than float32). Run '
+            'without --amp on this machine.')
+    return dict(type='BF16AmpOptimWrapper')
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
@@ -149,9 +166,18 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
                                 osp.splitext(osp.basename(args.config))[0])
 
     if args.amp:
-        check_amp_available()
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        wrapper = amp_optim_wrapper()
+        cfg.optim_wrapper.type = wrapper.pop('type')
+        for key, value in wrapper.items():
+            cfg.optim_wrapper.setdefault(key, value)
+
+    if args.compile:
+        hook = dict(
+            type='CompileModelHook',
+            cache_dir=osp.expanduser('~/.cache/glamor_mm/inductor'))
+        if args.compile == 'model':
+            hook['targets'] = ['']  # the hook's default: the backbones
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [hook]
 
     if args.resume is not None:
         # a checkpoint cut short by a kill is skipped for the one before it

@@ -190,6 +190,8 @@ class GlamorInferencer(BaseInferencer):
             self.model = OnnxRuntimeClassifier(
                 pretrained, num_threads=ort_threads, device=device or 'cpu')
             classes = classes or self.model.dataset_meta['classes']
+            if classes:
+                self.model.check_classes(classes)
         elif pretrained:  # sets the model's _dataset_meta
             load_checkpoint_checked(
                 self.model,

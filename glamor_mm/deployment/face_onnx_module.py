@@ -1,13 +1,13 @@
 """Export a face-only classifier (an MMPretrain ``ImageClassifier``) to
 ONNX."""
-import json
 import warnings
 from typing import Optional, Sequence
 
 import torch
 import torch.nn as nn
 
-from .onnx_export import import_optional
+from .onnx_metadata import save_with_metadata
+from .optional import import_optional
 
 
 class FaceOnnxModule(nn.Module):
@@ -45,8 +45,8 @@ def export_face_onnx(model: nn.Module,
     """Export a face-only classifier (see :class:`FaceOnnxModule`).
 
     The graph has one input, ``face`` (dynamic batch), and one output,
-    ``scores``; the file's metadata holds the face shape, the output names
-    and the class names, as :func:`export_onnx` writes them, so
+    ``scores``; the file's metadata holds the face shape, the output names,
+    the class names and the SHA-256, as :func:`export_onnx` writes them, so
     :class:`OnnxRuntimeClassifier` runs it with ``context=None``.
 
     Args:
@@ -59,7 +59,6 @@ def export_face_onnx(model: nn.Module,
             Defaults to None.
         opset_version (int): ONNX opset. Defaults to 17.
     """
-    onnx = import_optional('onnx')
     module = FaceOnnxModule(model.cpu().eval()).eval()
     example = torch.randint(0, 256, (2, *face_shape), dtype=torch.uint8)
     with warnings.catch_warnings():
@@ -72,12 +71,10 @@ def export_face_onnx(model: nn.Module,
             dynamic_axes=dict(face={0: 'faces'}, scores={0: 'faces'}),
             opset_version=opset_version,
             dynamo=False)
-    proto = onnx.load(out_file)
-    meta = dict(
-        face_shape=list(face_shape),
-        outputs=['scores'],
-        classes=list(classes) if classes else None)
-    for key, value in meta.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, json.dumps(value)
-    onnx.save(proto, out_file)
+    onnx = import_optional('onnx')
+    save_with_metadata(
+        onnx.load(out_file),
+        dict(
+            face_shape=list(face_shape),
+            outputs=['scores'],
+            classes=list(classes) if classes else None), out_file)

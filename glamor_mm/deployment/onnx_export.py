@@ -1,33 +1,15 @@
 """Export a two-view classifier to ONNX."""
-import importlib
-import json
 import warnings
-from types import ModuleType
 from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 
+from .onnx_metadata import save_with_metadata
+from .optional import import_optional
+
 INPUT_NAMES = ('face', 'context')
 OUTPUT_NAMES = ('scores', 'attention', 'fusion_weights')
-
-
-def import_optional(name: str) -> ModuleType:
-    """Import ``onnx`` or ``onnxruntime``, or say how to install it.
-
-    Args:
-        name (str): The module (and pip package) name.
-
-    Returns:
-        ModuleType: The module.
-    """
-    try:
-        return importlib.import_module(name)
-    except ImportError as e:
-        raise ImportError(
-            f'ONNX export and the ONNX Runtime backend need {name}: '
-            f'`pip install {name}` (or `bash tools/setup_env.sh --tests`, '
-            'which installs requirements/optional.txt).') from e
 
 
 class TwoViewOnnxModule(nn.Module):
@@ -83,23 +65,23 @@ class TwoViewOnnxModule(nn.Module):
 
 def export_onnx(model: nn.Module,
                 out_file: str,
-                face_shape: Sequence[int] = (3, 96, 96),
-                context_shape: Sequence[int] = (3, 112, 112),
+                face_shape: Sequence[int],
+                context_shape: Sequence[int],
                 classes: Optional[Sequence[str]] = None,
                 opset_version: int = 17) -> List[str]:
     """Export a two-view classifier (see :class:`TwoViewOnnxModule`).
 
     The batch dimensions of both inputs are dynamic. The file's metadata
-    holds the view shapes, the output names and the class names.
+    holds the view shapes, the output names, the class names and a SHA-256
+    of the model (see :mod:`glamor_mm.deployment.onnx_metadata`).
 
     Args:
         model (nn.Module): A ``GlamorClassifier``; it is put in eval mode
             and on the CPU.
         out_file (str): The ``.onnx`` file to write.
-        face_shape (Sequence[int]): (C, H, W) of the face view.
-            Defaults to (3, 96, 96).
+        face_shape (Sequence[int]): (C, H, W) of the face view, as the
+            config's test pipeline makes it (see :func:`pipeline_view_shapes`).
         context_shape (Sequence[int]): (C, H, W) of the context view.
-            Defaults to (3, 112, 112).
         classes (Sequence[str], optional): Class names to store.
             Defaults to None.
         opset_version (int): ONNX opset. Defaults to 17.
@@ -136,14 +118,11 @@ def export_onnx(model: nn.Module,
                    for name in output_names}),
             opset_version=opset_version,
             dynamo=False)
-    proto = onnx.load(out_file)
-    meta = dict(
-        face_shape=list(face_shape),
-        context_shape=list(context_shape),
-        outputs=output_names,
-        classes=list(classes) if classes else None)
-    for key, value in meta.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, json.dumps(value)
-    onnx.save(proto, out_file)
+    save_with_metadata(
+        onnx.load(out_file),
+        dict(
+            face_shape=list(face_shape),
+            context_shape=list(context_shape),
+            outputs=output_names,
+            classes=list(classes) if classes else None), out_file)
     return output_names

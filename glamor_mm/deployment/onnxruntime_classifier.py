@@ -1,5 +1,4 @@
 """Run an exported two-view classifier with ONNX Runtime."""
-import json
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -7,7 +6,9 @@ import numpy as np
 import torch
 from mmpretrain.structures import DataSample
 
-from .onnx_export import INPUT_NAMES, import_optional
+from .onnx_export import INPUT_NAMES
+from .onnx_metadata import load_checked_model
+from .optional import import_optional
 
 Views = Union[torch.Tensor, Sequence[torch.Tensor]]
 
@@ -80,26 +81,53 @@ class OnnxRuntimeClassifier:
                     'onnxruntime-gpu (CUDAExecutionProvider).')
         else:
             providers = ['CPUExecutionProvider']
+        model, meta = load_checked_model(onnx_file)
         try:
             self.session = ort.InferenceSession(
-                onnx_file, options, providers=providers)
+                model, options, providers=providers)
         except Exception as e:
             raise ValueError(f'OnnxRuntimeClassifier: cannot load '
                              f'{onnx_file!r}: {e}') from e
-        meta = self.session.get_modelmeta().custom_metadata_map
+        # a one-stream model's graph has only the input it uses
         inputs = [i.name for i in self.session.get_inputs()]
-        expected = (INPUT_NAMES, ('face', ))  # two-view, face-only
-        if tuple(inputs) not in expected or 'outputs' not in meta:
+        if (not inputs or not set(inputs) <= set(INPUT_NAMES)
+                or 'outputs' not in meta):
             raise ValueError(
                 f'OnnxRuntimeClassifier: {onnx_file!r} is not a two-view '
-                f'model exported by tools/deployment/pytorch2onnx.py, nor a '
-                f'face-only one (inputs {inputs}, metadata keys '
-                f'{sorted(meta)}).')
-        self.output_names: List[str] = json.loads(meta['outputs'])
-        classes = json.loads(meta['classes'])
+                'model (nor a face-only one) exported by '
+                'tools/deployment/pytorch2onnx.py '
+                f'(inputs {inputs}, metadata keys {sorted(meta)}).')
+        self.onnx_file = onnx_file
+        self.input_names: List[str] = inputs
+        self.output_names: List[str] = meta['outputs']
+        # a face-only ImageClassifier's graph has no context shape
+        self.view_shapes = {
+            view: tuple(meta[f'{view}_shape'])
+            for view in INPUT_NAMES if meta.get(f'{view}_shape')
+        }
+        self.num_classes: int = self.session.get_outputs()[0].shape[1]
+        classes = meta['classes']
         self.dataset_meta = dict(
             classes=None if classes is None else tuple(classes))
+        if classes is not None:
+            self.check_classes(classes)
         self.data_preprocessor = _StackViews()
+
+    def check_classes(self, classes: Sequence[str]) -> None:
+        """Refuse class names that do not match the number of scores.
+
+        Args:
+            classes (Sequence[str]): Class names, one per score.
+
+        Raises:
+            ValueError: If their number is not the model's.
+        """
+        if len(classes) != self.num_classes:
+            raise ValueError(
+                f'{self.onnx_file}: the model gives {self.num_classes} '
+                f'scores, but {len(classes)} class names were given '
+                f'({", ".join(classes)}): the model and the names do not '
+                'belong together.')
 
     def run(self, face: np.ndarray,
             context: Optional[np.ndarray]) -> Dict[str, np.ndarray]:
@@ -116,10 +144,19 @@ class OnnxRuntimeClassifier:
             model has them, ``attention`` (K, H, W) and ``fusion_weights``
             (K, 2).
         """
-        feeds = dict(face=face)
-        if context is not None:
-            feeds['context'] = context
-        outputs = self.session.run(self.output_names, feeds)
+        views = {
+            view: array
+            for view, array in dict(face=face, context=context).items()
+            if view in self.input_names
+        }
+        for view, array in views.items():
+            if tuple(array.shape[1:]) != self.view_shapes[view]:
+                raise ValueError(
+                    f'{self.onnx_file}: takes {view} views of shape '
+                    f'N×{"×".join(map(str, self.view_shapes[view]))}, got '
+                    f'{"×".join(map(str, array.shape))}: export it with the '
+                    'config whose test pipeline makes these views.')
+        outputs = self.session.run(self.output_names, views)
         return dict(zip(self.output_names, outputs))
 
     def predict(self, faces: np.ndarray) -> List[DataSample]:

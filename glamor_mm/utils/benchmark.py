@@ -206,3 +206,52 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]],
 def _row(cells: Sequence[str]) -> str:
     """``'| a | b |'``."""
     return '| ' + ' | '.join(cells) + ' |'
+
+
+def matmul_gflops(size: int = 1024, min_seconds: float = 0.5) -> float:
+    """GFLOP/s of a float32 matrix product, the cores' practical FP32 peak.
+
+    Times ``torch.mm`` of two ``size`` x ``size`` float32 matrices
+    (2 * size**3 FLOPs: one multiply and one add per multiply-add) with the
+    process's ``torch.set_num_threads``: the fastest FP32 kernel the
+    machine has (MKL or oneDNN SGEMM on AVX-512/AVX2 FMA units), a
+    measured stand-in for the cores' nominal peak (which needs the clock
+    and FMA units, not visible from inside a virtual machine).
+
+    Args:
+        size (int): Side of the matrices. Defaults to 1024.
+        min_seconds (float): Time spent measuring. Defaults to 0.5.
+
+    Returns:
+        float: GFLOP/s.
+    """
+    import torch
+    gen = torch.Generator().manual_seed(0)
+    a, b = (torch.randn(size, size, generator=gen) for _ in range(2))
+    products = throughput(
+        lambda: torch.mm(a, b),
+        1,
+        min_calls=2,
+        min_seconds=min_seconds,
+        warmup_calls=1)
+    return products * 2 * size**3 / 1e9
+
+
+def gflops_cells(rate: float, gflop: float,
+                 peak: Optional[float]) -> List[str]:
+    """Table cells of the achieved GFLOP/s and its share of the peak.
+
+    Args:
+        rate (float): Items (e.g. images) per second.
+        gflop (float): GFLOP of one item.
+        peak (float, optional): The peak GFLOP/s (e.g. of
+            :func:`matmul_gflops`); None: no share.
+
+    Returns:
+        list[str]: ``['12.3']`` or ``['12.3', '15%']``.
+    """
+    achieved = rate * gflop
+    cells = [f'{achieved:.1f}']
+    if peak is not None:
+        cells.append(f'{achieved / peak:.0%}')
+    return cells

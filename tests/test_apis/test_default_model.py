@@ -17,7 +17,6 @@ from glamor_mm.datasets.categories import CAER_CLASSES
 from glamor_mm.utils.default_model import (DEFAULT_CONFIG, DEFAULT_MODEL_NOTE,
                                            default_checkpoint_path)
 
-pytest.importorskip('dlib')
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 TOOL = osp.join(ROOT, 'tools', 'model_converters', 'fer_to_mmpretrain.py')

@@ -93,9 +93,13 @@ def test_one_context_pass_per_picture(inferencer, two_faces, real_photos):
 def test_onnxruntime_backend_equals_pytorch(inferencer, two_faces, tmp_path):
     """The exported model under ONNX Runtime: same faces, same predictions
     (one context pass per picture is in the graph's shared-context input)."""
-    from glamor_mm.deployment import export_onnx
+    from glamor_mm.deployment import export_onnx, pipeline_view_shapes
     onnx_file = str(tmp_path / 'model.onnx')
-    export_onnx(inferencer.model, onnx_file, classes=inferencer.classes)
+    export_onnx(
+        inferencer.model,
+        onnx_file,
+        *pipeline_view_shapes(inferencer.config),
+        classes=inferencer.classes)
     runtime = GlamorInferencer(
         MODEL_CFG, onnx_file, detector=HOG_CFG, backend='onnxruntime')
     assert runtime.classes == inferencer.classes
@@ -109,6 +113,13 @@ def test_onnxruntime_backend_equals_pytorch(inferencer, two_faces, tmp_path):
             np.testing.assert_allclose(face[key], ref[key], atol=1e-5)
     with pytest.raises(ValueError, match='needs the exported .onnx'):
         GlamorInferencer(MODEL_CFG, detector=HOG_CFG, backend='onnxruntime')
+    with pytest.raises(ValueError, match='7 scores, but 5 class names'):
+        GlamorInferencer(
+            MODEL_CFG,
+            onnx_file,
+            detector=HOG_CFG,
+            backend='onnxruntime',
+            classes=inferencer.classes[:5])
 
 
 def test_results_inputs_and_visualisation(inferencer, real_photos, tmp_path,

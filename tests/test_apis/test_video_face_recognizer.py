@@ -11,7 +11,6 @@ from mmdet.structures.bbox import bbox_overlaps
 from glamor_mm.apis import (GlamorInferencer, StageTimer, VideoFaceRecognizer,
                             detect_faces)
 
-pytest.importorskip('dlib')
 
 ROOT = osp.join(osp.dirname(__file__), '..', '..')
 MODEL_CFG = osp.join(ROOT, 'configs/glamor/glamor_original_1xb32-12e_toy.py')

@@ -191,7 +191,8 @@ def test_backend_and_threads_arguments(tmp_path, monkeypatch):
     from mmengine.config import Config
     from mmpretrain.registry import MODELS
 
-    from glamor_mm.deployment import OnnxRuntimeClassifier, export_onnx
+    from glamor_mm.deployment import (OnnxRuntimeClassifier, export_onnx,
+                                      pipeline_view_shapes)
     monkeypatch.chdir(ROOT)
     monkeypatch.syspath_prepend(osp.join(ROOT, 'demo'))
     from inferencer_args import add_inferencer_args, build_inferencer
@@ -206,7 +207,8 @@ def test_backend_and_threads_arguments(tmp_path, monkeypatch):
         for view in ('face', 'context')
     })
     onnx_file = str(tmp_path / 'tiny.onnx')
-    export_onnx(MODELS.build(cfg.model), onnx_file)
+    export_onnx(MODELS.build(cfg.model), onnx_file,
+                *pipeline_view_shapes(cfg))
     parser = argparse.ArgumentParser()
     add_inferencer_args(parser)
     threads = torch.get_num_threads()

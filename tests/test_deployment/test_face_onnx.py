@@ -13,8 +13,6 @@ from mmpretrain.registry import MODELS
 import glamor_mm  # noqa: F401
 from glamor_mm.datasets import CAER_CLASSES
 
-pytest.importorskip('onnx')
-pytest.importorskip('onnxruntime')
 from glamor_mm.deployment import (
     FaceOnnxModule,  # noqa: E402
     OnnxRuntimeClassifier,
@@ -85,7 +83,6 @@ def test_pytorch2onnx_exports_the_converted_face_model(tmp_path, monkeypatch,
 def test_inferencer_runs_the_face_only_graph(tmp_path, real_photos):
     """GlamorInferencer's ONNX Runtime backend with a face-only graph gives
     PyTorch's scores."""
-    pytest.importorskip('dlib')
     from glamor_mm.apis import GlamorInferencer
     cfg = Config.fromfile(CONFIG)
     torch.manual_seed(0)

@@ -1,8 +1,9 @@
 """Fixtures of the tools tests: small toy data and a tool runner.
 
 With ``--import-mode=importlib`` test modules cannot import helpers, so
-they are fixtures: ``run_tool``, ``check_ok``, ``toy_config`` and
-``tiny_toy_opts`` (``--cfg-options`` of a tiny model on the small toy data).
+they are fixtures: ``run_tool``, ``check_ok``, ``toy_config``,
+``tiny_toy_opts`` (``--cfg-options`` of a tiny model on the small toy data)
+and ``trained`` (that model, trained briefly).
 """
 import os
 import os.path as osp
@@ -92,3 +93,23 @@ def run_tool() -> Callable:
 def check_ok() -> Callable:
     """:func:`_check_ok`: fail with the tool's output on a non-zero exit."""
     return _check_ok
+
+
+# A short, fast recipe for the tiny model: 8 epochs of 7 iterations.
+SHORT_RUN_OPTS = [
+    'train_dataloader.batch_size=16', 'optim_wrapper.optimizer.lr=0.05',
+    'train_cfg.max_epochs=8', 'param_scheduler.T_max=8', 'randomness.seed=0'
+]
+
+
+@pytest.fixture(scope='session')
+def trained(toy_config, tiny_toy_opts, tmp_path_factory) -> str:
+    """Train the tiny original GLAMOR-Net through tools/train.py (about
+    30 s); its work dir holds ``epoch_8.pth``."""
+    work_dir = str(tmp_path_factory.mktemp('train'))
+    proc = _run_tool([
+        'tools/train.py', toy_config, '--work-dir', work_dir, '--no-validate',
+        '--cfg-options'
+    ] + tiny_toy_opts + SHORT_RUN_OPTS)
+    _check_ok(proc)
+    return work_dir

@@ -124,32 +124,45 @@ def test_benchmark_train_step_and_inference(toy_config, tiny_toy_opts,
     fake_clock_throughput(monkeypatch, tool, steps)
     monkeypatch.setattr(sys, 'argv', [
         'benchmark_train_step.py', toy_config, '--batch-size', '2', '--rounds',
-        '1', '--steps', '1', '--warmup', '1', '--cfg-options'
+        '1', '--steps', '1', '--warmup', '1', '--variants', 'default',
+        'channels_last+bf16', '--cfg-options'
     ] + model_opts)
     rates = tool.main()
     # one timed step of batch 2 per variant and round (the warm-up steps
     # run before the timing)
-    assert rates == pytest.approx({'default': 2.0, 'channels_last': 2.0})
+    assert rates == pytest.approx({'default': 2.0, 'channels_last+bf16': 2.0})
     assert len(steps) == 2
-    assert '| channels_last | 2 | 1.00x |' in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert '| channels_last+bf16 | 2 | 1.00x |' in out
+    # GFLOP/s = images/s x 3 x forward GFLOP; the matmul peak is measured
+    gflop = float(out.split('training step: ')[1].split(' GFLOP')[0])
+    row = out.split('| default | ')[1].split(' |')
+    assert float(row[2]) == pytest.approx(
+        float(row[0]) * gflop, rel=0.01, abs=0.06)
+    monkeypatch.setattr(sys, 'argv', [
+        'benchmark_train_step.py', toy_config, '--variants', 'bf16+fast'
+    ])
+    with pytest.raises(SystemExit):
+        tool.parse_args()
 
     tool = _load_tool('benchmark_inference')
     calls: list = []
     fake_clock_throughput(monkeypatch, tool, calls)
     monkeypatch.setattr(sys, 'argv', [
         'benchmark_inference.py', toy_config, '--batch-sizes', '1', '2',
-        '--seconds', '0.01', '--rounds', '1', '--cfg-options'
-    ] + model_opts)
+        '--seconds', '0.01', '--rounds', '1', '--int8', '--calib-samples',
+        '8', '--cfg-options'
+    ] + tiny_toy_opts)
     rates = tool.main()
     # a warm-up call, then one timed call of the batch per round
     assert rates == pytest.approx({
         f'{b}, batch {n}': float(n)
-        for b in ('pytorch', 'onnxruntime')
+        for b in ('pytorch', 'onnxruntime', 'onnxruntime int8')
         for n in (1, 2)
     })
-    assert len(calls) == 4 * 2  # 4 variants, each a warm-up + a timed call
+    assert len(calls) == 6 * 2  # 6 variants, each a warm-up + a timed call
     out = capsys.readouterr().out
-    assert '| onnxruntime, batch 2 | 2.0 | 2 |' in out
+    assert '| onnxruntime int8, batch 2 | 2.0 |' in out
 
 
 def test_benchmark_inference_of_a_face_only_model(monkeypatch, capsys):
@@ -169,3 +182,23 @@ def test_benchmark_inference_of_a_face_only_model(monkeypatch, capsys):
         'onnxruntime, batch 2': 2.0
     })
     assert len(calls) == 2 * 2  # 2 variants, each a warm-up + a timed call
+
+
+def test_benchmark_png_decode(monkeypatch, capsys):
+    """Every installed decoder gives OpenCV's pixels on both sets (none is
+    dropped as different) and is timed."""
+    pytest.importorskip('skimage')
+    tool = _load_tool('benchmark_png_decode')
+    monkeypatch.setattr(sys, 'argv', [
+        'benchmark_png_decode.py', '--num-files', '2', '--rounds', '1',
+        '--seconds', '0.01'
+    ])
+    rates = tool.main()
+    found = set(tool.decoders())
+    assert {'opencv (cv2.imdecode)', 'pillow'} <= found
+    assert set(rates) == {'toy', 'photos'}
+    for decoders in rates.values():
+        assert set(decoders) == found
+    out = capsys.readouterr().out
+    assert 'differ' not in out
+    assert '2 PNG files of 712x400' in out

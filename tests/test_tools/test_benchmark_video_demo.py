@@ -7,7 +7,6 @@ import os.path as osp
 import cv2
 import pytest
 
-pytest.importorskip('dlib')
 pytest.importorskip('skimage')
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))

@@ -121,7 +121,6 @@ def load_tool(relpath: str):
 
 def test_pytorch2onnx_refuses_another_architecture(toy_config, tmp_path,
                                                    monkeypatch):
-    pytest.importorskip('onnxruntime')
     tool = load_tool('tools/deployment/pytorch2onnx.py')
     ckpt = other_architecture_checkpoint(tmp_path / 'mnv2.pth')
     out = tmp_path / 'model.onnx'
@@ -142,7 +141,6 @@ def test_vis_attention_refuses_another_architecture(toy_config, tmp_path):
 
 
 def test_face_detector_weights_are_checked(tmp_path):
-    pytest.importorskip('mmdet')
     from glamor_mm.models.detectors import init_face_detector
     config = osp.join(ROOT, 'configs/face_detectors/retinanet_r50_fpn_'
                       'widerface.py')

@@ -10,7 +10,6 @@ HOG = 'configs/face_detectors/dlib_hog.py'
                                        ('detect_face_tracks', 'a.avi')])
 def test_crafted_out_is_refused_without_running(tmp_path, run_tool,
                                                 crafted_pickle, tool, name):
-    pytest.importorskip('dlib')
     root = tmp_path / 'data'
     (root / 'train' / 'Happy').mkdir(parents=True)
     # only listed, never decoded: the tools stop before detecting

@@ -12,25 +12,6 @@ from glamor_mm.datasets.categories import CAER_CLASSES
 # the trainings take minutes
 pytestmark = pytest.mark.slow
 
-# A short, fast recipe for the tiny model: 8 epochs of 7 iterations.
-SHORT_RUN_OPTS = [
-    'train_dataloader.batch_size=16', 'optim_wrapper.optimizer.lr=0.05',
-    'train_cfg.max_epochs=8', 'param_scheduler.T_max=8', 'randomness.seed=0'
-]
-
-
-@pytest.fixture(scope='module')
-def trained(toy_config, tiny_toy_opts, run_tool, check_ok,
-            tmp_path_factory) -> str:
-    """Train the tiny original GLAMOR-Net through tools/train.py."""
-    work_dir = str(tmp_path_factory.mktemp('train'))
-    proc = run_tool([
-        'tools/train.py', toy_config, '--work-dir', work_dir, '--no-validate',
-        '--cfg-options'
-    ] + tiny_toy_opts + SHORT_RUN_OPTS)
-    check_ok(proc)
-    return work_dir
-
 
 def test_train_saves_checkpoints(trained):
     last = open(osp.join(trained, 'last_checkpoint')).read().strip()
@@ -151,16 +132,29 @@ def test_resume_equals_uninterrupted_run(toy_config, tiny_toy_opts, run_tool,
     assert a['param_schedulers'] == b['param_schedulers']
 
 
-def test_amp_on_cpu_fails_clearly(toy_config, run_tool, tmp_path):
+def test_amp_on_cpu_trains_in_bfloat16(toy_config, tiny_toy_opts, run_tool,
+                                       check_ok, tmp_path):
+    """``--amp`` without a GPU trains with BF16AmpOptimWrapper where the
+    CPU computes bfloat16, and stops clearly where it does not."""
+    from glamor_mm.engine import cpu_has_bf16
     if torch.cuda.is_available():
-        pytest.skip('--amp is supported with a CUDA GPU')
-    proc = run_tool(
-        ['tools/train.py', toy_config, '--amp', '--work-dir',
-         str(tmp_path)])
-    assert proc.returncode != 0
-    assert '--amp (automatic mixed precision) needs a CUDA GPU' in \
-        proc.stderr
-    assert 'Traceback' not in proc.stderr
+        pytest.skip('--amp uses float16 on a CUDA GPU')
+    proc = run_tool([
+        'tools/train.py', toy_config, '--amp', '--work-dir',
+        str(tmp_path), '--no-validate', '--cfg-options'
+    ] + tiny_toy_opts + [
+        'train_cfg.max_epochs=1', 'train_dataloader.batch_size=16',
+        'default_hooks.checkpoint.interval=100'
+    ])
+    if not cpu_has_bf16():
+        assert proc.returncode != 0
+        assert 'needs a CPU with AVX-512 BF16 or AMX' in proc.stderr
+        assert 'Traceback' not in proc.stderr
+        return
+    check_ok(proc)
+    dumped = open(tmp_path / osp.basename(toy_config)).read()
+    assert "type='BF16AmpOptimWrapper'" in dumped
+    assert 'loss: ' in proc.stdout + proc.stderr
 
 
 def test_test_trust_checkpoint(trained, toy_config, tiny_toy_opts, run_tool,
@@ -181,3 +175,28 @@ def test_test_trust_checkpoint(trained, toy_config, tiny_toy_opts, run_tool,
     assert proc.returncode != 0
     assert '--trust-checkpoint' in proc.stderr
     check_ok(run_tool(args[:3] + ['--trust-checkpoint'] + args[3:]))
+
+
+def test_compile_option_adds_the_hook(toy_config, monkeypatch, tmp_path):
+    """``--compile backbones|model`` appends CompileModelHook (after the
+    config's own hooks) with a persistent Inductor cache."""
+    import importlib.util
+
+    from mmengine.config import Config
+    path = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'train.py')
+    spec = importlib.util.spec_from_file_location('train_tool', path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    for choice, targets in (('backbones', None), ('model', [''])):
+        monkeypatch.setattr('sys.argv', [
+            'train.py', toy_config, '--compile', choice, '--work-dir',
+            str(tmp_path)
+        ])
+        before = len(Config.fromfile(toy_config).get('custom_hooks', []))
+        cfg = tool.merge_args(Config.fromfile(toy_config), tool.parse_args())
+        assert len(cfg.custom_hooks) == before + 1
+        hook = cfg.custom_hooks[-1]
+        assert hook['type'] == 'CompileModelHook'
+        assert hook.get('targets') == targets
+        assert hook['cache_dir'].endswith(
+            osp.join('.cache', 'glamor_mm', 'inductor'))

@@ -3,27 +3,37 @@
 The model (random weights, or ``--checkpoint``) is exported to ONNX once
 (``glamor_mm.deployment.export_onnx``), then both backends classify random
 uint8 views, data preprocessing included, at each ``--batch-sizes`` (a
-batch of N samples, each with its own context). The backends run in
+batch of N samples, each with its own context). The table also shows the
+achieved GFLOP/s (the forward FLOPs counted by ``model_complexity.py``,
+2 per multiply-add; the INT8 model does the same operations) against the
+GFLOP/s of a float32 matrix product measured in the same rounds with the
+same threads (:func:`glamor_mm.utils.matmul_gflops`). The backends run in
 interleaved rounds in one process, with the same number of threads, so
 that a busy machine slows them alike; the table shows the median.
 
-A face-only classifier (an ``ImageClassifier`` such as the FER2013
-mini-Xception) is timed on faces alone (``--face-shape``, e.g. 1 64 64).
+With ``--int8`` the INT8 model (as ``pytorch2onnx.py --int8`` writes it,
+calibrated on ``--calib-samples`` samples of the config's ``--calib-split``)
+is timed too.
 
-Examples (the README's numbers):
+Example (the README's numbers):
     python tools/analysis_tools/benchmark_inference.py \\
-        configs/glamor/glamor_original_1xb32-12e_toy.py --threads 1
+        configs/glamor/glamor_original_1xb32-12e_toy.py --threads 1 --int8
+
+A face-only classifier (an ``ImageClassifier`` such as the FER2013
+mini-Xception) is timed on faces alone (``--face-shape``, e.g. 1 64 64):
     python tools/analysis_tools/benchmark_inference.py \\
         configs/baselines/mini-xception_fer2013_face.py --face-shape 1 64 64 \\
         --threads 1
 """
 import argparse
 import os.path as osp
+import sys
 import tempfile
 from functools import partial
 from typing import Dict
 
 import torch
+from mmengine.analysis import FlopAnalyzer
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
@@ -31,11 +41,15 @@ from mmpretrain.registry import MODELS
 import glamor_mm  # noqa: F401  (registers the models)
 from glamor_mm.deployment import (FaceOnnxModule, OnnxRuntimeClassifier,
                                   TwoViewOnnxModule, export_face_onnx,
-                                  export_onnx)
+                                  export_onnx, pipeline_view_shapes)
+from glamor_mm.deployment.quantization import quantize_int8, split_views
 from glamor_mm.utils import (add_rounds_arguments, format_rounds,
-                             interleaved_rounds, markdown_table, medians,
-                             throughput)
+                             gflops_cells, interleaved_rounds, markdown_table,
+                             matmul_gflops, medians, throughput)
 from glamor_mm.utils.state_dict_check import load_checkpoint_checked
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from model_complexity import analyze  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -65,6 +79,20 @@ def parse_args() -> argparse.Namespace:
         help='time per backend, batch size and round (default 2)')
     add_rounds_arguments(parser, rounds=3, threads='threads of both backends')
     parser.add_argument(
+        '--int8',
+        action='store_true',
+        help='also time the statically quantized ONNX model')
+    parser.add_argument(
+        '--calib-split',
+        default='train',
+        choices=('train', 'val', 'test'),
+        help='data split that --int8 calibrates on (default train)')
+    parser.add_argument(
+        '--calib-samples',
+        type=int,
+        default=64,
+        help='samples that --int8 calibrates on (default 64)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -90,32 +118,43 @@ def main() -> Dict[str, float]:
     if args.checkpoint:
         load_checkpoint_checked(model, args.checkpoint, opt_in=None)
     face_only = not hasattr(model, 'predict_faces')
-    if face_only:
-        module, export = FaceOnnxModule(model.eval()).eval(), export_face_onnx
-    else:
-        module, export = TwoViewOnnxModule(model.eval()).eval(), export_onnx
+    module = (FaceOnnxModule if face_only else TwoViewOnnxModule)(
+        model.eval()).eval()
     with tempfile.TemporaryDirectory() as tmp:
         onnx_file = osp.join(tmp, 'model.onnx')
-        export(model, onnx_file, face_shape=args.face_shape)
-        runtime = OnnxRuntimeClassifier(onnx_file, num_threads=args.threads)
+        if face_only:
+            export_face_onnx(model, onnx_file, face_shape=args.face_shape)
+        else:
+            export_onnx(model, onnx_file, *pipeline_view_shapes(cfg))
+        runtimes = dict(onnxruntime=onnx_file)
+        if args.int8:
+            if face_only:
+                raise ValueError(f'{args.config}: --int8 takes two-view '
+                                 'models; this one classifies face crops.')
+            runtimes['onnxruntime int8'] = osp.join(tmp, 'int8.onnx')
+            quantize_int8(
+                onnx_file, runtimes['onnxruntime int8'],
+                split_views(cfg, args.calib_split, args.calib_samples,
+                            config_name=args.config))
+        runtimes = {
+            name: OnnxRuntimeClassifier(path, num_threads=args.threads)
+            for name, path in runtimes.items()
+        }
+    view_shapes = runtimes['onnxruntime'].view_shapes
 
     measures = {}
     # a round: one untimed call, then calls for ``--seconds``
     timing = dict(min_seconds=args.seconds, warmup_calls=1)
     gen = torch.Generator().manual_seed(0)
     for batch_size in args.batch_sizes:
-        face = torch.randint(
-            0,
-            256, (batch_size, *args.face_shape),
-            dtype=torch.uint8,
-            generator=gen)
-        context = None if face_only else torch.randint(
-            0,
-            256, (batch_size, 3, 112, 112),
-            dtype=torch.uint8,
-            generator=gen)
-        views = (face, ) if face_only else (face, context)
-        arrays = (face.numpy(), None if face_only else context.numpy())
+        views = tuple(
+            torch.randint(
+                0,
+                256, (batch_size, *view_shapes[view]),
+                dtype=torch.uint8,
+                generator=gen) for view in ('face', 'context')
+            if view in view_shapes)
+        arrays = [view.numpy() for view in views] + [None] * (2 - len(views))
 
         def run_torch(views=views):
             with torch.no_grad():
@@ -123,21 +162,31 @@ def main() -> Dict[str, float]:
 
         measures[f'pytorch, batch {batch_size}'] = partial(
             throughput, run_torch, batch_size, **timing)
-        measures[f'onnxruntime, batch {batch_size}'] = partial(
-            throughput,
-            lambda arrays=arrays: runtime.run(*arrays),
-            batch_size,
-            **timing)
+        for name, runtime in runtimes.items():
+            measures[f'{name}, batch {batch_size}'] = partial(
+                throughput, partial(runtime.run, *arrays), batch_size,
+                **timing)
+    measures['fp32 matmul'] = matmul_gflops
     rounds = interleaved_rounds(measures, args.rounds)
     rates = medians(rounds.results)
+    peak = rates.pop('fp32 matmul')
+    if face_only:
+        gflop = 2 * FlopAnalyzer(
+            model, torch.zeros(1, *view_shapes['face'])).total() / 1e9
+    else:
+        gflop = 2 * analyze(model, view_shapes['face'][1:], view_shapes[
+            'context'][1:])['total']['flops'] / 1e9
     print(f'{args.config}: inference incl. preprocessing, '
           f'{args.threads} thread(s), median of {args.rounds} rounds; '
           f'{rounds.load}')
+    print(f'FP32 matmul (1024^2): {peak:.1f} GFLOP/s; forward: '
+          f'{gflop:.3f} GFLOP an image')
     print(
         markdown_table(
-            ('backend', 'images/s', 'rounds'),
-            [(name, f'{rate:.1f}', format_rounds(rounds.results[name]))
-             for name, rate in rates.items()], 'lrl'))
+            ('backend', 'images/s', 'GFLOP/s', 'of FP32 matmul', 'rounds'),
+            [(name, f'{rate:.1f}', *gflops_cells(rate, gflop, peak),
+              format_rounds(rounds.results[name]))
+             for name, rate in rates.items()], 'lrrrl'))
     return rates
 
 

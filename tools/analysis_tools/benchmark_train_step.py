@@ -8,13 +8,24 @@ data loading. The variants are measured in interleaved rounds in one
 process, so that a busy machine slows them alike; the median of the rounds
 is printed.
 
-Variants:
-- ``default``: the model as the config builds it, with
-  ``channels_last=False``;
+Variants: ``default``, the model as the config builds it with
+``channels_last=False``, or ``+``-joined options (e.g.
+``channels_last+bf16+compile``):
+
 - ``channels_last``: ``model.channels_last=True`` (NHWC backbones);
-- ``compile`` / ``channels_last+compile``: also ``torch.compile`` of
-  ``train_step``, as MMEngine's ``compile=True`` config option does (the
-  compilation itself, in the warm-up steps, is not timed).
+- ``bf16``: bfloat16 autocast (``BF16AmpOptimWrapper``, as
+  ``tools/train.py --amp`` on a CPU with AVX-512 BF16 or AMX);
+- ``compile``: ``torch.compile`` of the two backbones (``CompileModelHook``'s
+  default); ``compile_model``: of the whole model's forward.
+
+The warm-up steps (compilation included) are timed apart and printed as
+the variant's start-up cost; ``TORCHINDUCTOR_CACHE_DIR`` (or Inductor's
+default folder) keeps compiled kernels for the next run. For image models
+the table also shows the achieved GFLOP/s: 3x the forward FLOPs (forward,
+and a backward of about twice its cost) counted by
+``model_complexity.py`` (2 FLOPs per multiply-add), against the GFLOP/s of
+a float32 matrix product measured in the same run with the same threads
+(:func:`glamor_mm.utils.matmul_gflops`).
 
 Examples (the README's numbers):
     python tools/analysis_tools/benchmark_train_step.py \\
@@ -24,6 +35,9 @@ Examples (the README's numbers):
         --batch-size 4 --threads 2   # CAER-Net, 16x96x96 + 16x112x112 clips
 """
 import argparse
+import os.path as osp
+import sys
+import time
 from functools import partial
 from typing import Callable, Dict, Optional, Sequence
 
@@ -35,10 +49,26 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import glamor_mm  # noqa: F401  (registers the models)
-from glamor_mm.utils import (add_rounds_arguments, interleaved_rounds,
-                             markdown_table, medians, throughput)
+from glamor_mm.engine.hooks import compile_modules
+from glamor_mm.utils import (add_rounds_arguments, gflops_cells,
+                             interleaved_rounds, markdown_table, matmul_gflops,
+                             medians, throughput)
 
-VARIANTS = ('default', 'channels_last', 'compile', 'channels_last+compile')
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from model_complexity import analyze  # noqa: E402
+
+OPTIONS = ('channels_last', 'bf16', 'compile', 'compile_model')
+
+
+def variant(name: str) -> str:
+    """Check a ``--variants`` entry: 'default' or '+'-joined OPTIONS."""
+    parts = name.split('+')
+    if name != 'default' and (not set(parts) <= set(OPTIONS)
+                              or len(set(parts)) < len(parts)):
+        raise argparse.ArgumentTypeError(
+            f'{name!r}: a variant is default or options of {OPTIONS} '
+            'joined by +.')
+    return name
 
 
 def parse_args() -> argparse.Namespace:
@@ -49,9 +79,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--variants',
         nargs='+',
+        type=variant,
         default=['default', 'channels_last'],
-        choices=VARIANTS,
-        help='variants to compare (default: default channels_last)')
+        help='variants to compare: default, or options of '
+        f'{", ".join(OPTIONS)} joined by + (default: default '
+        'channels_last)')
     parser.add_argument(
         '--batch-size', type=int, default=32, help='default 32')
     parser.add_argument(
@@ -105,18 +137,31 @@ def random_batch(batch_size: int,
 
 def build_step(cfg: Config, variant: str, device: str):
     """The training step of one variant, as a function of the batch."""
+    options = variant.split('+')
     torch.manual_seed(0)
     model = MODELS.build(
         dict(
             cfg.model,
             data_preprocessor=cfg.get('data_preprocessor'),
-            channels_last=variant.startswith('channels_last')))
+            channels_last='channels_last' in options))
     model.to(device).train()
-    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    train_step = model.train_step
-    if variant.endswith('compile'):
-        train_step = torch.compile(train_step)
-    return lambda batch: train_step(batch, optim_wrapper)
+    wrapper_cfg = cfg.optim_wrapper
+    if 'bf16' in options:
+        wrapper_cfg = dict(wrapper_cfg, type='BF16AmpOptimWrapper')
+    optim_wrapper = build_optim_wrapper(model, wrapper_cfg)
+    if 'compile' in options:
+        compile_modules(model)
+    if 'compile_model' in options:
+        compile_modules(model, [''])
+    return lambda batch: model.train_step(batch, optim_wrapper)
+
+
+def train_gflop(cfg: Config, sizes: Sequence[int]) -> float:
+    """GFLOP of one training sample: 3x the forward's, 2 per multiply-add.
+    """
+    model = MODELS.build(cfg.model)
+    macs = analyze(model, (sizes[0], ) * 2, (sizes[1], ) * 2)['total']['flops']
+    return 3 * 2 * macs / 1e9
 
 
 def main() -> Dict[str, float]:
@@ -137,13 +182,16 @@ def main() -> Dict[str, float]:
         variant: build_step(cfg, variant, args.device)
         for variant in args.variants
     }
-    for step in steps.values():
-        for _ in range(args.warmup):
-            step(batch)
     synchronize = (
         torch.cuda.synchronize if args.device.startswith('cuda') else None)
-    if synchronize is not None:
-        synchronize()
+    warmup = {}
+    for name, step in steps.items():
+        start = time.perf_counter()
+        for _ in range(args.warmup):
+            step(batch)
+        if synchronize is not None:
+            synchronize()
+        warmup[name] = time.perf_counter() - start
 
     def measure(step: Callable[[dict], dict]) -> float:
         return throughput(
@@ -152,12 +200,15 @@ def main() -> Dict[str, float]:
             min_calls=args.steps,
             synchronize=synchronize)
 
-    rounds = interleaved_rounds(
-        {
-            variant: partial(measure, step)
-            for variant, step in steps.items()
-        }, args.rounds)
+    measures = {name: partial(measure, step) for name, step in steps.items()}
+    on_cpu = args.device == 'cpu'
+    if on_cpu:
+        measures['fp32 matmul'] = matmul_gflops
+    rounds = interleaved_rounds(measures, args.rounds)
     rates = medians(rounds.results)
+    peak = rates.pop('fp32 matmul', None)
+    gflop = None if args.clip_len is not None else train_gflop(
+        cfg, args.sizes)
     base = rates[args.variants[0]]
     unit = 'images' if args.clip_len is None else 'clips'
     inputs = f'face {args.sizes[0]}^2, context {args.sizes[1]}^2' + (
@@ -165,10 +216,25 @@ def main() -> Dict[str, float]:
     print(f'{args.config}: training step on {args.device}, batch '
           f'{args.batch_size} ({inputs}), {args.threads} torch thread(s), '
           f'median of {args.rounds} rounds; {rounds.load}')
-    print(
-        markdown_table(('variant', f'{unit}/s', f'vs {args.variants[0]}'),
-                       [(variant, f'{rate:.3g}', f'{rate / base:.2f}x')
-                        for variant, rate in rates.items()], 'lrr'))
+    rows = []
+    for name, rate in rates.items():
+        row = [name, f'{rate:.3g}', f'{rate / base:.2f}x']
+        if gflop is not None:
+            row += gflops_cells(rate, gflop, peak)
+        rows.append(row + [f'{warmup[name]:.1f}'])
+    header = [
+        'variant', f'{unit}/s', f'vs {args.variants[0]}', 'GFLOP/s',
+        'of FP32 matmul', f'{args.warmup} warm-up steps (s)'
+    ]
+    if gflop is None:
+        header[3:5] = []
+    elif peak is None:
+        header[4:5] = []
+    else:
+        print(f'FP32 matmul (1024^2, {args.threads} thread(s)): '
+              f'{peak:.1f} GFLOP/s; training step: {gflop:.3f} GFLOP a '
+              'sample')
+    print(markdown_table(header, rows, 'l' + 'r' * (len(header) - 1)))
     return rates
 
 
