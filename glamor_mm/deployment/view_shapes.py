@@ -100,6 +100,41 @@ def pipeline_view_shapes(cfg: Config,
     return shapes[0], shapes[1]
 
 
+def face_crop_shape(cfg: Config) -> Shape:
+    """The (C, H, W) of the face crop a face-only classifier's test pipeline
+    packs (``PackInputs(input_key='face_img')``), e.g. (1, 64, 64).
+
+    Args:
+        cfg (Config): The classifier's config (``test_dataloader``).
+
+    Returns:
+        tuple: (C, H, W) of the packed face.
+
+    Raises:
+        ValueError: If the packed face's size follows the picture's.
+    """
+    with keep_default_scope('mmpretrain'):
+        pipeline = Compose([
+            t for t in map(TRANSFORMS.build,
+                           cfg.test_dataloader.dataset.pipeline)
+            if not isinstance(t, (LoadImageFromFile, DetectFace))
+        ])
+        shapes = {
+            tuple(
+                pipeline(
+                    dict(
+                        img=np.zeros((height, width, 3), np.uint8),
+                        img_shape=(height, width),
+                        ori_shape=(height, width),
+                        face_bbox=_PROBE_BOX))['inputs'].shape)
+            for height, width in _PROBE_SIZES
+        }
+    if len(shapes) != 1:
+        raise ValueError('The test pipeline does not fix the size of the '
+                         f'face crop: {sorted(shapes)}.')
+    return shapes.pop()
+
+
 def _text(shape: Sequence[int]) -> str:
     """'3x96x96'."""
     return 'x'.join(map(str, shape))

@@ -160,7 +160,8 @@ def make_weights(config: str, checkpoint: Optional[str], clip: str,
     set on every 10th frame of the clip (:func:`calibrate_batch_norm`).
     """
     from glamor_mm.apis import GlamorInferencer, read_video_frames
-    from glamor_mm.deployment import export_onnx
+    from glamor_mm.deployment import (export_face_onnx, export_onnx,
+                                      face_crop_shape, pipeline_view_shapes)
     torch.manual_seed(0)
     inferencer = GlamorInferencer(config, checkpoint, det_score_thr=0.3)
     model = inferencer.model
@@ -170,7 +171,18 @@ def make_weights(config: str, checkpoint: Optional[str], clip: str,
         checkpoint = osp.join(out_dir, 'random.pth')
         torch.save(dict(state_dict=model.state_dict()), checkpoint)
     onnx = osp.join(out_dir, 'model.onnx')
-    export_onnx(model.eval(), onnx)
+    if inferencer.face_only:
+        export_face_onnx(
+            model.eval(),
+            onnx,
+            face_crop_shape(inferencer.cfg),
+            classes=inferencer.classes)
+    else:
+        export_onnx(
+            model.eval(),
+            onnx,
+            *pipeline_view_shapes(inferencer.cfg),
+            classes=inferencer.classes)
     return dict(pytorch=checkpoint, onnxruntime=onnx)
 
 

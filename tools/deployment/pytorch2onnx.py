@@ -33,11 +33,11 @@ from typing import Dict, Optional, Sequence
 import numpy as np
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.dataset import Compose
 
 import glamor_mm  # noqa: F401  (registers the models)
 from glamor_mm.apis import keep_default_scope
 from glamor_mm.deployment import (FaceOnnxModule, OnnxRuntimeClassifier,
+                                  face_crop_shape,
                                   TwoViewOnnxModule, export_face_onnx,
                                   export_onnx, import_optional,
                                   pipeline_view_shapes)
@@ -170,25 +170,12 @@ def export_face_only(model: torch.nn.Module, cfg: Config, out: str,
                      opset: int) -> Dict[str, float]:
     """Export a face-only classifier and check it on 3 random faces.
 
-    The face shape is what the config's test pipeline packs for a face of
-    a 320x240 picture.
+    The face shape is what the config's test pipeline packs.
 
     Returns:
         dict[str, float]: ``{'scores': max |ONNX Runtime - PyTorch|}``.
     """
-    steps = [
-        t for t in cfg.test_dataloader.dataset.pipeline
-        if t['type'].split('.')[-1] != 'LoadImageFromFile'
-    ]
-    with keep_default_scope(cfg.get('default_scope', 'mmpretrain')):
-        packed = Compose(steps)(
-            dict(
-                img=np.zeros((240, 320, 3), np.uint8),
-                face_bbox=[100, 60, 220, 180],
-                img_path=None,
-                ori_shape=(240, 320),
-                img_shape=(240, 320)))
-    face_shape = tuple(packed['inputs'].shape)
+    face_shape = face_crop_shape(cfg)
     export_face_onnx(model, out, face_shape, classes, opset)
     print(f'Wrote {out}: input face {face_shape} (uint8, dynamic batch); '
           'output scores')
