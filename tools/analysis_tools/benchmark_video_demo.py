@@ -175,13 +175,13 @@ def make_weights(config: str, checkpoint: Optional[str], clip: str,
         export_face_onnx(
             model.eval(),
             onnx,
-            face_crop_shape(inferencer.cfg),
+            face_crop_shape(inferencer.config),
             classes=inferencer.classes)
     else:
         export_onnx(
             model.eval(),
             onnx,
-            *pipeline_view_shapes(inferencer.cfg),
+            *pipeline_view_shapes(inferencer.config),
             classes=inferencer.classes)
     return dict(pytorch=checkpoint, onnxruntime=onnx)
 
