@@ -14,7 +14,7 @@ from mmengine.dataset import default_collate, worker_init_fn
 from mmpretrain.registry import DATASETS
 
 import glamor_mm  # noqa: F401
-from glamor_mm.datasets.toy_caers import generate_toy_caers
+from glamor_mm.datasets.toy.caers import generate_toy_caers
 
 ROOT = osp.join(osp.dirname(__file__), '..', '..')
 _CFG = Config.fromfile(
@@ -73,8 +73,8 @@ def test_cached_batches_equal_uncached(toy_root, tmp_path):
     the uncached batches of the same seed, augmentation included."""
     expected = _epochs(_dataset(toy_root))
     cached = _dataset(toy_root, cache_dir=str(tmp_path / 'cache'))
-    assert [type(t).__name__ for t in cached.pipeline.transforms][0] == (
-        'ApplyToFace')  # only the random steps run per epoch
+    assert [type(t).__name__ for t in cached.pipeline.transforms
+            ][0] == ('ApplyToFace')  # only the random steps run per epoch
     _assert_same_batches(_epochs(cached), expected)
     cache = cached.pipeline_cache
     assert all(
@@ -149,9 +149,9 @@ def test_build_tool_fills_every_row(toy_root, monkeypatch, capsys):
     spec.loader.exec_module(tool)
     argv = [
         'build_pipeline_cache.py',
-        osp.join(ROOT, 'configs', '_base_', 'datasets', 'toy_caers.py'),
-        '--cache-dir', 'cache', '--workers', '0', '--cfg-options',
-        f'train_dataloader.dataset.data_root={toy_root}'
+        osp.join(ROOT, 'configs', '_base_', 'datasets',
+                 'toy_caers.py'), '--cache-dir', 'cache', '--workers', '0',
+        '--cfg-options', f'train_dataloader.dataset.data_root={toy_root}'
     ]
     monkeypatch.setattr(sys, 'argv', argv)
     assert tool.main() == {'train_dataloader': 14}

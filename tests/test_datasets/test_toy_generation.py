@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from glamor_mm.datasets import CAER_CLASSES
-from glamor_mm.datasets.toy_caers import toy_best_accuracy
-from glamor_mm.datasets.toy_generation import (add_toy_arguments,
+from glamor_mm.datasets.toy.caers import toy_best_accuracy
+from glamor_mm.datasets.toy.generation import (add_toy_arguments,
                                                cue_table_best_accuracy,
                                                generate_from_args,
                                                write_toy_splits)

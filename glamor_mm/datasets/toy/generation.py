@@ -1,8 +1,8 @@
 """What the toy data generators share: splits, seeds, the command line and
 the best accuracy of their tables of cues.
 
-:func:`~glamor_mm.datasets.toy_caers.generate_toy_caers` (images) and
-:func:`~glamor_mm.datasets.toy_caer_videos.generate_toy_caer_videos` write
+:func:`~glamor_mm.datasets.toy.caers.generate_toy_caers` (images) and
+:func:`~glamor_mm.datasets.toy.caer_videos.generate_toy_caer_videos` write
 ``<split>/<Class>/<i:04d>.<ext>`` trees, one index file a split, sample
 ``i`` of class ``c`` in split ``s`` drawn from
 ``numpy.random.default_rng([seed, s, c, i])`` (``s``: the index of the split
@@ -21,7 +21,7 @@ from typing import (Callable, Dict, Iterable, List, Optional, Sequence,
 
 import numpy as np
 
-from .categories import CAER_CLASSES
+from ..categories import CAER_CLASSES
 
 T = TypeVar('T')
 # (label, stem, rng) -> the sample's record in the index
