@@ -206,3 +206,36 @@ def test_damaged_row_metadata_is_recomputed(toy_root):
     for key in ('img', 'face_img', 'img_shape', 'face_bbox'):
         np.testing.assert_array_equal(out[key], ref[key])
     assert np.load(osp.join(root, 'meta.npy'))[0, 0] == ord('{')
+
+
+def test_cacheable_start_is_decided_by_the_transforms_classes():
+    """The cached start is the leading run of MMCV's LoadImageFromFile and
+    Resize (and their subclasses) and of classes that set ``cacheable``; a
+    random transform or a look-alike class name ends it."""
+    from mmcv.transforms import BaseTransform, RandomFlip, Resize
+    from mmpretrain.registry import TRANSFORMS
+
+    from glamor_mm.datasets.pipeline_cache import split_cacheable
+
+    class Jitter(Resize):  # a subclass that is deterministic
+        pass
+
+    class Resize2(BaseTransform):  # not MMCV's Resize
+
+        def transform(self, results):
+            return results
+
+    Resize2.__name__ = 'Resize'
+    cfg = Config.fromfile('configs/_base_/datasets/toy_caers.py')
+    pipeline = [TRANSFORMS.build(t) for t in cfg.train_pipeline]
+    cached, rest = split_cacheable(pipeline)
+    assert [type(t).__name__ for t in cached
+            ] == ['LoadImageFromFile', 'CropFace', 'MaskFace', 'Resize']
+    assert rest == pipeline[len(cached):] and rest
+    resize = pipeline[len(cached) - 1]
+    for tail, num_cached in ((Jitter(scale=(8, 8)), 2), (Resize2(), 1),
+                             (RandomFlip(prob=0.5), 1)):
+        assert len(split_cacheable([resize, tail])[0]) == num_cached
+    uncacheable = type('NotCached', (type(pipeline[1]), ),
+                       dict(cacheable=False))
+    assert not split_cacheable([uncacheable.__new__(uncacheable)])[0]
