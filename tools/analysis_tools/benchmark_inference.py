@@ -32,10 +32,9 @@ import glamor_mm  # noqa: F401  (registers the models)
 from glamor_mm.deployment import (FaceOnnxModule, OnnxRuntimeClassifier,
                                   TwoViewOnnxModule, export_face_onnx,
                                   export_onnx)
-from glamor_mm.utils import (add_rounds_arguments, format_rounds,
-                             interleaved_rounds, markdown_table, medians,
-                             throughput)
+from glamor_mm.utils import interleaved_rounds, medians, throughput
 from glamor_mm.utils.state_dict_check import load_checkpoint_checked
+from analysis_cli import add_rounds_arguments, format_rounds, markdown_table
 
 
 def parse_args() -> argparse.Namespace:

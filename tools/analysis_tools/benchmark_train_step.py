@@ -35,8 +35,8 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import glamor_mm  # noqa: F401  (registers the models)
-from glamor_mm.utils import (add_rounds_arguments, interleaved_rounds,
-                             markdown_table, medians, throughput)
+from glamor_mm.utils import interleaved_rounds, medians, throughput
+from analysis_cli import add_rounds_arguments, markdown_table
 
 VARIANTS = ('default', 'channels_last', 'compile', 'channels_last+compile')
 

@@ -15,8 +15,7 @@ import argparse
 from glamor_mm.datasets.toy.caer_videos import (
     DEFAULT_FPS, DEFAULT_FRAME_SIZE, DEFAULT_NUM_FRAMES, DEFAULT_NUM_PER_CLASS,
     generate_toy_caer_videos, toy_video_best_accuracy)
-from glamor_mm.datasets.toy.generation import (add_toy_arguments,
-                                               generate_from_args)
+from toy_cli import add_toy_arguments, generate_from_args
 
 
 def parse_args() -> argparse.Namespace:

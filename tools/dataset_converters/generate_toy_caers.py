@@ -13,8 +13,7 @@ from glamor_mm.datasets.toy.caers import (DEFAULT_MODE_IMG_SIZE,
                                           generate_toy_caers,
                                           guided_best_accuracy,
                                           toy_best_accuracy)
-from glamor_mm.datasets.toy.generation import (add_toy_arguments,
-                                               generate_from_args)
+from toy_cli import add_toy_arguments, generate_from_args
 
 
 def parse_args() -> argparse.Namespace:
