@@ -34,7 +34,8 @@ Videos are kept whatever happens, and counted at the end:
   decode (``num_frames``), with a ``"warning"``.
 
 The work is shared by ``--workers`` processes and resumes like
-``tools/detect_faces.py`` (its machinery is reused): the detections of each
+``tools/detect_faces.py`` (both run
+:mod:`glamor_mm.apis.face_detection_runner`): the detections of each
 video are appended to ``<out>.partial.jsonl`` as soon as they are known and
 a re-run skips those videos and the videos of an existing ``--out`` (both
 files record the run's settings: data root, split, detector config and its
@@ -56,13 +57,17 @@ from typing import Dict, List, Tuple
 import mmengine
 import numpy as np
 
-import detect_faces as detection_runner
-from glamor_mm.apis import (detect_faces, fill_face_track, link_face_tracks,
+from glamor_mm.apis import (fill_face_track, link_face_tracks,
                             read_video_frames, select_main_track)
+from glamor_mm.apis.face_detection_runner import (check_same_run,
+                                                  detect_in_worker,
+                                                  load_partial, run_detection)
 from glamor_mm.apis.input_failures import exit_if_failed, failure_reason
 from glamor_mm.datasets import CAER_CLASSES, CAERDataset
 from glamor_mm.datasets.base_emotion_dataset import VIDEO_EXTENSIONS
 from glamor_mm.utils import load_data_file
+from face_detection_cli import (add_runner_args, check_out_format, run_id,
+                                runner_options)
 
 
 def parse_args() -> argparse.Namespace:
@@ -93,7 +98,7 @@ def parse_args() -> argparse.Namespace:
         type=int,
         default=1,
         help='run the detector on every N-th frame')
-    detection_runner.add_runner_args(parser)
+    add_runner_args(parser)
     # the layout recorded with the run's settings (tools/detect_faces.py)
     parser.set_defaults(layout='caer')
     args = parser.parse_args()
@@ -114,7 +119,7 @@ def scan_videos(data_root: str, split: str) -> List[Tuple[str, int]]:
 
 def detection_id(args: argparse.Namespace) -> dict:
     """What the per-frame detections of a run depend on."""
-    return dict(detection_runner.run_id(args), detect_every=args.detect_every)
+    return dict(run_id(args), detect_every=args.detect_every)
 
 
 def tracks_id(args: argparse.Namespace) -> dict:
@@ -160,9 +165,7 @@ def detect_in_video(task: Tuple[str, str], detect_every: int) -> dict:
                 detections.append(None)
                 continue
             try:
-                bboxes, scores = detect_faces(detection_runner._DETECTOR,
-                                              frame,
-                                              detection_runner._SCORE_THR)[0]
+                bboxes, scores = detect_in_worker(frame)
             except Exception as e:
                 return dict(
                     record,
@@ -221,17 +224,17 @@ def load_previous(args: argparse.Namespace,
         again) and the entries of an existing ``--out``
         (``video_path -> entry``).
     """
-    detection_runner.check_out_format(args.out)
+    check_out_format(args.out)
     if args.restart:
         return {}, {}
     finished = {}
     if osp.isfile(args.out):
         ann = load_data_file(args.out)
-        detection_runner.check_same_run(
+        check_same_run(
             tracks_id(args),
             ann.get('metainfo', {}).get('face_tracks', {}), args.out)
         finished = {e['video_path']: e for e in ann['data_list']}
-    return detection_runner.load_partial(
+    return load_partial(
         partial_file, detection_id(args), key='video_path'), finished
 
 
@@ -253,14 +256,14 @@ def main() -> None:
           f'done, detecting faces in {len(tasks)}')
     mmengine.mkdir_or_exist(osp.dirname(osp.abspath(args.out)))
     records.update(
-        detection_runner.run_detection(
-            args,
+        run_detection(
             tasks,
             partial_file,
-            work=partial(detect_in_video, detect_every=args.detect_every),
             ident=detection_id(args),
+            work=partial(detect_in_video, detect_every=args.detect_every),
             key='video_path',
-            kind='video'))
+            kind='video',
+            **runner_options(args)))
 
     data_list, failed = [], []
     for rel, label in samples:

@@ -1,6 +1,6 @@
-from glamor_mm.models.detectors import (detect_faces, init_face_detector,
-                                        keep_default_scope, select_face)
+from glamor_mm.models.detectors import keep_default_scope
 from .face_clip_tracker import FaceClipTracker
+from .face_detection import detect_faces, init_face_detector, select_face
 from .face_score_tracker import FaceScoreTracker
 from .face_tracker import FaceTrack, FaceTracker, match_by_iou
 from .face_tracks import fill_face_track, link_face_tracks, select_main_track

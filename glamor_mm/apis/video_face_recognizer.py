@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 from mmpretrain.structures import DataSample
 
-from glamor_mm.models.detectors import detect_faces
+from .face_detection import detect_faces
 from .face_score_tracker import FaceScoreTracker
 from .face_tracker import FaceTracker
 from .glamor_inferencer import GlamorInferencer

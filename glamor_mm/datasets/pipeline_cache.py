@@ -17,13 +17,13 @@ import zlib
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-from mmcv.transforms import Compose
+from mmcv.transforms import Compose, LoadImageFromFile, Resize
 from mmengine.logging import print_log
 
-# Transforms without randomness whose output depends only on the sample's
-# annotation and image file; the leading run of them in a pipeline is cached.
-CACHEABLE_TRANSFORMS = ('LoadImageFromFile', 'CropFace', 'MaskFace',
-                        'Resize')
+# MMCV's transforms without randomness whose output depends only on the
+# sample's annotation and image file (and those of their subclasses). Our own
+# transforms say so with a class attribute ``cacheable = True``.
+LIBRARY_CACHEABLE_TRANSFORMS = (LoadImageFromFile, Resize)
 # The two views; every other key the cached transforms add is stored as JSON.
 VIEW_KEYS = ('img', 'face_img')
 FORMAT_VERSION = 2
@@ -34,20 +34,35 @@ META_BYTES = 1024
 CACHE_CHECKS = ('stat', 'hash')
 
 
+def is_cacheable(transform: Callable) -> bool:
+    """Whether a built transform has no randomness and an output that
+    depends only on the sample's annotation and image file.
+
+    Args:
+        transform (Callable): A built transform.
+
+    Returns:
+        bool: True for instances of ``LIBRARY_CACHEABLE_TRANSFORMS`` and of
+        classes with a true ``cacheable`` attribute.
+    """
+    return (isinstance(transform, LIBRARY_CACHEABLE_TRANSFORMS)
+            or bool(getattr(type(transform), 'cacheable', False)))
+
+
 def split_cacheable(
-        transforms: Sequence[Callable]) -> Tuple[List[Callable], List[Callable]]:
+        transforms: Sequence[Callable]
+) -> Tuple[List[Callable], List[Callable]]:
     """Split a pipeline into its cacheable start and the rest.
 
     Args:
         transforms (Sequence[Callable]): Built transforms, in order.
 
     Returns:
-        tuple[list, list]: The leading transforms whose class is in
-        ``CACHEABLE_TRANSFORMS``, and the remaining ones.
+        tuple[list, list]: The leading transforms that are
+        :func:`is_cacheable`, and the remaining ones.
     """
     count = 0
-    while (count < len(transforms)
-           and type(transforms[count]).__name__ in CACHEABLE_TRANSFORMS):
+    while count < len(transforms) and is_cacheable(transforms[count]):
         count += 1
     return list(transforms[:count]), list(transforms[count:])
 
@@ -149,7 +164,9 @@ class TwoViewPipelineCache:
         if not transforms:
             raise ValueError(
                 'TwoViewPipelineCache: the pipeline does not start with a '
-                f'cacheable transform ({", ".join(CACHEABLE_TRANSFORMS)}).')
+                'cacheable transform (LoadImageFromFile, Resize or a '
+                'transform whose class sets cacheable = True, e.g. '
+                'CropFace, MaskFace).')
         self.transforms = Compose(transforms)
         key = hashlib.sha1(
             json.dumps([
@@ -188,7 +205,8 @@ class TwoViewPipelineCache:
         layout = {}
         for view in VIEW_KEYS:
             array = results[view]
-            layout[view] = dict(shape=list(array.shape), dtype=str(array.dtype))
+            layout[view] = dict(
+                shape=list(array.shape), dtype=str(array.dtype))
             np.lib.format.open_memmap(
                 osp.join(tmp, f'{view}.npy'),
                 mode='w+',

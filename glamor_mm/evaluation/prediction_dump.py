@@ -1,21 +1,10 @@
 """Read the prediction dumps written by ``tools/test.py --out``."""
-import argparse
 from typing import List, NamedTuple, Optional
 
 import numpy as np
 import torch
 
 from glamor_mm.utils import safe_pickle_load
-
-
-def add_trust_dump_argument(parser: argparse.ArgumentParser) -> None:
-    """Add the ``--trust-dump`` flag of the tools that read dumps."""
-    parser.add_argument(
-        '--trust-dump',
-        action='store_true',
-        help='fully unpickle the dumps even if they hold objects other than '
-        'the tensors, numpy values and builtins tools/test.py --out writes '
-        '(it can run code: only for files you trust)')
 
 
 class PredictionDump(NamedTuple):

@@ -1,6 +1,5 @@
-from .benchmark import (RoundsResult, add_rounds_arguments, format_rounds,
-                        gflops_cells, interleaved_rounds, markdown_table,
-                        matmul_gflops, medians, throughput)
+from .benchmark import (RoundsResult, interleaved_rounds, matmul_gflops,
+                        medians, throughput)
 from .checkpoint import (CorruptCheckpointError, InertObject,
                          UntrustedCheckpointError, check_checkpoint_file,
                          http_cache_path, load_foreign_checkpoint,
@@ -12,12 +11,11 @@ from .package_files import package_file, resolve_config_path
 
 __all__ = [
     'CorruptCheckpointError', 'InertObject', 'RoundsResult',
-    'UntrustedCheckpointError', 'add_rounds_arguments',
-    'check_checkpoint_file', 'data_file_format', 'format_rounds',
-    'gflops_cells', 'http_cache_path', 'interleaved_rounds', 'load_data_file',
-    'load_foreign_checkpoint', 'markdown_table', 'matmul_gflops', 'medians',
-    'mmengine_safe_globals', 'package_file', 'pretrained_checkpoints',
-    'resolve_config_path',
+    'UntrustedCheckpointError', 'check_checkpoint_file', 'data_file_format',
+    'http_cache_path', 'interleaved_rounds', 'load_data_file',
+    'load_foreign_checkpoint', 'matmul_gflops', 'medians',
+    'mmengine_safe_globals',
+    'package_file', 'pretrained_checkpoints', 'resolve_config_path',
     'safe_pickle_load', 'safe_torch_load', 'throughput', 'trust_checkpoint',
     'trust_config_checkpoints'
 ]

@@ -1,24 +1,21 @@
-"""What the benchmark tools share: interleaved rounds, throughput, tables.
+"""What the benchmark tools share: interleaved rounds and throughput.
 
 The tools in ``tools/analysis_tools`` compare variants (backends, data
 pipelines, training-step options, decoders) on a shared machine. They run
 the variants round-robin, one measurement each per round, so that a busy
 machine slows them alike; they report the median of the rounds with every
-round's value as the spread, and the load average around the rounds, in a
-markdown table.
+round's value as the spread, and the load average around the rounds (their
+command-line options and tables: ``tools/analysis_tools/analysis_cli.py``).
 """
-import argparse
 import os
 import statistics
 import time
 from dataclasses import dataclass
-from typing import (Callable, Dict, Generic, Hashable, Iterable, List, Mapping,
-                    Optional, Sequence, TypeVar)
+from typing import (Callable, Dict, Generic, Hashable, List, Mapping, Optional,
+                    Sequence, TypeVar)
 
 K = TypeVar('K', bound=Hashable)
 T = TypeVar('T')
-
-ALIGNMENTS = {'l': '---', 'r': '---:'}
 
 
 @dataclass
@@ -40,31 +37,6 @@ class RoundsResult(Generic[K, T]):
         """str: E.g. ``'load average 1.2 -> 1.5'``."""
         return (f'load average {self.load_before:.1f} -> '
                 f'{self.load_after:.1f}')
-
-
-def add_rounds_arguments(parser: argparse.ArgumentParser,
-                         rounds: int,
-                         threads: Optional[str] = None) -> None:
-    """Add the timing options every benchmark tool has.
-
-    Args:
-        parser (argparse.ArgumentParser): The tool's parser.
-        rounds (int): Default of ``--rounds``, the timed rounds.
-        threads (str, optional): What ``--threads`` (default 1) sets, e.g.
-            ``'torch threads'``; None: the tool has no ``--threads``.
-            Defaults to None.
-    """
-    parser.add_argument(
-        '--rounds',
-        type=int,
-        default=rounds,
-        help=f'timed rounds (default {rounds})')
-    if threads is not None:
-        parser.add_argument(
-            '--threads',
-            type=int,
-            default=1,
-            help=f'{threads} (default 1; see the README on threads)')
 
 
 def interleaved_rounds(measures: Mapping[K, Callable[[], T]],
@@ -162,52 +134,6 @@ def throughput(run: Callable[[], object],
             return calls * items_per_call / elapsed
 
 
-def format_rounds(values: Iterable[float], spec: str = '.0f') -> str:
-    """The values of the rounds, e.g. ``'158, 180'``.
-
-    Args:
-        values (Iterable[float]): One value per round.
-        spec (str): Format spec of a value. Defaults to ``'.0f'``.
-
-    Returns:
-        str: The formatted values, separated by ``', '``.
-    """
-    return ', '.join(f'{value:{spec}}' for value in values)
-
-
-def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]],
-                   align: str) -> str:
-    """A markdown table, one line a row, without a final newline.
-
-    Args:
-        header (Sequence[str]): The column names.
-        rows (Iterable[Sequence[str]]): The cells of every row, formatted.
-        align (str): Per column, ``'l'`` (left) or ``'r'`` (right).
-
-    Returns:
-        str: E.g. ``'| a | b |\\n|---|---:|\\n| x | 1 |'``.
-
-    Raises:
-        ValueError: ``align`` has another letter, or the header, ``align``
-            or a row differ in length.
-    """
-    if len(align) != len(header) or set(align) - set(ALIGNMENTS):
-        raise ValueError(f'align needs one of {"/".join(ALIGNMENTS)} per '
-                         f'column of {list(header)}, got {align!r}.')
-    lines = [_row(header), '|' + '|'.join(ALIGNMENTS[a] for a in align) + '|']
-    for row in rows:
-        if len(row) != len(header):
-            raise ValueError(f'Row {list(row)} does not have the '
-                             f'{len(header)} columns of {list(header)}.')
-        lines.append(_row(row))
-    return '\n'.join(lines)
-
-
-def _row(cells: Sequence[str]) -> str:
-    """``'| a | b |'``."""
-    return '| ' + ' | '.join(cells) + ' |'
-
-
 def matmul_gflops(size: int = 1024, min_seconds: float = 0.5) -> float:
     """GFLOP/s of a float32 matrix product, the cores' practical FP32 peak.
 
@@ -235,23 +161,3 @@ def matmul_gflops(size: int = 1024, min_seconds: float = 0.5) -> float:
         min_seconds=min_seconds,
         warmup_calls=1)
     return products * 2 * size**3 / 1e9
-
-
-def gflops_cells(rate: float, gflop: float,
-                 peak: Optional[float]) -> List[str]:
-    """Table cells of the achieved GFLOP/s and its share of the peak.
-
-    Args:
-        rate (float): Items (e.g. images) per second.
-        gflop (float): GFLOP of one item.
-        peak (float, optional): The peak GFLOP/s (e.g. of
-            :func:`matmul_gflops`); None: no share.
-
-    Returns:
-        list[str]: ``['12.3']`` or ``['12.3', '15%']``.
-    """
-    achieved = rate * gflop
-    cells = [f'{achieved:.1f}']
-    if peak is not None:
-        cells.append(f'{achieved / peak:.0%}')
-    return cells

@@ -16,8 +16,7 @@ from mmpretrain.registry import MODELS, TRANSFORMS
 
 from glamor_mm.apis import FaceClipTracker, detect_faces, keep_default_scope
 from glamor_mm.apis.video_frames import read_video_frames
-from glamor_mm.datasets.toy_caer_videos import generate_toy_caer_videos
-
+from glamor_mm.datasets.toy.caer_videos import generate_toy_caer_videos
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 # The toy video base with 4-frame clips of small views and a 3D model of

@@ -7,7 +7,6 @@ from mmengine.registry import DefaultScope
 from glamor_mm.apis import (detect_faces, init_face_detector,
                             keep_default_scope, select_face)
 
-
 HOG_CFG = osp.join(
     osp.dirname(__file__), '../../configs/face_detectors/dlib_hog.py')
 
@@ -88,3 +87,24 @@ def test_mmdet_inference_detector_works_after_init_face_detector(real_photos):
             'mmdet.PackDetInputs'
         ]
         Compose(get_test_pipeline_cfg(retina.cfg))
+
+
+def test_test_pipelines_are_built_once_per_model(tmp_path):
+    """init_face_detector builds the file and the array pipelines once;
+    detect_faces reuses them, and reading an array does not break reading
+    files afterwards."""
+    import cv2
+    model = init_face_detector(HOG_CFG)
+    pipelines = model.face_test_pipelines
+    assert type(pipelines[True].transforms[0]).__name__ == \
+        'LoadImageFromNDArray'
+    assert type(pipelines[False].transforms[0]).__name__ == \
+        'LoadImageFromFile'
+    img = np.zeros((100, 120, 3), np.uint8)
+    path = str(tmp_path / 'black.png')
+    cv2.imwrite(path, img)
+    from_array, from_file = detect_faces(model, [img, path])
+    assert model.face_test_pipelines is pipelines
+    assert pipelines[True] is model.face_test_pipelines[True]
+    for (bboxes, scores) in (from_array, from_file):
+        assert bboxes.shape == (0, 4) and scores.shape == (0, )

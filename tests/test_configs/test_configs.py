@@ -20,7 +20,7 @@ from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS, MODELS
 
 import glamor_mm  # noqa: F401
-from glamor_mm.datasets.toy_caers import draw_toy_scene, generate_toy_caers
+from glamor_mm.datasets.toy.caers import draw_toy_scene, generate_toy_caers
 
 CONFIG_ROOT = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')

@@ -17,7 +17,7 @@ from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS, MODELS
 
 import glamor_mm  # noqa: F401
-from glamor_mm.datasets.toy_caer_videos import generate_toy_caer_videos
+from glamor_mm.datasets.toy.caer_videos import generate_toy_caer_videos
 
 CONFIG_ROOT = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')

@@ -7,7 +7,7 @@ from mmengine.logging import MMLogger
 from mmpretrain.registry import DATASETS
 
 import glamor_mm  # noqa: F401
-from glamor_mm.datasets.toy_caer_videos import generate_toy_caer_videos
+from glamor_mm.datasets.toy.caer_videos import generate_toy_caer_videos
 from .utils import logged_messages
 
 
@@ -114,8 +114,8 @@ def test_missing_or_unsafe_ann_file(caer):
     with pytest.raises(FileNotFoundError, match='nothing.json'):
         _build(caer, ann_file='nothing.json')
     # a pickle is read as JSON: refused without unpickling anything
-    (caer / 'tracks.pkl').write_bytes(
-        b"cbuiltins\nexec\n(S'open(\"PWNED\", \"w\")'\ntR.")
+    (caer / 'tracks.pkl'
+     ).write_bytes(b"cbuiltins\nexec\n(S'open(\"PWNED\", \"w\")'\ntR.")
     with pytest.raises(Exception, match='Expecting value|JSON'):
         _build(caer, ann_file='tracks.pkl')
     assert not os.path.exists('PWNED')
@@ -187,8 +187,10 @@ def test_mostly_invalid_track_boxes_are_refused(caer):
     ann = _ann(caer)
     _swap_corners(ann, range(7))
     _save(caer, ann)
-    with pytest.raises(ValueError, match=r'of \d+ face boxes are invalid, '
-                       r'e\.g\. .*0000\.avi frame 0: box .* has no area'):
+    with pytest.raises(
+            ValueError,
+            match=r'of \d+ face boxes are invalid, '
+            r'e\.g\. .*0000\.avi frame 0: box .* has no area'):
         _build(caer)
     # x, y, w, h boxes: mostly x2 <= x1 or y2 <= y1 for faces away from 0
     ann = _ann(caer)

@@ -14,7 +14,7 @@ from mmengine.dataset import default_collate, worker_init_fn
 from mmpretrain.registry import DATASETS
 
 import glamor_mm  # noqa: F401
-from glamor_mm.datasets.toy_caers import generate_toy_caers
+from glamor_mm.datasets.toy.caers import generate_toy_caers
 
 ROOT = osp.join(osp.dirname(__file__), '..', '..')
 _CFG = Config.fromfile(
@@ -73,8 +73,8 @@ def test_cached_batches_equal_uncached(toy_root, tmp_path):
     the uncached batches of the same seed, augmentation included."""
     expected = _epochs(_dataset(toy_root))
     cached = _dataset(toy_root, cache_dir=str(tmp_path / 'cache'))
-    assert [type(t).__name__ for t in cached.pipeline.transforms][0] == (
-        'ApplyToFace')  # only the random steps run per epoch
+    assert [type(t).__name__ for t in cached.pipeline.transforms
+            ][0] == ('ApplyToFace')  # only the random steps run per epoch
     _assert_same_batches(_epochs(cached), expected)
     cache = cached.pipeline_cache
     assert all(
@@ -149,9 +149,9 @@ def test_build_tool_fills_every_row(toy_root, monkeypatch, capsys):
     spec.loader.exec_module(tool)
     argv = [
         'build_pipeline_cache.py',
-        osp.join(ROOT, 'configs', '_base_', 'datasets', 'toy_caers.py'),
-        '--cache-dir', 'cache', '--workers', '0', '--cfg-options',
-        f'train_dataloader.dataset.data_root={toy_root}'
+        osp.join(ROOT, 'configs', '_base_', 'datasets',
+                 'toy_caers.py'), '--cache-dir', 'cache', '--workers', '0',
+        '--cfg-options', f'train_dataloader.dataset.data_root={toy_root}'
     ]
     monkeypatch.setattr(sys, 'argv', argv)
     assert tool.main() == {'train_dataloader': 14}
@@ -206,3 +206,36 @@ def test_damaged_row_metadata_is_recomputed(toy_root):
     for key in ('img', 'face_img', 'img_shape', 'face_bbox'):
         np.testing.assert_array_equal(out[key], ref[key])
     assert np.load(osp.join(root, 'meta.npy'))[0, 0] == ord('{')
+
+
+def test_cacheable_start_is_decided_by_the_transforms_classes():
+    """The cached start is the leading run of MMCV's LoadImageFromFile and
+    Resize (and their subclasses) and of classes that set ``cacheable``; a
+    random transform or a look-alike class name ends it."""
+    from mmcv.transforms import BaseTransform, RandomFlip, Resize
+    from mmpretrain.registry import TRANSFORMS
+
+    from glamor_mm.datasets.pipeline_cache import split_cacheable
+
+    class Jitter(Resize):  # a subclass that is deterministic
+        pass
+
+    class Resize2(BaseTransform):  # not MMCV's Resize
+
+        def transform(self, results):
+            return results
+
+    Resize2.__name__ = 'Resize'
+    cfg = Config.fromfile('configs/_base_/datasets/toy_caers.py')
+    pipeline = [TRANSFORMS.build(t) for t in cfg.train_pipeline]
+    cached, rest = split_cacheable(pipeline)
+    assert [type(t).__name__ for t in cached
+            ] == ['LoadImageFromFile', 'CropFace', 'MaskFace', 'Resize']
+    assert rest == pipeline[len(cached):] and rest
+    resize = pipeline[len(cached) - 1]
+    for tail, num_cached in ((Jitter(scale=(8, 8)), 2), (Resize2(), 1),
+                             (RandomFlip(prob=0.5), 1)):
+        assert len(split_cacheable([resize, tail])[0]) == num_cached
+    uncacheable = type('NotCached', (type(pipeline[1]), ),
+                       dict(cacheable=False))
+    assert not split_cacheable([uncacheable.__new__(uncacheable)])[0]

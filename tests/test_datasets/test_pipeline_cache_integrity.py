@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from glamor_mm.datasets.toy_caers import generate_toy_caers
+from glamor_mm.datasets.toy.caers import generate_toy_caers
 from .test_pipeline_cache import _dataset
 from .utils import logged_messages
 

@@ -9,7 +9,7 @@ from mmpretrain.registry import DATASETS
 
 import glamor_mm  # noqa: F401
 from glamor_mm.datasets import CAER_CLASSES
-from glamor_mm.datasets.toy_caer_videos import (TOY_VIDEO_CUES,
+from glamor_mm.datasets.toy.caer_videos import (TOY_VIDEO_CUES,
                                                 generate_toy_caer_videos,
                                                 toy_video_best_accuracy)
 from glamor_mm.datasets.transforms.load_video_frames import \

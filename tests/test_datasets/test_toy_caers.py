@@ -8,10 +8,9 @@ from mmpretrain.registry import DATASETS
 
 import glamor_mm  # noqa: F401
 from glamor_mm.datasets import CAER_CLASSES
-from glamor_mm.datasets.toy_caers import (GUIDED_COLORS, GUIDED_MARKS,
+from glamor_mm.datasets.toy.caers import (GUIDED_COLORS, GUIDED_MARKS,
                                           TOY_CUES, draw_guided_scene,
-                                          draw_toy_scene,
-                                          generate_toy_caers,
+                                          draw_toy_scene, generate_toy_caers,
                                           guided_best_accuracy,
                                           guided_object_masks,
                                           toy_best_accuracy)
@@ -105,8 +104,8 @@ def test_guided_same_seed_identical_bytes(tmp_path):
     sizes = dict(val=2)
     for name, seed in (('a', 5), ('b', 5), ('c', 6)):
         assert generate_toy_caers(
-            str(tmp_path / name), sizes, seed=seed, mode='guided') == dict(
-                val=14)
+            str(tmp_path / name), sizes, seed=seed,
+            mode='guided') == dict(val=14)
     files = ['val.txt'] + [
         f'val/{c}/{i:04d}.png' for c in CAER_CLASSES for i in range(2)
     ]
@@ -162,12 +161,16 @@ def _oracle_guess(views, face_cue, target, marks):
         if 'face' not in views or cues[0] == face_cue
     ]
     if 'face' in views and 'context' in views:
-        votes = {label: TOY_CUES[label][1] == marks[target]
-                 for label in candidates}
+        votes = {
+            label: TOY_CUES[label][1] == marks[target]
+            for label in candidates
+        }
     elif 'context' in views or 'marks' in views:
         # the target is any object: count the objects of each label's mark
-        votes = {label: marks.count(TOY_CUES[label][1])
-                 for label in candidates}
+        votes = {
+            label: marks.count(TOY_CUES[label][1])
+            for label in candidates
+        }
     else:
         votes = {label: 0 for label in candidates}
     return max(candidates, key=lambda label: votes[label])
@@ -187,8 +190,8 @@ def test_guided_oracle_reaches_stated_best_accuracies():
             observations.append(_read_guided_scene(img, box))
             labels.append(label)
     for views, stated in ((('face', 'context'), 1.0), (('face', ), 4 / 7),
-                          (('context', ), 0.30357),
-                          (('face', 'marks'), 0.80580), ((), 1 / 7)):
+                          (('context', ), 0.30357), (('face', 'marks'),
+                                                     0.80580), ((), 1 / 7)):
         assert guided_best_accuracy(views) == pytest.approx(stated, abs=1e-5)
         acc = np.mean([
             _oracle_guess(views, *obs) == label

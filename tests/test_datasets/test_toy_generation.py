@@ -1,16 +1,13 @@
-"""The frame shared by the toy generators: folders, per-sample seeds, index
-files and the command-line arguments."""
-import argparse
+"""The frame shared by the toy generators: folders, per-sample seeds and
+index files."""
 import os
 
 import numpy as np
 import pytest
 
 from glamor_mm.datasets import CAER_CLASSES
-from glamor_mm.datasets.toy_caers import toy_best_accuracy
-from glamor_mm.datasets.toy_generation import (add_toy_arguments,
-                                               cue_table_best_accuracy,
-                                               generate_from_args,
+from glamor_mm.datasets.toy.caers import toy_best_accuracy
+from glamor_mm.datasets.toy.generation import (cue_table_best_accuracy,
                                                write_toy_splits)
 
 SPLITS = ('train', 'val', 'test')
@@ -51,26 +48,6 @@ def test_write_toy_splits_defaults_and_unknown_split(tmp_path):
     assert counts == dict(train=14, val=7)
     with pytest.raises(ValueError, match=r"Unknown split\(s\) \['training'\]"):
         _write(tmp_path, dict(training=1))
-
-
-def test_toy_arguments_run_the_generator(capsys):
-    parser = argparse.ArgumentParser()
-    add_toy_arguments(parser, 'data/toy', dict(train=60, test=30), 'images')
-    args = parser.parse_args(['out', '--num-test-per-class', '4'])
-    assert (args.num_train_per_class, args.num_test_per_class,
-            args.seed) == (60, 4, 0)
-    calls = []
-
-    def generate(out_dir, num_per_class, seed, mode):
-        calls.append((out_dir, num_per_class, seed, mode))
-        return dict(train=420, test=28)
-
-    assert generate_from_args(
-        generate, args, ('train', 'test'), 'images', mode='guided') == dict(
-            train=420, test=28)
-    assert calls == [('out', dict(train=60, test=4), 0, 'guided')]
-    assert capsys.readouterr().out.startswith(
-        "Wrote {'train': 420, 'test': 28} images to out in ")
 
 
 def test_cue_table_best_accuracy():

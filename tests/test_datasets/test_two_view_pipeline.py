@@ -11,7 +11,7 @@ from mmengine.dataset import default_collate, pseudo_collate
 from mmpretrain.registry import DATASETS, TRANSFORMS
 
 import glamor_mm  # noqa: F401
-from glamor_mm.datasets.toy_caers import generate_toy_caers
+from glamor_mm.datasets.toy.caers import generate_toy_caers
 from .utils import write_text
 
 # The pipelines users run (configs/_base_/datasets/caers.py, used by toy).

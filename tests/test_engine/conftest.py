@@ -14,7 +14,7 @@ TOY_CONFIG = osp.abspath(
 @pytest.fixture(scope='session')
 def tiny_toy_root(tmp_path_factory) -> str:
     """Toy data with 2 train and 1 val image per class, 96x128 scenes."""
-    from glamor_mm.datasets.toy_caers import generate_toy_caers
+    from glamor_mm.datasets.toy.caers import generate_toy_caers
     root = str(tmp_path_factory.mktemp('tiny_toy_caers'))
     generate_toy_caers(
         root, num_per_class=dict(train=2, val=1), img_size=(96, 128))

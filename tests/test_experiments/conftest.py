@@ -24,7 +24,7 @@ def pytest_collection_modifyitems(items) -> None:
 @pytest.fixture(scope='session')
 def toy_root(tmp_path_factory) -> str:
     """Toy data with one image per class and split (7 + 7 + 7 images)."""
-    from glamor_mm.datasets.toy_caers import generate_toy_caers
+    from glamor_mm.datasets.toy.caers import generate_toy_caers
     root = str(tmp_path_factory.mktemp('toy_caers'))
     generate_toy_caers(root, num_per_class=dict(train=1, val=1, test=1))
     return root

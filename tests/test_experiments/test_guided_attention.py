@@ -24,7 +24,7 @@ from mmpretrain.registry import MODELS, TRANSFORMS
 from mmpretrain.structures import DataSample
 
 import glamor_mm  # noqa: F401
-from glamor_mm.datasets.toy_caers import (GUIDED_COLORS, GUIDED_MARKS,
+from glamor_mm.datasets.toy.caers import (GUIDED_COLORS, GUIDED_MARKS,
                                           TOY_CUES, draw_guided_scene,
                                           guided_best_accuracy)
 
@@ -43,9 +43,9 @@ NECKS = dict(
 def _batch(split: int, num_per_class: int) -> dict:
     """Scenes through the real two-view transforms and preprocessor."""
     pipeline = Compose([
-        TRANSFORMS.build(t) for t in (dict(type='CropFace', scale=(32, 32)),
-                                      dict(type='MaskFace'),
-                                      dict(type='PackTwoViewInputs'))
+        TRANSFORMS.build(t)
+        for t in (dict(type='CropFace', scale=(32, 32)), dict(type='MaskFace'),
+                  dict(type='PackTwoViewInputs'))
     ])
     samples = []
     for label in range(7):
@@ -103,7 +103,6 @@ def _train_and_test(neck: str, train: dict, test: dict) -> float:
         np.mean([int(p.pred_label) == int(p.gt_label) for p in preds]))
 
 
-
 def test_gla_beats_pooling_when_the_face_names_the_object():
     """Measured: GLA 65.2 %, no attention 17.1 % on the 210 test scenes."""
     train, test = _batch(0, 50), _batch(1, 30)
@@ -143,8 +142,8 @@ def _ideal_features(
     num_objects, cells = len(GUIDED_COLORS), MAP_SIZE[0] * MAP_SIZE[1]
     labels = torch.randint(len(TOY_CUES), (num, ), generator=generator)
     targets = torch.randint(num_objects, (num, ), generator=generator)
-    marks = torch.randint(len(GUIDED_MARKS), (num, num_objects),
-                          generator=generator)
+    marks = torch.randint(
+        len(GUIDED_MARKS), (num, num_objects), generator=generator)
     places = torch.stack([
         torch.randperm(cells, generator=generator)[:num_objects]
         for _ in range(num)
@@ -159,8 +158,9 @@ def _ideal_features(
     for k in range(num_objects):
         context[rows, k, places[:, k]] += AMPLITUDE
         context[rows, 4 + marks[:, k], places[:, k]] += AMPLITUDE
-    return (face[..., None, None], context.view(num, CHANNELS, *MAP_SIZE),
-            labels, places[rows, targets])
+    return (face[..., None,
+                 None], context.view(num, CHANNELS,
+                                     *MAP_SIZE), labels, places[rows, targets])
 
 
 def _train_on_ideal_features(neck_name: str) -> Tuple[float, float]:
@@ -194,7 +194,8 @@ def _train_on_ideal_features(neck_name: str) -> Tuple[float, float]:
     neck.eval()
     head.eval()
     face, context, labels, named = _ideal_features(
-        700, torch.Generator().manual_seed(1))
+        700,
+        torch.Generator().manual_seed(1))
     with torch.no_grad():
         feats = neck(face, context)
         acc = (head(feats).argmax(1) == labels).float().mean().item()

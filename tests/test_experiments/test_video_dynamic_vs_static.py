@@ -18,7 +18,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from glamor_mm.datasets.toy_caer_videos import generate_toy_caer_videos
+from glamor_mm.datasets.toy.caer_videos import generate_toy_caer_videos
 
 CONFIG = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',

@@ -13,7 +13,7 @@ from typing import Callable, List, Optional
 
 import pytest
 
-from glamor_mm.datasets.toy_caers import generate_toy_caers
+from glamor_mm.datasets.toy.caers import generate_toy_caers
 
 TEST_DIR = osp.dirname(osp.abspath(__file__))
 REPO_ROOT = osp.dirname(osp.dirname(TEST_DIR))

@@ -9,7 +9,7 @@ import pytest
 import torch
 from mmpretrain.structures import DataSample
 
-from glamor_mm.datasets.toy_caers import (draw_guided_scene, draw_toy_scene,
+from glamor_mm.datasets.toy.caers import (draw_guided_scene, draw_toy_scene,
                                           guided_object_masks)
 from glamor_mm.evaluation import (attention_mass_on_masks,
                                   load_prediction_dump, stuart_maxwell)
@@ -148,8 +148,8 @@ def test_tools_refuse_a_crafted_dump(dumps, tmp_path, tool):
     args = [path, '--out', str(tmp_path / 'out.png')]
     if tool == 'stuart_maxwell':
         args = [good_path, path, '--out', str(tmp_path / 'out.json')]
-    with pytest.raises(UntrustedCheckpointError,
-                       match=f'{path}.*--trust-dump'):
+    with pytest.raises(
+            UntrustedCheckpointError, match=f'{path}.*--trust-dump'):
         load_tool(tool).main(args)
     assert not marker.exists()
     load_tool(tool).main(args + ['--trust-dump'])
@@ -165,8 +165,8 @@ def test_attention_mass_on_masks_by_hand():
         attention_mass_on_masks(attention, masks), [0.3, 0.4, 0.0])
     # several maps of one image at once: one row per map
     np.testing.assert_allclose(
-        attention_mass_on_masks(np.stack([attention, attention[::-1]]),
-                                masks), [[0.3, 0.4, 0.0], [0.7, 0.2, 0.0]])
+        attention_mass_on_masks(np.stack([attention, attention[::-1]]), masks),
+        [[0.3, 0.4, 0.0], [0.7, 0.2, 0.0]])
     with pytest.raises(ValueError, match='smaller'):
         attention_mass_on_masks(attention, masks[:, :1])
 
@@ -220,16 +220,20 @@ def test_attention_on_named_object_tool(tmp_path, capsys):
     assert 0.05 < summary['mass_on_named'] < 0.5
 
     with pytest.raises(ValueError, match='sample 0 has no attention'):
-        tool.attention_on_named_object([{**named[0], 'attention': None}],
-                                       'x.pkl')
+        tool.attention_on_named_object([{
+            **named[0], 'attention': None
+        }], 'x.pkl')
     with pytest.raises(ValueError, match='resized or cropped'):
-        tool.attention_on_named_object(
-            [{**named[0], 'img_shape': (40, 56)}], 'x.pkl')
+        tool.attention_on_named_object([{
+            **named[0], 'img_shape': (40, 56)
+        }], 'x.pkl')
     toy, box = draw_toy_scene(0, np.random.default_rng(0))
     cv2.imwrite(str(tmp_path / 'toy.png'), toy)
     with pytest.raises(ValueError, match='not a guided toy scene'):
-        tool.attention_on_named_object([{
-            **named[0], 'img_path': str(tmp_path / 'toy.png'),
-            'face_bbox': np.array(box), 'img_shape': toy.shape[:2],
-            'ori_shape': toy.shape[:2]
-        }], 'x.pkl')
+        tool.attention_on_named_object(
+            [{
+                **named[0], 'img_path': str(tmp_path / 'toy.png'),
+                'face_bbox': np.array(box),
+                'img_shape': toy.shape[:2],
+                'ori_shape': toy.shape[:2]
+            }], 'x.pkl')

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from glamor_mm.datasets.toy_caers import generate_toy_caers
+from glamor_mm.datasets.toy.caers import generate_toy_caers
 from glamor_mm.utils import throughput
 
 ROOT = osp.join(osp.dirname(__file__), '..', '..')
@@ -55,8 +55,7 @@ def test_benchmark_pipeline_on_toy_data(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, 'argv', [
         'benchmark_pipeline.py', DATA_CFG, '--pipelines', 'train', 'test',
         '--workers', '0', '--cache-dir', 'cache', '--num-samples', '8',
-        '--profile',
-        '--rounds', '1', '--cfg-options',
+        '--profile', '--rounds', '1', '--cfg-options',
         f'train_dataloader.dataset.data_root={tmp_path}',
         'train_dataloader.batch_size=4'
     ])
@@ -80,7 +79,7 @@ def test_benchmark_pipeline_on_toy_data(tmp_path, monkeypatch, capsys):
 
 
 def test_benchmark_counts_clips_of_videos(tmp_path, monkeypatch, capsys):
-    from glamor_mm.datasets.toy_caer_videos import generate_toy_caer_videos
+    from glamor_mm.datasets.toy.caer_videos import generate_toy_caer_videos
     generate_toy_caer_videos(str(tmp_path), dict(train=1), num_frames=(24, 24))
     tool = _load_tool('benchmark_pipeline')
     monkeypatch.setattr(tool, 'time',

@@ -40,7 +40,7 @@ CHECKPOINT_READERS = {
     # MMPretrain's and MMDet's builders load non-strictly
     'init_model': set(),
     'get_model': {'glamor_mm/utils/state_dict_check.py'},
-    'init_detector': {'glamor_mm/models/detectors/face_detection.py'},
+    'init_detector': {'glamor_mm/apis/face_detection.py'},
 }
 
 
@@ -141,7 +141,7 @@ def test_vis_attention_refuses_another_architecture(toy_config, tmp_path):
 
 
 def test_face_detector_weights_are_checked(tmp_path):
-    from glamor_mm.models.detectors import init_face_detector
+    from glamor_mm.apis import init_face_detector
     config = osp.join(ROOT, 'configs/face_detectors/retinanet_r50_fpn_'
                       'widerface.py')
     path = str(tmp_path / 'detector.pth')

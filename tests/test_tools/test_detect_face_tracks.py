@@ -12,9 +12,8 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS
 
-from glamor_mm.datasets.toy_caer_videos import (generate_toy_caer_videos,
+from glamor_mm.datasets.toy.caer_videos import (generate_toy_caer_videos,
                                                 write_video)
-
 
 HOG = 'configs/face_detectors/dlib_hog.py'
 

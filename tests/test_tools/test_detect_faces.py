@@ -31,9 +31,15 @@ def run_tool(*args, check=True):
 
 
 def load_tool():
+    """The tool as a module; its folder is on ``sys.path`` while it loads,
+    as when it runs, for its sibling ``face_detection_cli``."""
     spec = importlib.util.spec_from_file_location('detect_faces_tool', TOOL)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.path.insert(0, osp.dirname(TOOL))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(osp.dirname(TOOL))
     return module
 
 

@@ -8,7 +8,7 @@ import mmengine
 import pytest
 import torch
 
-from glamor_mm.datasets.toy_caer_videos import generate_toy_caer_videos
+from glamor_mm.datasets.toy.caer_videos import generate_toy_caer_videos
 
 pytestmark = [
     pytest.mark.skipif(

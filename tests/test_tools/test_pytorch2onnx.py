@@ -75,7 +75,7 @@ def test_view_shapes_come_from_the_test_pipeline(tool, tmp_path,
     from mmengine.config import Config
     from mmpretrain.registry import TRANSFORMS
 
-    from glamor_mm.datasets.toy_caers import generate_toy_caers
+    from glamor_mm.datasets.toy.caers import generate_toy_caers
     from glamor_mm.deployment import OnnxRuntimeClassifier
     from glamor_mm.models.detectors import keep_default_scope
     root = str(tmp_path / 'guided')
@@ -173,7 +173,7 @@ def test_int8_agrees_with_fp32(int8_export, toy_config, tiny_toy_opts,
     moves by more than 0.02 (measured: 0.003)."""
     from mmengine.config import Config, DictAction
 
-    from glamor_mm.datasets.toy_caers import generate_toy_caers
+    from glamor_mm.datasets.toy.caers import generate_toy_caers
     from glamor_mm.deployment import OnnxRuntimeClassifier
     from glamor_mm.deployment.quantization import (compare_scores,
                                                    split_views)

@@ -1,13 +1,12 @@
-"""The benchmark helpers: interleaving order, throughput on a fake clock,
-medians and the exact markdown of the tables."""
+"""The benchmark helpers: interleaving order, throughput on a fake clock and
+medians."""
 import os
 import re
 from typing import List
 
 import pytest
 
-from glamor_mm.utils import (format_rounds, interleaved_rounds, markdown_table,
-                             medians, throughput)
+from glamor_mm.utils import interleaved_rounds, medians, throughput
 
 
 class FakeClock:
@@ -99,28 +98,3 @@ def test_throughput_runs_until_min_seconds():
 def test_throughput_needs_a_timed_call():
     with pytest.raises(ValueError, match='min_calls must be at least 1'):
         throughput(lambda: None, 1, min_calls=0)
-
-
-def test_format_rounds():
-    assert format_rounds([158.4, 180.6]) == '158, 181'
-    assert format_rounds([33.84, 31.0], '.1f') == '33.8, 31.0'
-
-
-def test_markdown_table_text():
-    text = markdown_table(('variant', 'images/s', 'rounds'),
-                          [('default', '94.3', '90, 98'),
-                           ('channels_last', '131', '120, 140')], 'lrl')
-    assert text == ('| variant | images/s | rounds |\n'
-                    '|---|---:|---|\n'
-                    '| default | 94.3 | 90, 98 |\n'
-                    '| channels_last | 131 | 120, 140 |')
-    assert markdown_table(['a'], [], 'r') == '| a |\n|---:|'
-
-
-def test_markdown_table_refuses_mismatched_columns():
-    with pytest.raises(ValueError, match=r"got 'lx'"):
-        markdown_table(('a', 'b'), [], 'lx')
-    with pytest.raises(ValueError, match=r"got 'l'"):
-        markdown_table(('a', 'b'), [], 'l')
-    with pytest.raises(ValueError, match=r"Row \['1'\] does not have the 2"):
-        markdown_table(('a', 'b'), [('1', )], 'll')

@@ -26,11 +26,11 @@ from typing import Dict, Optional, Sequence
 import mmcv
 import numpy as np
 
-from glamor_mm.datasets.toy_caers import guided_object_masks
-from glamor_mm.evaluation import (add_trust_dump_argument,
-                                  attention_mass_on_masks, dump_array,
+from glamor_mm.datasets.toy.caers import guided_object_masks
+from glamor_mm.evaluation import (attention_mass_on_masks, dump_array,
                                   load_dump_results)
 from glamor_mm.utils import trust_checkpoint
+from analysis_cli import add_trust_dump_argument
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -38,7 +38,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         description='Attention mass on the object the face names, from a '
         'prediction dump of the guided toy data.')
     parser.add_argument(
-        'dump', help='prediction dump (tools/test.py --out) of a model '
+        'dump',
+        help='prediction dump (tools/test.py --out) of a model '
         'with attention on the guided toy data')
     parser.add_argument('--out', help='also write the numbers to this JSON')
     add_trust_dump_argument(parser)
@@ -84,8 +85,8 @@ def attention_on_named_object(results: Sequence[dict],
                 '(no hat colour on the face or no object of that colour).')
         # the map and a uniform one, for the cells the masks touch
         mass, cells = attention_mass_on_masks(
-            np.stack([attention, np.full_like(attention, 1 / attention.size)]),
-            masks)
+            np.stack([attention,
+                      np.full_like(attention, 1 / attention.size)]), masks)
         others = np.delete(mass, target)
         named.append(mass[target])
         uniform.append(cells[target])

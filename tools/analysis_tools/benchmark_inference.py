@@ -43,10 +43,11 @@ from glamor_mm.deployment import (FaceOnnxModule, OnnxRuntimeClassifier,
                                   TwoViewOnnxModule, export_face_onnx,
                                   export_onnx, pipeline_view_shapes)
 from glamor_mm.deployment.quantization import quantize_int8, split_views
-from glamor_mm.utils import (add_rounds_arguments, format_rounds,
-                             gflops_cells, interleaved_rounds, markdown_table,
-                             matmul_gflops, medians, throughput)
+from glamor_mm.utils import (interleaved_rounds, matmul_gflops, medians,
+                             throughput)
 from glamor_mm.utils.state_dict_check import load_checkpoint_checked
+from analysis_cli import (add_rounds_arguments, format_rounds, gflops_cells,
+                          markdown_table)
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from model_complexity import analyze  # noqa: E402

@@ -43,8 +43,8 @@ from mmengine.registry import FUNCTIONS, init_default_scope
 from mmpretrain.registry import DATASETS, MODELS
 
 import glamor_mm  # noqa: F401  (registers the transforms and datasets)
-from glamor_mm.utils import (add_rounds_arguments, format_rounds,
-                             interleaved_rounds, markdown_table, medians)
+from glamor_mm.utils import interleaved_rounds, medians
+from analysis_cli import add_rounds_arguments, format_rounds, markdown_table
 
 
 def parse_args() -> argparse.Namespace:

@@ -50,9 +50,9 @@ from mmpretrain.structures import DataSample
 
 import glamor_mm  # noqa: F401  (registers the models)
 from glamor_mm.engine.hooks import compile_modules
-from glamor_mm.utils import (add_rounds_arguments, gflops_cells,
-                             interleaved_rounds, markdown_table, matmul_gflops,
-                             medians, throughput)
+from glamor_mm.utils import (interleaved_rounds, matmul_gflops, medians,
+                             throughput)
+from analysis_cli import add_rounds_arguments, gflops_cells, markdown_table
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from model_complexity import analyze  # noqa: E402

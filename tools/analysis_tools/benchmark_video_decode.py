@@ -41,8 +41,8 @@ from mmpretrain.registry import TRANSFORMS
 
 import glamor_mm  # noqa: F401  (registers the transforms)
 from glamor_mm.datasets.base_emotion_dataset import VIDEO_EXTENSIONS
-from glamor_mm.utils import (add_rounds_arguments, interleaved_rounds,
-                             medians)
+from glamor_mm.utils import interleaved_rounds, medians
+from analysis_cli import add_rounds_arguments
 
 
 def parse_args() -> argparse.Namespace:

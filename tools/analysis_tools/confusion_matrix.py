@@ -21,9 +21,9 @@ import torch  # noqa: E402
 from mmpretrain.evaluation import ConfusionMatrix  # noqa: E402
 
 from glamor_mm.datasets.categories import CAER_CLASSES  # noqa: E402
-from glamor_mm.evaluation import (add_trust_dump_argument,  # noqa: E402
-                                  load_prediction_dump)
+from glamor_mm.evaluation import load_prediction_dump  # noqa: E402
 from glamor_mm.utils import trust_checkpoint  # noqa: E402
+from analysis_cli import add_trust_dump_argument  # noqa: E402
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

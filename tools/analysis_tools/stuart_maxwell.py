@@ -18,9 +18,10 @@ from typing import List, Optional, Sequence
 import mmengine
 import numpy as np
 
-from glamor_mm.evaluation import (PredictionDump, add_trust_dump_argument,
-                                  load_prediction_dump, stuart_maxwell)
+from glamor_mm.evaluation import (PredictionDump, load_prediction_dump,
+                                  stuart_maxwell)
 from glamor_mm.utils import trust_checkpoint
+from analysis_cli import add_trust_dump_argument
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

@@ -1,7 +1,7 @@
 """Generate the built-in toy videos (synthetic clips in the CAER layout).
 
 The label needs the face, the context *and* time (see
-``glamor_mm/datasets/toy_caer_videos.py`` for the cues and the table of
+``glamor_mm/datasets/toy/caer_videos.py`` for the cues and the table of
 best possible accuracies): 144 x 192 frames at 10 fps, 20-32 frames a
 video, MJPG AVI, plus ``<split>_tracks.json`` (the true face boxes, in the
 format of ``tools/detect_face_tracks.py``).
@@ -12,11 +12,10 @@ Example:
 """
 import argparse
 
-from glamor_mm.datasets.toy_caer_videos import (
+from glamor_mm.datasets.toy.caer_videos import (
     DEFAULT_FPS, DEFAULT_FRAME_SIZE, DEFAULT_NUM_FRAMES, DEFAULT_NUM_PER_CLASS,
     generate_toy_caer_videos, toy_video_best_accuracy)
-from glamor_mm.datasets.toy_generation import (add_toy_arguments,
-                                               generate_from_args)
+from toy_cli import add_toy_arguments, generate_from_args
 
 
 def parse_args() -> argparse.Namespace:

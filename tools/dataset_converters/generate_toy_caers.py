@@ -8,13 +8,12 @@ Examples:
 """
 import argparse
 
-from glamor_mm.datasets.toy_caers import (DEFAULT_MODE_IMG_SIZE,
+from glamor_mm.datasets.toy.caers import (DEFAULT_MODE_IMG_SIZE,
                                           DEFAULT_NUM_PER_CLASS, TOY_MODES,
                                           generate_toy_caers,
                                           guided_best_accuracy,
                                           toy_best_accuracy)
-from glamor_mm.datasets.toy_generation import (add_toy_arguments,
-                                               generate_from_args)
+from toy_cli import add_toy_arguments, generate_from_args
 
 
 def parse_args() -> argparse.Namespace:
@@ -37,9 +36,9 @@ def parse_args() -> argparse.Namespace:
         nargs=2,
         default=None,
         metavar=('H', 'W'),
-        help='scene size (default: ' + ', '.join(
-            f'{h} {w} for {mode}'
-            for mode, (h, w) in DEFAULT_MODE_IMG_SIZE.items()) + ')')
+        help='scene size (default: ' +
+        ', '.join(f'{h} {w} for {mode}'
+                  for mode, (h, w) in DEFAULT_MODE_IMG_SIZE.items()) + ')')
     return parser.parse_args()
 
 

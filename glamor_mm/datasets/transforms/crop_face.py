@@ -58,6 +58,10 @@ class CropFace(BaseTransform):
             Defaults to False.
     """
 
+    # No randomness; the output depends only on the annotation and the
+    # image (the pipeline cache stores it).
+    cacheable = True
+
     def __init__(self,
                  scale: Tuple[int, int] = (96, 96),
                  missing_face: str = 'zeros',

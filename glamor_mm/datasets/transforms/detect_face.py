@@ -83,7 +83,7 @@ class DetectFace(BaseTransform):
     def detector(self):
         """The detector of this process, built on first use."""
         if self._detector is None or self._pid != os.getpid():
-            from glamor_mm.models.detectors import init_face_detector
+            from glamor_mm.apis import init_face_detector
             device = 'cpu' if get_worker_info() is not None else self.device
             self._detector = init_face_detector(
                 self.config, self.checkpoint, device=device)
@@ -102,7 +102,7 @@ class DetectFace(BaseTransform):
         """
         if results.get('face_bbox') is not None and not self.overwrite:
             return results
-        from glamor_mm.models.detectors import detect_faces, select_face
+        from glamor_mm.apis import detect_faces, select_face
         bboxes, scores = detect_faces(
             self.detector, results['img'], score_thr=self.score_thr)[0]
         results['face_det_bboxes'] = bboxes

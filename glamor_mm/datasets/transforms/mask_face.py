@@ -56,6 +56,10 @@ class MaskFace(BaseTransform):
             (no JPEG round trip).
     """
 
+    # No randomness; the output depends only on the annotation and the
+    # image (the pipeline cache stores it).
+    cacheable = True
+
     def __init__(self,
                  enabled: bool = True,
                  bbox_key: str = 'face_bbox',

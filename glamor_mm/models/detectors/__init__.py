@@ -2,8 +2,8 @@
 
 Importing this package imports MMDet; the rest of ``glamor_mm.models`` does
 not, so the classifier side works without it. The face-detector configs
-import it (``custom_imports``), and so do ``glamor_mm.apis`` and the
-``DetectFace`` transform when they build a detector. Importing it checks
+import it (``custom_imports``), and so does ``glamor_mm.apis``, which builds
+and runs the detectors (:mod:`glamor_mm.apis.face_detection`). Importing it checks
 mmdet's version (:func:`glamor_mm.check_version`).
 """
 import mmdet
@@ -14,14 +14,12 @@ from glamor_mm import check_version
 check_version('mmdet', mmdet.__version__)
 
 from .base_dlib_face_detector import BaseDlibFaceDetector  # noqa: E402
-from .dlib_cnn_face_detector import (DlibCNNFaceDetector,  # noqa: E402
-                                     find_mmod_weights)
+from .dlib_cnn_face_detector import DlibCNNFaceDetector  # noqa: E402
+from .dlib_cnn_face_detector import find_mmod_weights
 from .dlib_hog_face_detector import DlibHOGFaceDetector  # noqa: E402
-from .face_detection import (detect_faces, init_face_detector,  # noqa: E402
-                             keep_default_scope, select_face)
+from .face_detection import keep_default_scope  # noqa: E402
 
 __all__ = [
     'BaseDlibFaceDetector', 'DlibHOGFaceDetector', 'DlibCNNFaceDetector',
-    'detect_faces', 'find_mmod_weights', 'init_face_detector',
-    'keep_default_scope', 'select_face'
+    'find_mmod_weights', 'keep_default_scope'
 ]

@@ -9,7 +9,7 @@ from mmengine.registry import init_default_scope
 from mmpretrain.registry import TRANSFORMS
 
 import glamor_mm  # noqa: F401
-from glamor_mm.datasets.toy_caer_videos import write_video
+from glamor_mm.datasets.toy.caer_videos import write_video
 from glamor_mm.datasets.transforms.load_video_frames import READERS
 
 CAER_CONFIG = 'configs/_base_/datasets/caer.py'

@@ -6,7 +6,7 @@ import os.path as osp
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from glamor_mm.datasets.toy_caer_videos import generate_toy_caer_videos
+from glamor_mm.datasets.toy.caer_videos import generate_toy_caer_videos
 
 VIDEO_CONFIG = osp.abspath(
     osp.join(

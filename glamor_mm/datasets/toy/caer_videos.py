@@ -7,7 +7,7 @@ The label is written by three cues:
 
 - a **face cue** on the face (inside the face box): ``smile`` (red smile) or
   ``frown`` (blue frown), the faces of the toy CAER-S
-  (:mod:`glamor_mm.datasets.toy_caers`) with their face cues f2 / f3;
+  (:mod:`glamor_mm.datasets.toy.caers`) with their face cues f2 / f3;
 - a **context cue**: the shape of the two objects, ``squares`` (green) or
   ``discs`` (yellow), drawn outside the face box in every frame (they survive
   face masking, horizontal flips and random crops);
@@ -71,10 +71,10 @@ import cv2
 import mmengine
 import numpy as np
 
-from .categories import CAER_CLASSES
-from .toy_caers import (_CONTEXT_COLORS, _draw_background, _draw_face,
-                        _draw_shape, _random_grey)
-from .toy_generation import cue_table_best_accuracy, write_toy_splits
+from ..categories import CAER_CLASSES
+from .drawing import (CONTEXT_COLORS, draw_background, draw_face, draw_shape,
+                      random_grey)
+from .generation import cue_table_best_accuracy, write_toy_splits
 
 FACE_CUES = ('smile', 'frown')
 CONTEXT_CUES = ('squares', 'discs')
@@ -191,7 +191,7 @@ def draw_toy_video(
                          f'got {frame_size}.')
     face_cue, context_cue, motion = TOY_VIDEO_CUES[label]
     # static background, smooth noise and discs only
-    background = _draw_background(
+    background = draw_background(
         rng, (h, w), grey_radius=(6, 16), noise='smooth', rectangles=False)
     # the face drifts on a small ellipse around its base position
     amp = 3
@@ -206,7 +206,7 @@ def draw_toy_video(
     dy = np.round(amp * np.sin(2 * np.pi * t / period + phase)).astype(int)
     boxes = np.stack([fx + dx, fy + dy, fx + fw + dx, fy + fh + dy], axis=1)
     face_seed = int(rng.integers(1 << 31))
-    torso = _random_grey(rng, 50, 200, 15)
+    torso = random_grey(rng, 50, 200, 15)
     # two objects, moving up or down with wrap-around
     r = round(0.075 * h)
     columns = _object_columns((fx - amp, fx + fw + amp), w, r, rng)
@@ -218,12 +218,12 @@ def draw_toy_video(
         frame = background.copy()
         cv2.rectangle(frame, (int(x1 - fw // 3), int(y2)),
                       (int(x2 + fw // 3), h), torso, -1)
-        _draw_face(frame, (int(x1), int(y1), int(x2), int(y2)),
-                   _FACE_DRAW_IDS[face_cue], np.random.default_rng(face_seed))
+        draw_face(frame, (int(x1), int(y1), int(x2), int(y2)),
+                  _FACE_DRAW_IDS[face_cue], np.random.default_rng(face_seed))
         for x, start in zip(columns, starts):
             y = int((start + step * i) % span) - r - 1
             shape = _CONTEXT_DRAW_IDS[context_cue]
-            _draw_shape(frame, (x, y), r, shape, _CONTEXT_COLORS[shape])
+            draw_shape(frame, (x, y), r, shape, CONTEXT_COLORS[shape])
         frames.append(frame)
     return frames, boxes
 

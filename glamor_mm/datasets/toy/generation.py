@@ -1,27 +1,24 @@
-"""What the toy data generators share: splits, seeds, the command line and
-the best accuracy of their tables of cues.
+"""What the toy data generators share: splits, seeds and the best accuracy
+of their tables of cues.
 
-:func:`~glamor_mm.datasets.toy_caers.generate_toy_caers` (images) and
-:func:`~glamor_mm.datasets.toy_caer_videos.generate_toy_caer_videos` write
+:func:`~glamor_mm.datasets.toy.caers.generate_toy_caers` (images) and
+:func:`~glamor_mm.datasets.toy.caer_videos.generate_toy_caer_videos` write
 ``<split>/<Class>/<i:04d>.<ext>`` trees, one index file a split, sample
 ``i`` of class ``c`` in split ``s`` drawn from
 ``numpy.random.default_rng([seed, s, c, i])`` (``s``: the index of the split
 among all splits of the data, so that leaving a split out or adding samples
 changes none of the other files). Their tools in
 ``tools/dataset_converters`` share the number-per-class, seed and output
-arguments. Each class of both is a combination of cues
+arguments (``tools/dataset_converters/toy_cli.py``). Each class of both is a combination of cues
 (:func:`cue_table_best_accuracy`).
 """
-import argparse
 import os
 import os.path as osp
-import time
-from typing import (Callable, Dict, Iterable, List, Optional, Sequence,
-                    TypeVar)
+from typing import Callable, Dict, List, Optional, Sequence, TypeVar
 
 import numpy as np
 
-from .categories import CAER_CLASSES
+from ..categories import CAER_CLASSES
 
 T = TypeVar('T')
 # (label, stem, rng) -> the sample's record in the index
@@ -114,57 +111,4 @@ def write_toy_splits(out_dir: str, splits: Sequence[str],
                     write_sample(label, f'{split}/{name}/{i:04d}', rng))
         write_index(split, records)
         counts[split] = len(records)
-    return counts
-
-
-def add_toy_arguments(parser: argparse.ArgumentParser, out_dir_example: str,
-                      num_per_class: Dict[str, int], unit: str) -> None:
-    """Add ``out_dir``, ``--num-<split>-per-class`` and ``--seed``.
-
-    Args:
-        parser (argparse.ArgumentParser): The generator tool's parser.
-        out_dir_example (str): E.g. ``'data/toy_caers'``, for the help.
-        num_per_class (dict[str, int]): Default samples per class of each
-            split.
-        unit (str): What a sample is, plural (``'images'``), for the help.
-    """
-    parser.add_argument(
-        'out_dir', help=f'output folder, e.g. {out_dir_example}')
-    for split, num in num_per_class.items():
-        parser.add_argument(
-            f'--num-{split}-per-class',
-            type=int,
-            default=num,
-            help=f'{unit} per class in {split}/ (default {num})')
-    parser.add_argument('--seed', type=int, default=0, help='random seed')
-
-
-def generate_from_args(generate: Callable[..., Dict[str, int]],
-                       args: argparse.Namespace, splits: Iterable[str],
-                       unit: str, **kwargs) -> Dict[str, int]:
-    """Run a generator on the arguments of :func:`add_toy_arguments` and
-    print what it wrote and how long it took.
-
-    Args:
-        generate (Callable[..., dict[str, int]]): Called as
-            ``generate(out_dir, num_per_class=..., seed=..., **kwargs)``.
-        args (argparse.Namespace): The parsed command line.
-        splits (Iterable[str]): The splits of ``--num-<split>-per-class``.
-        unit (str): What a sample is, plural (``'images'``).
-        **kwargs: The generator's other arguments.
-
-    Returns:
-        dict[str, int]: What ``generate`` returns, the samples per split.
-    """
-    start = time.time()
-    counts = generate(
-        args.out_dir,
-        num_per_class={
-            split: getattr(args, f'num_{split}_per_class')
-            for split in splits
-        },
-        seed=args.seed,
-        **kwargs)
-    print(f'Wrote {counts} {unit} to {args.out_dir} in '
-          f'{time.time() - start:.1f} s.')
     return counts
