@@ -110,6 +110,8 @@ DEFAULT_FPS = 10
 DEFAULT_NUM_FRAMES = (20, 32)  # inclusive range
 
 _VIEWS = ('face', 'context', 'motion')
+# dlib's HOG detector misses faces that touch the frame's edge
+_FACE_MARGIN = 8
 
 
 def toy_video_best_accuracy(views: Sequence[str] = _VIEWS) -> float:
@@ -183,14 +185,15 @@ def _face_and_columns(frame_size: Tuple[int, int], fw: int, amp: int, r: int,
     h, w = frame_size
     x1, _, x2, _ = crop_safe_region(frame_size)
     gap = 3
+    min_fx = amp + _FACE_MARGIN
     # the face's right edge (with its drift) leaves 9 columns free
     max_fx = x2 - r - 8 - gap - r - amp - fw
-    if max_fx < amp:
+    if max_fx < min_fx:
         raise ValueError(
             f'frame_size {frame_size} is too narrow for a {fw} px face '
             'beside two context objects in the part of the frame that '
             f'every crop keeps (x {x1} to {x2}); use wider frames.')
-    fx = int(rng.integers(amp, max_fx + 1))
+    fx = int(rng.integers(min_fx, max_fx + 1))
     candidates = np.arange(max(x1 + r, fx + fw + amp + gap + r), x2 - r)
     columns = [int(c) for c in rng.choice(candidates, 2)]
     if rng.random() < 0.5:  # mirror: the person on the right
@@ -237,7 +240,7 @@ def draw_toy_video(
     fw = int(rng.integers(88, 101))
     fh = round(fw * 1.15)
     fx, columns = _face_and_columns(frame_size, fw, amp, r, rng)
-    fy = int(rng.integers(amp, h - fh - amp))
+    fy = int(rng.integers(amp + _FACE_MARGIN, h - fh - amp - _FACE_MARGIN))
     period = rng.uniform(12, 24) * rng.choice((-1, 1))
     phase = rng.uniform(0, 2 * np.pi)
     t = np.arange(num_frames)
