@@ -182,7 +182,7 @@ def _face_and_columns(frame_size: Tuple[int, int], fw: int, amp: int, r: int,
     """Left edge of a face ``fw`` px wide, on the left or the right of the
     frame, and the x centres of two objects of radius ``r`` in the
     crop-safe region on the other side, clear of the face and its drift."""
-    h, w = frame_size
+    w = frame_size[1]
     x1, _, x2, _ = crop_safe_region(frame_size)
     gap = 3
     min_fx = amp + _FACE_MARGIN
@@ -233,8 +233,8 @@ def draw_toy_video(
     background = _draw_background(
         rng, (h, w), grey_radius=(6, 16), noise='smooth', rectangles=False)
     # the face drifts on a small circle around its base position, either
-    # way round: a clip played backwards is then as likely as the clip
-    # itself, up to the direction of the objects
+    # way round: played backwards, a clip is then as likely as a clip of
+    # the class with the other direction of motion
     amp = 3
     r = round(0.075 * h)
     fw = int(rng.integers(88, 101))
