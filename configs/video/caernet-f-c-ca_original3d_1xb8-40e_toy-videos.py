@@ -7,12 +7,11 @@
 #       configs/video/caernet-f-c-ca_original3d_1xb8-40e_toy-videos.py
 # Small clips (toy_caer_videos_small.py: 8 frames, 32x32 faces, 40x40
 # context) and encoders of a quarter of the paper's widths (8-16-32-64-64)
-# keep a CPU epoch to seconds. Measured (seed 0, README): 71.4 % test top-1
-# per video, 72.1 % per clip; a single frame allows at most 57.1 %.
-# Concatenation, not the adaptive fusion: the full CAER-Net (adaptive
-# fusion, lr 3e-3) reaches 64.3 % here with equal starting fusion weights
-# (the default), and 58.6 % from random fusion scorers, whose weights drift to
-# the (easy) face cue, w_face ~0.98 by epoch 8 (docs/results.md).
+# keep a CPU epoch to seconds (3-5 min for 40 epochs on a busy 2-core
+# machine). Measured per video on the test split, seeds 0, 1, 2: 100 %
+# each (docs/video_toy_findings.md); frames in any order allow at most
+# 57.1 %. The full CAER-Net (adaptive fusion):
+# caernet_original3d_1xb8-40e_toy-videos.py.
 _base_ = [
     '../_base_/models/caernet.py',
     '../_base_/datasets/toy_caer_videos_small.py',

@@ -72,7 +72,7 @@ model = dict(
 def clip_setup(tmp_path_factory):
     root = tmp_path_factory.mktemp('clip_demo')
     generate_toy_caer_videos(
-        str(root), dict(test=1), seed=1, num_frames=(12, 12))
+        str(root), dict(test=1), seed=2, num_frames=(12, 12))
     config = root / 'tiny_clip.py'
     config.write_text(TINY_CLIP_CONFIG)
     video = root / 'test' / 'Happy' / '0000.avi'

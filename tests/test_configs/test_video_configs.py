@@ -33,7 +33,9 @@ def test_video_configs_found():
         assert f'{row}_original3d_1xb32-12e_caer.py' in names
     assert 'c3d_sports1m-pre_1xb32-12e_caer.py' in names
     assert 'glamor_original3d_1xb32-12e_caer.py' in names
-    assert 'caernet-f-c-ca_original3d_1xb8-40e_toy-videos.py' in names
+    for toy in ('caernet-f-c-ca_original3d', 'caernet_original3d',
+                'glamor_original3d', 'caernet-f-c_framewise3d'):
+        assert f'{toy}_1xb8-40e_toy-videos.py' in names
 
 
 NUM_FRAMES = 16

@@ -5,13 +5,14 @@ import os.path as osp
 import mmengine
 import numpy as np
 import pytest
+from mmengine.config import Config
 from mmpretrain.registry import DATASETS
 
 import glamor_mm  # noqa: F401
 from glamor_mm.datasets import CAER_CLASSES
-from glamor_mm.datasets.toy.caer_videos import (TOY_VIDEO_CUES,
-                                                generate_toy_caer_videos,
-                                                toy_video_best_accuracy)
+from glamor_mm.datasets.toy.caer_videos import (
+    DEFAULT_FRAME_SIZE, TOY_VIDEO_CUES, crop_safe_region, draw_toy_video,
+    generate_toy_caer_videos, toy_video_best_accuracy)
 from glamor_mm.datasets.transforms.load_video_frames import \
     read_frames_opencv
 
@@ -19,6 +20,9 @@ from glamor_mm.datasets.transforms.load_video_frames import \
 _MOUTH = ((0, 0, 210), (210, 40, 0))  # smile: red, frown: blue
 _OBJECT = ((0, 190, 0), (0, 220, 240))  # squares: green, discs: yellow
 SIZES = dict(train=2, test=1)
+DATASET_CONFIGS = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
+    '_base_', 'datasets')
 
 
 def _mask(img, color, tol=40):
@@ -120,6 +124,51 @@ def test_oracle_reads_the_label_from_clips_not_frames(toy_videos):
         toy_video_best_accuracy(('face', 'context')))
 
 
+@pytest.mark.parametrize('config',
+                         ['toy_caer_videos.py', 'toy_caer_videos_small.py'])
+def test_every_crop_keeps_the_crop_safe_region(config):
+    """The context view of the toy pipelines is resized to a fixed size and
+    cropped: the crop-safe region, where the objects move, is inside the
+    first and the last possible crop (hence inside every crop)."""
+    cfg = Config.fromfile(osp.join(DATASET_CONFIGS, config))
+    steps = {t['type']: t for t in cfg.train_pipeline[2]['transforms']}
+    resized_w, resized_h = steps['Resize']['scale']
+    crop = steps['RandomCrop']['crop_size']
+    h, w = DEFAULT_FRAME_SIZE
+    x1, y1, x2, y2 = crop_safe_region(DEFAULT_FRAME_SIZE)
+    assert x1 * resized_w / w >= resized_w - crop
+    assert x2 * resized_w / w <= crop
+    assert y1 * resized_h / h >= resized_h - crop
+    assert y2 * resized_h / h <= crop
+
+
+def test_objects_always_in_the_crop_safe_region():
+    """In every frame both objects are whole or cut only by the edges of
+    the crop-safe region (wrapping around), never hidden: all their pixels
+    are in the region and the frame shows at least two objects' worth."""
+    r = round(0.075 * DEFAULT_FRAME_SIZE[0])
+    x1, y1, x2, y2 = crop_safe_region(DEFAULT_FRAME_SIZE)
+    spins = set()
+    for i in range(28):
+        label = i % 7
+        frames, boxes = draw_toy_video(label, np.random.default_rng(i), 12)
+        color = _OBJECT[TOY_VIDEO_CUES[label][1]]
+        for frame, (fx1, fy1, fx2, fy2) in zip(frames, boxes):
+            frame = frame.copy()
+            frame[fy1:fy2, fx1:fx2] = 0
+            mask = _mask(frame, color)
+            inside = mask[y1:y2, x1:x2].sum()
+            assert inside == mask.sum()
+            # discs: 2 x pi r^2 minus anti-aliased rims; squares 2 x 4 r^2
+            assert inside >= 2 * 2.9 * r * r
+        # the face drifts on a circle, either way round (the sign of the
+        # area its path sweeps)
+        x, y = (boxes[:, :2] - boxes[:, :2].mean(0)).T
+        spins.add(
+            int(np.sign(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))))
+    assert spins == {-1, 1}
+
+
 def test_tracks_read_by_caer_dataset(toy_videos):
     root, _ = toy_videos
     ds = DATASETS.build(
@@ -146,3 +195,6 @@ def test_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match='num_frames'):
         generate_toy_caer_videos(
             str(tmp_path), dict(test=1), num_frames=(5, 4))
+    with pytest.raises(ValueError, match='too narrow'):
+        generate_toy_caer_videos(
+            str(tmp_path), dict(test=1), frame_size=(144, 192))

@@ -2,7 +2,7 @@
 
 The label needs the face, the context *and* time (see
 ``glamor_mm/datasets/toy/caer_videos.py`` for the cues and the table of
-best possible accuracies): 144 x 192 frames at 10 fps, 20-32 frames a
+best possible accuracies): 144 x 256 frames at 10 fps, 20-32 frames a
 video, MJPG AVI, plus ``<split>_tracks.json`` (the true face boxes, in the
 format of ``tools/detect_face_tracks.py``).
 

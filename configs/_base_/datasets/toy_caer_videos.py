@@ -4,9 +4,9 @@
 #       data/toy_caer_videos
 # -> data/toy_caer_videos/{train,validation,test}/<Class>/<clip>.avi
 #    + {train,validation,test}_tracks.json (the true face boxes)
-# Same pipeline as CAER; 144x192 frames at 10 fps, 20-32 frames a video.
-# Video configs for a CPU shrink the clips with --cfg-options or overrides
-# (e.g. clip_len=8, 48x48 faces, 64x86 context resize, 56x56 crop).
+# Same pipeline as CAER; 144x256 frames at 10 fps, 20-32 frames a video.
+# The context objects move inside the part of the frame that every crop
+# keeps. Video configs for a CPU shrink the clips: toy_caer_videos_small.py.
 _base_ = ['./caer.py']
 
 data_root = 'data/toy_caer_videos'

@@ -1,8 +1,9 @@
 # The built-in toy videos (toy_caer_videos.py) with clips shrunk for a CPU:
 # 8-frame clips (4-frame stride at test time), 32x32 faces and a 48x64
-# context resize with a 40x40 crop (a third of the 144x192 frames), frame
-# for frame the same transforms as CAER. The toy objects still move about
-# 2 px a frame at this scale.
+# context resize with a 40x40 crop, frame for frame the same transforms as
+# CAER. Every crop keeps the middle quarter of the 144x256 frames' width and
+# the middle two thirds of their height, where the toy objects move (about
+# 2 px a frame at this scale).
 _base_ = ['./toy_caer_videos.py']
 
 clip_len = 8

@@ -1,9 +1,13 @@
 """Built-in synthetic videos in the CAER layout: face, context and time.
 
-Each clip shows a person (a face over a torso, drifting a few pixels) in
-front of a static noisy background, and two context objects that move
-vertically through the frame, wrapping around from one edge to the other.
-The label is written by three cues:
+Each clip shows a person (a face over a torso, drifting a few pixels) on
+the left or the right of the frame, in front of a static noisy background,
+and two context objects on the other side of the face that move vertically
+inside the part of the frame that every crop of the clip pipelines keeps
+(:func:`crop_safe_region`: the middle quarter of the width, the middle two
+thirds of the height), wrapping around from one edge of that region to the
+other. Whatever the crop, both objects are in view in every frame. The
+label is written by three cues:
 
 - a **face cue** on the face (inside the face box): ``smile`` (red smile) or
   ``frown`` (blue frown), the faces of the toy CAER-S
@@ -12,10 +16,13 @@ The label is written by three cues:
   ``discs`` (yellow), drawn outside the face box in every frame (they survive
   face masking, horizontal flips and random crops);
 - a **motion cue**: the direction the objects move in, ``up`` or ``down``
-  (5-7 px a frame). Every object starts at a uniformly random height and
-  wraps around, so its position in any single frame is uniform whatever the
-  direction: one frame carries no information about the motion, two
-  consecutive frames carry all of it. Horizontal flips keep it.
+  (5-7 px a frame). The objects start at a uniformly random height and
+  wrap around, so their position in any single frame is uniform whatever the
+  direction, and the face drifts either way round: a clip played backwards
+  is as likely as the clip itself with the other direction. One frame, or
+  the frames of a clip in any order, carry no information about the motion;
+  two consecutive frames in their order carry all of it. Horizontal flips
+  keep it.
 
 ========  =====  =======  ======
 class     face   context  motion
@@ -36,8 +43,9 @@ With balanced classes, the best possible accuracy (Bayes, noise-free cues;
 inputs                                                 best accuracy
 =====================================================  ==============
 face + masked context, clip (>= 2 frames)              7/7 = 100 %
-face + masked context, one frame (or any average of    4/7 = 57.1 %
-per-frame predictions: a static model)
+face + masked context, one frame, or the frames in     4/7 = 57.1 %
+any order (a static model: an average of per-frame
+predictions or features)
 masked context alone, clip (shape + motion)            4/7 = 57.1 %
 face alone (one frame or a clip)                       2/7 = 28.6 %
 masked context alone, one frame (shape)                2/7 = 28.6 %
@@ -46,16 +54,18 @@ chance                                                 1/7 = 14.3 %
 
 Videos: MJPG AVI written with OpenCV's built-in encoder (``CAP_OPENCV_MJPEG``:
 no FFmpeg, byte-identical output for the same seed), ``DEFAULT_FRAME_SIZE`` =
-144 x 192 (H x W) frames at ``DEFAULT_FPS`` = 10 fps, 20 to 32 frames each
-(2 to 3.2 s: one to three 16-frame clips with an 8-frame stride, so test-time
-clip averaging is exercised), about 5 kB a frame. Faces are 88-100 px wide,
-large enough for dlib's HOG detector (upsample 0) to find them in most
-frames, so the face-track tool can be run on them.
+144 x 256 (H x W, 16:9 like CAER's 400 x 712) frames at ``DEFAULT_FPS`` = 10
+fps, 20 to 32 frames each (2 to 3.2 s: one to three 16-frame clips with an
+8-frame stride, so test-time clip averaging is exercised), about 5 kB a
+frame. Faces are 88-100 px wide, large enough for dlib's HOG detector
+(upsample 0) to find them in most frames, so the face-track tool can be run
+on them.
 
 Because the videos are at 10 fps the CAER pipeline samples every frame
-(``frame_interval`` 1). For a fast CPU run, a pipeline on these videos can
-use ``clip_len=8`` (stride 4), a 48 x 48 face and a 64 x 86 context resize
-with a 56 x 56 crop; motion stays visible (3 px a frame at that scale).
+(``frame_interval`` 1). For a fast CPU run, the small pipeline
+(``configs/_base_/datasets/toy_caer_videos_small.py``) uses ``clip_len=8``
+(stride 4), 32 x 32 faces and a 48 x 64 context resize with a 40 x 40 crop;
+the objects still move about 2 px a frame at that scale.
 
 Each split also gets ``<split>_tracks.json``: the face-track annotation of
 :class:`CAERDataset` with the true face box of every frame (all frames
@@ -94,12 +104,14 @@ _FACE_DRAW_IDS = (2, 3)  # red smile, blue frown
 _CONTEXT_DRAW_IDS = (1, 2)  # green squares, yellow discs
 
 TOY_VIDEO_SPLITS = ('train', 'validation', 'test')
-DEFAULT_NUM_PER_CLASS = dict(train=20, validation=4, test=10)
-DEFAULT_FRAME_SIZE = (144, 192)  # (H, W)
+DEFAULT_NUM_PER_CLASS = dict(train=40, validation=4, test=10)
+DEFAULT_FRAME_SIZE = (144, 256)  # (H, W), 16:9 like CAER's 400 x 712
 DEFAULT_FPS = 10
 DEFAULT_NUM_FRAMES = (20, 32)  # inclusive range
 
 _VIEWS = ('face', 'context', 'motion')
+# dlib's HOG detector misses faces that touch the frame's edge
+_FACE_MARGIN = 8
 
 
 def toy_video_best_accuracy(views: Sequence[str] = _VIEWS) -> float:
@@ -145,23 +157,49 @@ def write_video(path: str,
     writer.release()
 
 
-def _object_columns(face_x: Tuple[int, int], width: int, r: int,
-                    rng: np.random.Generator) -> List[int]:
-    """x centres of two objects of radius ``r`` clear of ``face_x``."""
-    candidates = [
-        x for x in range(r, width - r)
-        if x + r + 3 < face_x[0] or x - r - 3 >= face_x[1]
-    ]
+def crop_safe_region(frame_size: Tuple[int, int]) -> Tuple[int, int, int, int]:
+    """The part of a frame that every crop of the clip pipelines keeps.
 
-    def partners(x: int) -> List[int]:
-        return [c for c in candidates if abs(c - x) > 2 * r + 2]
+    The CAER pipeline resizes the context to 128 x 171 (H x W) and crops
+    112 x 112; the small one resizes to 48 x 64 and crops 40 x 40. Whatever
+    the crop offset, the small pipeline keeps the middle quarter of the
+    width (``3/8 W`` to ``5/8 W``) and the middle two thirds of the height
+    (``H/6`` to ``5H/6``), and the CAER pipeline a bit more.
 
-    firsts = [x for x in candidates if partners(x)]
-    if not firsts:
-        raise RuntimeError('No room for two context objects beside the '
-                           'face; enlarge the frames.')
-    first = int(rng.choice(firsts))
-    return [first, int(rng.choice(partners(first)))]
+    Args:
+        frame_size (tuple[int, int]): ``(H, W)`` of the frames.
+
+    Returns:
+        tuple[int, int, int, int]: ``x1, y1, x2, y2`` (``x2, y2``
+        exclusive) in frame pixels.
+    """
+    h, w = frame_size
+    return (-(-3 * w // 8), -(-h // 6), 5 * w // 8, 5 * h // 6)
+
+
+def _face_and_columns(frame_size: Tuple[int, int], fw: int, amp: int, r: int,
+                      rng: np.random.Generator) -> Tuple[int, List[int]]:
+    """Left edge of a face ``fw`` px wide, on the left or the right of the
+    frame, and the x centres of two objects of radius ``r`` in the
+    crop-safe region on the other side, clear of the face and its drift."""
+    w = frame_size[1]
+    x1, _, x2, _ = crop_safe_region(frame_size)
+    gap = 3
+    min_fx = amp + _FACE_MARGIN
+    # the face's right edge (with its drift) leaves 9 columns free
+    max_fx = x2 - r - 8 - gap - r - amp - fw
+    if max_fx < min_fx:
+        raise ValueError(
+            f'frame_size {frame_size} is too narrow for a {fw} px face '
+            'beside two context objects in the part of the frame that '
+            f'every crop keeps (x {x1} to {x2}); use wider frames.')
+    fx = int(rng.integers(min_fx, max_fx + 1))
+    candidates = np.arange(max(x1 + r, fx + fw + amp + gap + r), x2 - r)
+    columns = [int(c) for c in rng.choice(candidates, 2)]
+    if rng.random() < 0.5:  # mirror: the person on the right
+        fx = w - fw - fx
+        columns = [w - 1 - c for c in columns]
+    return fx, columns
 
 
 def draw_toy_video(
@@ -176,9 +214,10 @@ def draw_toy_video(
         label (int): Index into ``CAER_CLASSES``.
         rng (np.random.Generator): Source of randomness.
         num_frames (int): Number of frames. Defaults to 20.
-        frame_size (tuple[int, int]): ``(H, W)``, at least ``(144, 192)``
+        frame_size (tuple[int, int]): ``(H, W)``; ``H`` at least 144 and
+            ``W`` wide enough for a 100 px face beside the crop-safe region
             (faces must be ~90 px for dlib to find them). Defaults to
-            ``(144, 192)``.
+            ``(144, 256)``.
 
     Returns:
         tuple: The ``H x W x 3`` uint8 BGR frames and the face boxes, an
@@ -186,20 +225,23 @@ def draw_toy_video(
         (``x2, y2`` exclusive).
     """
     h, w = frame_size
-    if h < 144 or w < 192:
-        raise ValueError('frame_size (H, W) must be at least (144, 192), '
+    if h < 144:
+        raise ValueError('frame_size (H, W) must have H >= 144, '
                          f'got {frame_size}.')
     face_cue, context_cue, motion = TOY_VIDEO_CUES[label]
     # static background, smooth noise and discs only
     background = draw_background(
         rng, (h, w), grey_radius=(6, 16), noise='smooth', rectangles=False)
-    # the face drifts on a small ellipse around its base position
+    # the face drifts on a small circle around its base position, either
+    # way round: played backwards, a clip is then as likely as a clip of
+    # the class with the other direction of motion
     amp = 3
+    r = round(0.075 * h)
     fw = int(rng.integers(88, 101))
     fh = round(fw * 1.15)
-    fx = int(rng.integers(amp, w - fw - amp))
-    fy = int(rng.integers(amp, h - fh - amp))
-    period = rng.uniform(12, 24)
+    fx, columns = _face_and_columns(frame_size, fw, amp, r, rng)
+    fy = int(rng.integers(amp + _FACE_MARGIN, h - fh - amp - _FACE_MARGIN))
+    period = rng.uniform(12, 24) * rng.choice((-1, 1))
     phase = rng.uniform(0, 2 * np.pi)
     t = np.arange(num_frames)
     dx = np.round(amp * np.cos(2 * np.pi * t / period + phase)).astype(int)
@@ -207,23 +249,28 @@ def draw_toy_video(
     boxes = np.stack([fx + dx, fy + dy, fx + fw + dx, fy + fh + dy], axis=1)
     face_seed = int(rng.integers(1 << 31))
     torso = random_grey(rng, 50, 200, 15)
-    # two objects, moving up or down with wrap-around
-    r = round(0.075 * h)
-    columns = _object_columns((fx - amp, fx + fw + amp), w, r, rng)
-    span = h + 2 * r + 2
-    starts = rng.uniform(0, span, len(columns))
+    # two objects, half a band apart, moving up or down through the rows
+    # of the crop-safe region and wrapping around inside it
+    _, band_y1, _, band_y2 = crop_safe_region(frame_size)
+    span = band_y2 - band_y1
+    start = rng.uniform(0, span)
+    starts = (start, start + span / 2)
     step = int(rng.integers(5, 8)) * (1 if motion == 1 else -1)
+    shape = _CONTEXT_DRAW_IDS[context_cue]
     frames = []
     for i, (x1, y1, x2, y2) in enumerate(boxes):
         frame = background.copy()
         cv2.rectangle(frame, (int(x1 - fw // 3), int(y2)),
                       (int(x2 + fw // 3), h), torso, -1)
         draw_face(frame, (int(x1), int(y1), int(x2), int(y2)),
-                  _FACE_DRAW_IDS[face_cue], np.random.default_rng(face_seed))
-        for x, start in zip(columns, starts):
-            y = int((start + step * i) % span) - r - 1
-            shape = _CONTEXT_DRAW_IDS[context_cue]
-            draw_shape(frame, (x, y), r, shape, CONTEXT_COLORS[shape])
+                   _FACE_DRAW_IDS[face_cue], np.random.default_rng(face_seed))
+        band = frame[band_y1:band_y2].copy()
+        for x, y0 in zip(columns, starts):
+            y = int((y0 + step * i) % span)
+            for wrapped in (y - span, y, y + span):
+                draw_shape(band, (x, wrapped), r, shape,
+                            CONTEXT_COLORS[shape])
+        frame[band_y1:band_y2] = band
         frames.append(frame)
     return frames, boxes
 
@@ -246,10 +293,10 @@ def generate_toy_caer_videos(out_dir: str,
         out_dir (str): Output folder (created if needed).
         num_per_class (dict[str, int], optional): Videos per class of each
             split; splits left out are not written. Defaults to
-            ``DEFAULT_NUM_PER_CLASS`` (train 20, validation 4, test 10).
+            ``DEFAULT_NUM_PER_CLASS`` (train 40, validation 4, test 10).
         seed (int): Seed of the whole dataset. Defaults to 0.
         frame_size (tuple[int, int]): ``(H, W)`` of the frames. Defaults to
-            ``(144, 192)``.
+            ``(144, 256)``.
         num_frames (tuple[int, int]): Inclusive range of the number of
             frames of a video. Defaults to ``(20, 32)``.
         fps (float): Frame rate. Defaults to 10.
