@@ -51,7 +51,7 @@ check_version('mmcv', mmcv.__version__)
 check_version('mmengine', mmengine.__version__)
 check_version('mmpretrain', mmpretrain.__version__)
 
-from . import (datasets, engine, evaluation, models, utils,  # noqa: E402,F401
-               visualization)
+from . import (checkpoint, datasets, engine, evaluation,  # noqa: E402,F401
+               models, utils, visualization)
 
 __all__ = ['__version__', 'VERSION_RANGES', 'check_version']

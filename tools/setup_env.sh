@@ -46,7 +46,7 @@ MMCV_VERSION=2.1.0
 FER_VERSION=25.10.3  # also in glamor_mm/utils/default_model.py
 DEFAULT_TORCH=2.14.1
 # torch.serialization.safe_globals and weights_only=True by default: without
-# them checkpoints cannot be loaded safely (glamor_mm/utils/checkpoint.py)
+# them checkpoints cannot be loaded safely (glamor_mm/checkpoint/safe_unpickle.py)
 MIN_TORCH=2.6
 
 usage() {

@@ -25,9 +25,9 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import glamor_mm  # noqa: F401  (registers glamor_mm components)
+from glamor_mm.checkpoint import trust_config_checkpoints
 from glamor_mm.engine import setup_distributed
 from glamor_mm.engine.hooks import add_strict_load_hook
-from glamor_mm.utils import trust_config_checkpoints
 
 
 def parse_args() -> argparse.Namespace:

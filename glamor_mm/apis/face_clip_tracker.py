@@ -15,7 +15,7 @@ from glamor_mm.datasets.transforms import (PackTwoViewClipInputs,
                                            SampleClipFrames)
 from glamor_mm.models.detectors import (detect_faces, init_face_detector,
                                         keep_default_scope)
-from glamor_mm.utils.state_dict_check import load_checkpoint_checked
+from glamor_mm.checkpoint import load_checkpoint_checked
 from .face_tracks import match_by_iou
 
 

@@ -26,7 +26,7 @@ from glamor_mm.models.detectors import (detect_faces, init_face_detector,
 from glamor_mm.utils import package_file, resolve_config_path
 from glamor_mm.utils.default_model import (DEFAULT_CONFIG, DEFAULT_MODEL_NOTE,
                                            default_checkpoint)
-from glamor_mm.utils.state_dict_check import load_checkpoint_checked
+from glamor_mm.checkpoint import load_checkpoint_checked
 from .image_files import read_image
 from .input_failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, InputFailures
 from .video_frames import VIDEO_EXTENSIONS, read_video_frames

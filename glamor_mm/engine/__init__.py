@@ -1,10 +1,4 @@
 from . import hooks  # noqa: F401
-from .checkpoint_files import (AtomicLocalBackend, is_readable_checkpoint,
-                               remove_stale_temp_files, resumable_checkpoint)
 from .dist import CPUDistributedDataParallel, setup_distributed
 
-__all__ = [
-    'AtomicLocalBackend', 'CPUDistributedDataParallel',
-    'is_readable_checkpoint', 'remove_stale_temp_files',
-    'resumable_checkpoint', 'setup_distributed'
-]
+__all__ = ['CPUDistributedDataParallel', 'setup_distributed']

@@ -5,7 +5,7 @@ from typing import List, NamedTuple, Optional
 import numpy as np
 import torch
 
-from glamor_mm.utils import safe_pickle_load
+from glamor_mm.checkpoint import safe_pickle_load
 
 
 def add_trust_dump_argument(parser: argparse.ArgumentParser) -> None:

@@ -1,23 +1,11 @@
 from .benchmark import (RoundsResult, add_rounds_arguments, format_rounds,
                         interleaved_rounds, markdown_table, medians,
                         throughput)
-from .checkpoint import (CorruptCheckpointError, InertObject,
-                         UntrustedCheckpointError, check_checkpoint_file,
-                         http_cache_path, load_foreign_checkpoint,
-                         mmengine_safe_globals, pretrained_checkpoints,
-                         safe_pickle_load, safe_torch_load, trust_checkpoint,
-                         trust_config_checkpoints)
 from .data_file import data_file_format, load_data_file
 from .package_files import package_file, resolve_config_path
 
 __all__ = [
-    'CorruptCheckpointError', 'InertObject', 'RoundsResult',
-    'UntrustedCheckpointError', 'add_rounds_arguments',
-    'check_checkpoint_file', 'data_file_format', 'format_rounds',
-    'http_cache_path', 'interleaved_rounds', 'load_data_file',
-    'load_foreign_checkpoint', 'markdown_table', 'medians',
-    'mmengine_safe_globals', 'package_file', 'pretrained_checkpoints',
-    'resolve_config_path',
-    'safe_pickle_load', 'safe_torch_load', 'throughput', 'trust_checkpoint',
-    'trust_config_checkpoints'
+    'RoundsResult', 'add_rounds_arguments', 'data_file_format',
+    'format_rounds', 'interleaved_rounds', 'load_data_file', 'markdown_table',
+    'medians', 'package_file', 'resolve_config_path', 'throughput'
 ]

@@ -1,6 +1,6 @@
 """A real MMEngine Runner saves, resumes and loads checkpoints under the
 installed torch (>= 2.6 refuses MMEngine's checkpoints without
-glamor_mm.utils.checkpoint)."""
+glamor_mm.checkpoint)."""
 import importlib.util
 import os
 import os.path as osp
@@ -19,9 +19,9 @@ from mmpretrain.registry import METRICS
 from mmpretrain.structures import DataSample
 from torch.utils.data import Dataset
 
-from glamor_mm.engine import is_readable_checkpoint, resumable_checkpoint
+from glamor_mm.checkpoint import (CheckpointMismatchError,
+                                  is_readable_checkpoint, resumable_checkpoint)
 from glamor_mm.engine.hooks import add_strict_load_hook
-from glamor_mm.utils.state_dict_check import CheckpointMismatchError
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 TOY_CONFIG = osp.join(ROOT, 'configs', 'glamor',
@@ -45,7 +45,10 @@ class TinyImageDataset(Dataset):
             data_samples=DataSample().set_gt_label(label))
 
 
-def runner_cfg(work_dir: str, name: str, max_epochs: int = 2, **kwargs) -> dict:
+def runner_cfg(work_dir: str,
+               name: str,
+               max_epochs: int = 2,
+               **kwargs) -> dict:
     """A tiny mmpretrain ImageClassifier (LeNet5) trained with SGD+momentum
     and a step LR schedule, so optimizer and scheduler state matter."""
     cfg = dict(
@@ -68,8 +71,7 @@ def runner_cfg(work_dir: str, name: str, max_epochs: int = 2, **kwargs) -> dict:
             num_workers=0,
             sampler=dict(type='DefaultSampler', shuffle=True)),
         train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
-        optim_wrapper=dict(
-            optimizer=dict(type='SGD', lr=0.05, momentum=0.9)),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9)),
         param_scheduler=dict(type='MultiStepLR', milestones=[1], gamma=0.1),
         default_hooks=dict(
             checkpoint=dict(type='CheckpointHook', interval=1),
@@ -91,7 +93,10 @@ class StartProbeHook(Hook):
 
 
 def weights(runner: Runner) -> dict:
-    return {k: v.detach().clone() for k, v in runner.model.state_dict().items()}
+    return {
+        k: v.detach().clone()
+        for k, v in runner.model.state_dict().items()
+    }
 
 
 def assert_same_weights(a: dict, b: dict) -> None:
@@ -281,8 +286,9 @@ def test_resume_after_an_architecture_change_names_the_parameter(
     optimizer (a momentum buffer of the wrong shape), naming neither."""
     work_dir, _ = full_run
     ckpt = osp.join(work_dir, 'epoch_1.pth')
-    cfg = Config(runner_cfg(str(tmp_path), 'resume_changed', resume=True,
-                            load_from=ckpt))
+    cfg = Config(
+        runner_cfg(
+            str(tmp_path), 'resume_changed', resume=True, load_from=ckpt))
     cfg.model.head.num_classes = 3
     add_strict_load_hook(cfg, 'start a new run')
     runner = Runner(**cfg)
@@ -332,6 +338,5 @@ def test_resume_removes_temp_files_of_a_killed_save(tmp_path):
     running = tmp_path / f'epoch_2.pth.tmp{os.getppid()}'
     running.write_bytes(b'being written')
     assert resumable_checkpoint(None, str(tmp_path)) == path
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        'epoch_1.pth', running.name
-    ]
+    assert sorted(
+        p.name for p in tmp_path.iterdir()) == ['epoch_1.pth', running.name]

@@ -30,7 +30,7 @@ from glamor_mm.datasets.toy_caers import guided_object_masks
 from glamor_mm.evaluation import (add_trust_dump_argument,
                                   attention_mass_on_masks, dump_array,
                                   load_dump_results)
-from glamor_mm.utils import trust_checkpoint
+from glamor_mm.checkpoint import trust_checkpoint
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

@@ -35,7 +35,7 @@ from glamor_mm.deployment import (FaceOnnxModule, OnnxRuntimeClassifier,
 from glamor_mm.utils import (add_rounds_arguments, format_rounds,
                              interleaved_rounds, markdown_table, medians,
                              throughput)
-from glamor_mm.utils.state_dict_check import load_checkpoint_checked
+from glamor_mm.checkpoint import load_checkpoint_checked
 
 
 def parse_args() -> argparse.Namespace:

@@ -23,7 +23,7 @@ from mmpretrain.evaluation import ConfusionMatrix  # noqa: E402
 from glamor_mm.datasets.categories import CAER_CLASSES  # noqa: E402
 from glamor_mm.evaluation import (add_trust_dump_argument,  # noqa: E402
                                   load_prediction_dump)
-from glamor_mm.utils import trust_checkpoint  # noqa: E402
+from glamor_mm.checkpoint import trust_checkpoint  # noqa: E402
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

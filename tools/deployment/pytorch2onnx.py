@@ -30,7 +30,7 @@ from glamor_mm.apis import keep_default_scope
 from glamor_mm.deployment import (FaceOnnxModule, OnnxRuntimeClassifier,
                                   TwoViewOnnxModule, export_face_onnx,
                                   export_onnx, import_optional)
-from glamor_mm.utils.state_dict_check import init_model_checked
+from glamor_mm.checkpoint import init_model_checked
 
 
 def parse_args() -> argparse.Namespace:

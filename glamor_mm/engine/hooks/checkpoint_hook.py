@@ -33,7 +33,7 @@ class SafeCheckpointHook(MMEngineCheckpointHook):
     ``CheckpointHook`` in MMPretrain's registry, so configs in the
     ``mmpretrain`` scope get it under the usual name; all arguments are
     MMEngine's. The files themselves are written atomically by
-    :class:`~glamor_mm.engine.checkpoint_files.AtomicLocalBackend`.
+    :class:`~glamor_mm.checkpoint.file_integrity.AtomicLocalBackend`.
     """
 
     @contextmanager

@@ -7,7 +7,7 @@ from mmengine.model.weight_init import PretrainedInit, update_init_info
 from mmengine.runner.checkpoint import load_state_dict
 from mmpretrain.registry import WEIGHT_INITIALIZERS
 
-from glamor_mm.utils.state_dict_check import (CheckpointMismatchError,
+from glamor_mm.checkpoint import (CheckpointMismatchError,
                                               check_state_dict_fits,
                                               read_checkpoint)
 
@@ -33,7 +33,7 @@ class StrictPretrainedInit(PretrainedInit):
     version logs a warning and leaves the module random where the
     checkpoint does not fit (a prefix that matches the wrong module, none at
     all, a different architecture). This one raises
-    :class:`~glamor_mm.utils.state_dict_check.CheckpointMismatchError`
+    :class:`~glamor_mm.checkpoint.CheckpointMismatchError`
     naming the file, the prefix and the keys when
 
     * no key of the checkpoint starts with ``prefix``;

@@ -5,7 +5,7 @@ import torch
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
-from glamor_mm.utils.state_dict_check import CheckpointMismatchError
+from glamor_mm.checkpoint import CheckpointMismatchError
 
 ENCODER = dict(type='GlamorEncoder', widths=(4, 8))
 

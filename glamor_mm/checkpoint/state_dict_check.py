@@ -173,7 +173,7 @@ def read_checkpoint(filename: str,
     """Read a checkpoint through glamor_mm's checked file loader.
 
     MMEngine's ``CheckpointLoader`` dispatches to the loaders of
-    :mod:`glamor_mm.utils.checkpoint` (integrity, safe unpickling, a dict).
+    :mod:`glamor_mm.checkpoint.loaders` (integrity, safe unpickling, a dict).
 
     Args:
         filename (str): Checkpoint file or URL.
@@ -199,7 +199,7 @@ def load_checkpoint_checked(model: nn.Module,
     outside a ``Runner`` (where :class:`~glamor_mm.engine.hooks.
     StrictLoadHook` makes the same check): the file is read by glamor_mm's
     checked loader (integrity, safe unpickling, see
-    :mod:`glamor_mm.utils.checkpoint`) and its tensors are checked with
+    :mod:`glamor_mm.checkpoint.loaders`) and its tensors are checked with
     :func:`check_state_dict_fits`. Like ``mmpretrain.apis.get_model``, the
     checkpoint's ``meta['dataset_meta']`` (the class names), if any,
     becomes ``model._dataset_meta``.

@@ -18,12 +18,13 @@ from mmengine.runner.checkpoint import _load_checkpoint
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from glamor_mm.utils import (CorruptCheckpointError, UntrustedCheckpointError,
-                             http_cache_path, load_foreign_checkpoint,
-                             safe_pickle_load, trust_checkpoint,
-                             trust_config_checkpoints)
-from glamor_mm.utils.checkpoint import (check_torch_version, load_from_http,
-                                        load_from_local)
+from glamor_mm.checkpoint import (CorruptCheckpointError,
+                                  UntrustedCheckpointError, http_cache_path,
+                                  safe_pickle_load, trust_checkpoint,
+                                  trust_config_checkpoints)
+from glamor_mm.checkpoint.conversion import load_foreign_checkpoint
+from glamor_mm.checkpoint.loaders import load_from_http, load_from_local
+from glamor_mm.checkpoint.safe_unpickle import check_torch_version
 
 
 class WriteMarker:
