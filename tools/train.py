@@ -2,7 +2,7 @@
 
 Follows MMPretrain 1.2's ``tools/train.py`` and adds what a CPU-only machine
 needs: ``--launcher pytorch`` without a GPU uses the gloo backend
-(:func:`glamor_mm.engine.setup_distributed`) and ``--amp`` without a GPU
+(``GlamorRunner``, the ``runner_type`` of glamor_mm's configs) and ``--amp`` without a GPU
 stops with a clear message instead of MMEngine's bare assertion.
 
 Examples:
@@ -24,7 +24,6 @@ from mmengine.runner import Runner
 import glamor_mm  # noqa: F401  (registers glamor_mm components)
 from glamor_mm.checkpoint import (resumable_checkpoint,
                                   trust_config_checkpoints)
-from glamor_mm.engine import setup_distributed
 from glamor_mm.engine.hooks import add_strict_load_hook
 
 
@@ -186,7 +185,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
     if args.trust_checkpoint and not trust_config_checkpoints(cfg):
         raise SystemExit('error: --trust-checkpoint needs a checkpoint: '
-                         "--resume PATH, load_from or a 'Pretrained' "
+                         "--resume PATH, load_from or a 'StrictPretrained' "
                          'init_cfg in the config.')
 
     # torch rejects persistent workers for a loader without worker processes
@@ -200,7 +199,6 @@ def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
-    setup_distributed(cfg)
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

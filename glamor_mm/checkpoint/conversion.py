@@ -12,7 +12,8 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import save_checkpoint
 from mmpretrain.registry import MODELS
 
-from .file_integrity import READ_ERRORS, check_checkpoint_file, unreadable_error
+from .file_integrity import (ATOMIC_BACKEND, READ_ERRORS,
+                             check_checkpoint_file, unreadable_error)
 from .safe_unpickle import pickled_globals
 from .state_dict_check import state_dict_problems
 
@@ -90,8 +91,8 @@ def save_converted_checkpoint(
     source file), only plain types and tensors, so it loads with
     ``weights_only=True``. It is written by MMEngine's ``save_checkpoint``
     through glamor_mm's atomic file backend
-    (:class:`~glamor_mm.engine.AtomicLocalBackend`): to a temporary file
-    that is renamed to ``dst`` when complete and removed on any error, so
+    (:class:`~glamor_mm.checkpoint.file_integrity.AtomicLocalBackend`): to a
+    temporary file that is renamed to ``dst`` when complete and removed on any error, so
     an interrupted or failed run leaves neither a partial ``dst`` nor a
     temporary file. An output that is a folder or one of the input files
     is refused (:func:`refuse_overwriting_sources`).
@@ -115,7 +116,7 @@ def save_converted_checkpoint(
             config=config),
         state_dict=OrderedDict((k, v.detach().clone().contiguous())
                                for k, v in state_dict.items()))
-    save_checkpoint(checkpoint, dst)
+    save_checkpoint(checkpoint, dst, backend_args=dict(backend=ATOMIC_BACKEND))
 
 
 class InertObject:

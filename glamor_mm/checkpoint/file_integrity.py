@@ -8,13 +8,12 @@ every record of torch's zip format matches) and must hold a dict; otherwise
 MMEngine's ``LocalBackend.put`` opens the checkpoint path and writes into
 it, so a job killed during a save leaves a 0-byte or truncated
 ``epoch_N.pth`` (and ``last_checkpoint`` pointing at it), and ``--resume``
-then fails with a bare ``EOFError``. Importing glamor_mm registers
-:class:`AtomicLocalBackend` as MMEngine's ``local`` file backend (through
-``mmengine.fileio.register_backend``, the same registry MMEngine's own
-backends use): every file MMEngine ``put``s locally, checkpoints included,
-is written to a temporary file beside it and renamed over it only once
-complete. :func:`resumable_checkpoint` is what ``tools/train.py --resume``
-resumes from.
+then fails with a bare ``EOFError``. :class:`AtomicLocalBackend`, the file
+backend ``'atomic_local'`` (a new name in ``mmengine.fileio``'s backends;
+MMEngine's ``local`` backend stays as it is), writes a temporary file beside
+the target and renames it over it only once complete; ``SafeCheckpointHook``
+saves checkpoints with it. :func:`resumable_checkpoint` is what
+``tools/train.py --resume`` resumes from.
 """
 import logging
 import os
@@ -32,6 +31,7 @@ from mmengine.runner import find_latest_checkpoint
 CHECKPOINT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
 TEMP_SUFFIX = '.tmp'  # + the writer's process id
 TEMP_NAME = re.compile(r'^.+' + re.escape(TEMP_SUFFIX) + r'(\d+)$')
+ATOMIC_BACKEND = 'atomic_local'  # its name in mmengine.fileio
 
 
 class CorruptCheckpointError(ValueError):
@@ -165,7 +165,7 @@ class AtomicLocalBackend(LocalBackend):
             raise
 
 
-register_backend('local', AtomicLocalBackend, force=True, prefixes='')
+register_backend(ATOMIC_BACKEND, AtomicLocalBackend)
 
 
 def is_readable_checkpoint(path: str) -> bool:

@@ -1,10 +1,10 @@
-"""MMEngine checkpoint loaders for local files and http(s) URLs that load
-through :func:`~glamor_mm.checkpoint.safe_unpickle.safe_torch_load`.
+"""Reading checkpoint files and URLs through
+:func:`~glamor_mm.checkpoint.safe_unpickle.safe_torch_load`.
 
-Importing glamor_mm registers them in MMEngine's ``CheckpointLoader``
-(``register_scheme(..., force=True)``): everything that loads a checkpoint,
-``load_from``, ``resume``, ``tools/test.py``, ``mmdet.apis.init_detector``
-and ``mmpretrain.apis.init_model``, goes through them. Downloads are cached
+:func:`load_checkpoint_file` is what glamor_mm reads every checkpoint with:
+``GlamorRunner.load_checkpoint`` (``load_from``, ``resume``), the
+``StrictPretrained`` init and the checked loaders of the tools and APIs.
+MMEngine's own ``CheckpointLoader`` is left as it is. Downloads are cached
 per URL (:func:`http_cache_path`), so trust given to one URL never covers a
 file from another.
 """
@@ -100,7 +100,26 @@ def load_from_http(
     return safe_torch_load(cached, map_location, trust_key=filename)
 
 
-CheckpointLoader.register_scheme(
-    prefixes='', loader=load_from_local, force=True)
-CheckpointLoader.register_scheme(
-    prefixes=('http://', 'https://'), loader=load_from_http, force=True)
+def load_checkpoint_file(filename: str,
+                         map_location: Optional[Any] = None) -> Any:
+    """Read a checkpoint with glamor_mm's checks.
+
+    Local files and http(s) URLs go through :func:`load_from_local` and
+    :func:`load_from_http` (integrity, restricted unpickling, a dict); the
+    other schemes of MMEngine (``open-mmlab://``, ``torchvision://``,
+    ``s3://``, ...) through MMEngine's ``CheckpointLoader``, whose
+    ``torch.load`` is ``weights_only`` under torch >= 2.6.
+
+    Args:
+        filename (str): Checkpoint file or URL.
+        map_location (Any, optional): Same as :func:`torch.load`.
+            Defaults to None.
+
+    Returns:
+        Any: The loaded checkpoint.
+    """
+    if filename.startswith(('http://', 'https://')):
+        return load_from_http(filename, map_location)
+    if '://' not in filename:
+        return load_from_local(filename, map_location)
+    return CheckpointLoader.load_checkpoint(filename, map_location)

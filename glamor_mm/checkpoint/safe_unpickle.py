@@ -18,8 +18,11 @@ inits; ``--trust-dump`` in the analysis tools).
 
 Prediction dumps (``tools/test.py --out``, plain pickles) are read through
 the same weights-only unpickler and allow-list (:func:`safe_pickle_load`).
-torch older than 2.6 has no ``safe_globals`` and is refused
-(:func:`check_torch_version`).
+torch >= 2.6 is a declared requirement (``requirements/runtime.txt``): older
+torch has no ``safe_globals``. Restricted unpickling of plain pickles and the
+listing of a file's globals use torch's weights-only unpickler module
+(``torch._weights_only_unpickler``), which torch does not export; the
+requirements bound torch to the versions this is tested with.
 """
 import io
 import os
@@ -32,44 +35,14 @@ from typing import Any, Callable, List, Optional, Set, Tuple, Union
 import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
-from mmengine.utils import digit_version
 from torch import _weights_only_unpickler
 
 from .file_integrity import (READ_ERRORS, check_checkpoint_file,
                              checked_structure, unreadable_error)
 
-MIN_TORCH_VERSION = '2.6.0'
 CHECKPOINT_OPT_IN = '--trust-checkpoint to tools/train.py or tools/test.py'
 DUMP_OPT_IN = ('--trust-dump to tools/analysis_tools/confusion_matrix.py or '
                'stuart_maxwell.py')
-
-
-def check_torch_version(version: str) -> None:
-    """Refuse a torch without safe ``weights_only`` loading.
-
-    ``torch.serialization.safe_globals`` (which lets MMEngine's own
-    checkpoints load with ``weights_only=True``) and the ``weights_only=True``
-    default of every other ``torch.load`` in MMEngine/MMDet/MMPretrain came
-    with torch 2.6. On an older torch, glamor_mm could either refuse its own
-    checkpoints or unpickle every file unrestricted, so it refuses that torch
-    (``tools/setup_env.sh`` does too).
-
-    Args:
-        version (str): ``torch.__version__``.
-
-    Raises:
-        ImportError: If ``version`` is older than 2.6.
-    """
-    if digit_version(version) < digit_version(MIN_TORCH_VERSION):
-        raise ImportError(
-            f'glamor_mm needs torch >= {MIN_TORCH_VERSION} (found torch '
-            f'{version}): older torch cannot load checkpoints safely '
-            '(weights_only with safe_globals). Upgrade torch, e.g. '
-            "pip install 'torch>=2.6' (with --index-url for a CUDA build), "
-            'then re-run tools/setup_env.sh.')
-
-
-check_torch_version(torch.__version__)
 
 _TRUSTED: Set[str] = set()
 
@@ -329,7 +302,8 @@ def safe_pickle_load(filename: str, opt_in: str = DUMP_OPT_IN) -> Any:
 
 
 def pretrained_checkpoints(cfg: Any) -> List[str]:
-    """Checkpoints named by ``init_cfg=dict(type='Pretrained', ...)``.
+    """Checkpoints named by ``init_cfg=dict(type='StrictPretrained', ...)``
+    (or MMEngine's ``'Pretrained'``).
 
     Args:
         cfg (Any): A config or any part of it (dicts and lists are searched).
@@ -339,8 +313,8 @@ def pretrained_checkpoints(cfg: Any) -> List[str]:
     """
     if isinstance(cfg, dict):
         found = []
-        if str(cfg.get('type', '')).split('.')[-1] == 'Pretrained' and \
-                cfg.get('checkpoint'):
+        if str(cfg.get('type', '')).split('.')[-1] in (
+                'StrictPretrained', 'Pretrained') and cfg.get('checkpoint'):
             found.append(cfg['checkpoint'])
         for value in cfg.values():
             found += pretrained_checkpoints(value)
@@ -351,7 +325,7 @@ def pretrained_checkpoints(cfg: Any) -> List[str]:
 
 
 def trust_config_checkpoints(cfg: Any) -> List[str]:
-    """Trust ``cfg.load_from`` and every ``Pretrained`` init checkpoint
+    """Trust ``cfg.load_from`` and every ``(Strict)Pretrained`` init checkpoint
     (``--trust-checkpoint`` of the tools).
 
     Args:

@@ -1,4 +1,8 @@
 from . import hooks  # noqa: F401
-from .dist import CPUDistributedDataParallel, setup_distributed
+from .dist import CPUDistributedDataParallel, cpu_wrapper_cfg, init_distributed
+from .runner import GlamorRunner
 
-__all__ = ['CPUDistributedDataParallel', 'setup_distributed']
+__all__ = [
+    'CPUDistributedDataParallel', 'GlamorRunner', 'cpu_wrapper_cfg',
+    'init_distributed'
+]

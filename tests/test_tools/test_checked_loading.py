@@ -33,8 +33,15 @@ CHECKPOINT_READERS = {
     'load_from_http': {'glamor_mm/checkpoint/loaders.py'},
     # MMEngine's non-strict loaders: only the checked loader
     '_load_checkpoint': {'glamor_mm/checkpoint/state_dict_check.py'},
-    # a TensorFlow checkpoint, checked by its converter
-    'load_checkpoint': {'tools/model_converters/glamor_tf_to_mmpretrain.py'},
+    'load_checkpoint': {
+        # a TensorFlow checkpoint, checked by its converter
+        'tools/model_converters/glamor_tf_to_mmpretrain.py',
+        # MMEngine's CheckpointLoader for the schemes other than a local
+        # file and http(s) (open-mmlab://, s3://, ...)
+        'glamor_mm/checkpoint/loaders.py'
+    },
+    # GlamorRunner.load_checkpoint, after StrictLoadHook's check
+    '_load_checkpoint_to_model': {'glamor_mm/engine/runner.py'},
     'load_state_dict': {
         'glamor_mm/checkpoint/state_dict_check.py',
         'glamor_mm/models/utils/pretrained_init.py',

@@ -177,6 +177,7 @@ def test_clip_attention_per_time_step():
     with pytest.raises(ValueError, match='softmax_over'):
         build_gla(3, 4, softmax_over='time')
 
+
 def test_uniform_init_starts_as_average_pooling_and_learns():
     """With uniform_init the first forward pass equals global average
     pooling; one SGD step then makes the attention depend on the input."""
@@ -214,7 +215,8 @@ def test_uniform_init_keeps_pretrained_scorer(tmp_path):
     loaded = build_gla(
         4,
         4,
-        init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'gla.pth')))
+        init_cfg=dict(
+            type='StrictPretrained', checkpoint=str(tmp_path / 'gla.pth')))
     loaded.init_weights()
     torch.testing.assert_close(loaded.scorer.fc2.weight,
                                trained.scorer.fc2.weight)
