@@ -2,8 +2,9 @@
 
 Follows MMPretrain 1.2's ``tools/train.py`` and adds what a CPU-only machine
 needs: ``--launcher pytorch`` without a GPU uses the gloo backend
-(``GlamorRunner``, the ``runner_type`` of glamor_mm's configs) and ``--amp`` without a GPU
-stops with a clear message instead of MMEngine's bare assertion.
+(``GlamorRunner``, the ``runner_type`` of glamor_mm's configs) and ``--amp``
+without a GPU stops with a clear message instead of MMEngine's bare
+assertion.
 
 Examples:
     python tools/train.py configs/glamor_r18_caers.py

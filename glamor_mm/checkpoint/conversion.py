@@ -92,10 +92,10 @@ def save_converted_checkpoint(
     ``weights_only=True``. It is written by MMEngine's ``save_checkpoint``
     through glamor_mm's atomic file backend
     (:class:`~glamor_mm.checkpoint.file_integrity.AtomicLocalBackend`): to a
-    temporary file that is renamed to ``dst`` when complete and removed on any error, so
-    an interrupted or failed run leaves neither a partial ``dst`` nor a
-    temporary file. An output that is a folder or one of the input files
-    is refused (:func:`refuse_overwriting_sources`).
+    temporary file that is renamed to ``dst`` when complete and removed on
+    any error, so an interrupted or failed run leaves neither a partial
+    ``dst`` nor a temporary file. An output that is a folder or one of the
+    input files is refused (:func:`refuse_overwriting_sources`).
 
     Args:
         state_dict (dict[str, Tensor]): The converted tensors.

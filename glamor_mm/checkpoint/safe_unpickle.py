@@ -213,8 +213,8 @@ def _restricted(load: Callable[[], Any], filename: str, shown: str,
             'tensors, numpy arrays and the types MMEngine checkpoints hold, '
             'and unpickling it could run arbitrary code.'
             f'{_unsafe_globals(filename)} If you trust this file, pass '
-            f'{opt_in}, or call glamor_mm.checkpoint.trust_checkpoint({shown!r}) '
-            f'before loading. (torch: {reason})') from None
+            f'{opt_in}, or call glamor_mm.checkpoint.trust_checkpoint('
+            f'{shown!r}) before loading. (torch: {reason})') from None
 
 
 def safe_torch_load(filename: str,

@@ -8,7 +8,8 @@ the log and the run reports the metrics of random weights. glamor_mm's
 tools, inferencer and ``Pretrained`` init check the weights with
 :func:`check_state_dict_fits` first, and load partially only when asked to.
 Inside a ``GlamorRunner`` the ``StrictLoadHook`` checks; every other tool
-and API loads through :func:`load_checkpoint_checked` or :func:`init_model_checked`.
+and API loads through :func:`load_checkpoint_checked` or
+:func:`init_model_checked`.
 """
 import math
 import re

@@ -32,10 +32,10 @@ class StrictPretrainedInit(PretrainedInit):
     """MMEngine's ``Pretrained`` init, failing instead of warning.
 
     ``init_cfg=dict(type='StrictPretrained', ...)`` in the ``mmpretrain``
-    scope (MMPretrain's registry). MMEngine's version logs a warning and leaves the module random where the
-    checkpoint does not fit (a prefix that matches the wrong module, none at
-    all, a different architecture). This one raises
-    :class:`~glamor_mm.checkpoint.CheckpointMismatchError`
+    scope (MMPretrain's registry). MMEngine's version logs a warning and
+    leaves the module random where the checkpoint does not fit (a prefix
+    that matches the wrong module, none at all, a different architecture).
+    This one raises :class:`~glamor_mm.checkpoint.CheckpointMismatchError`
     naming the file, the prefix and the keys when
 
     * no key of the checkpoint starts with ``prefix``;

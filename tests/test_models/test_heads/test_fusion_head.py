@@ -142,11 +142,10 @@ def test_vector_norm_normalises_each_branch_before_fusion(fusion):
     torch.manual_seed(0)
     head = build_head(fusion=fusion, vector_norm_cfg=dict(type='BN1d'))
     plain = build_head(fusion=fusion)
-    plain.load_state_dict({
-        k: v
-        for k, v in head.state_dict().items()
-        if not k.startswith('vector_norms.')
-    })
+    plain.load_state_dict(
+        {k: v
+         for k, v in head.state_dict().items()
+         if not k.startswith('vector_norms.')})
     stats = dict(
         face=([1., -2.], [4., 0.25], [2., 1.], [0.5, -1.]),
         context=([0., 3.], [1., 9.], [-1., 0.5], [0., 2.]))
@@ -190,8 +189,8 @@ def test_vector_norm_off_by_default_and_per_used_branch():
         branches=('face', ), vector_norm_cfg=dict(type='BN1d'))
     assert set(face_only.vector_norms) == {'face'}
     face_only.train()
-    out = face_only.pre_logits((torch.tensor([[1., 2.], [3.,
-                                                         6.]]), None, None))
+    out = face_only.pre_logits((torch.tensor([[1., 2.], [3., 6.]]), None,
+                                None))
     # training-mode BN: batch statistics, unit weight, zero bias
     torch.testing.assert_close(
         out, torch.tensor([[-1., -1.], [1., 1.]]), atol=1e-4, rtol=0)

@@ -177,7 +177,6 @@ def test_clip_attention_per_time_step():
     with pytest.raises(ValueError, match='softmax_over'):
         build_gla(3, 4, softmax_over='time')
 
-
 def test_uniform_init_starts_as_average_pooling_and_learns():
     """With uniform_init the first forward pass equals global average
     pooling; one SGD step then makes the attention depend on the input."""
