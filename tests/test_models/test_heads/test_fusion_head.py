@@ -1,5 +1,6 @@
 import pytest
 import torch
+from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
@@ -228,7 +229,8 @@ def test_uniform_init_keeps_pretrained_scorers(tmp_path):
     loaded = build_head(
         init_cfg=dict(
             type='StrictPretrained', checkpoint=str(tmp_path / 'head.pth')))
-    loaded.init_weights()
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        loaded.init_weights()
     for name in ('face_scorer', 'context_scorer'):
         torch.testing.assert_close(
             getattr(loaded, name).fc2.weight,

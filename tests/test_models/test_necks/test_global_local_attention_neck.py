@@ -2,6 +2,7 @@ import math
 
 import pytest
 import torch
+from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
 import glamor_mm.models  # noqa: F401
@@ -216,7 +217,8 @@ def test_uniform_init_keeps_pretrained_scorer(tmp_path):
         4,
         init_cfg=dict(
             type='StrictPretrained', checkpoint=str(tmp_path / 'gla.pth')))
-    loaded.init_weights()
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        loaded.init_weights()
     torch.testing.assert_close(loaded.scorer.fc2.weight,
                                trained.scorer.fc2.weight)
     fresh = build_gla(4, 4)
