@@ -6,7 +6,7 @@ from typing import List, Optional, Union
 import torch.nn as nn
 from mmengine.model.weight_init import PretrainedInit, update_init_info
 from mmengine.runner.checkpoint import load_state_dict
-from mmpretrain.registry import WEIGHT_INITIALIZERS
+from mmengine.registry import WEIGHT_INITIALIZERS
 
 from glamor_mm.checkpoint import (CheckpointMismatchError,
                                   check_state_dict_fits, read_checkpoint)
@@ -31,10 +31,12 @@ def loads_pretrained(init_cfg: Union[dict, List[dict], None]) -> bool:
 class StrictPretrainedInit(PretrainedInit):
     """MMEngine's ``Pretrained`` init, failing instead of warning.
 
-    ``init_cfg=dict(type='StrictPretrained', ...)`` in the ``mmpretrain``
-    scope (MMPretrain's registry). MMEngine's version logs a warning and
-    leaves the module random where the checkpoint does not fit (a prefix
-    that matches the wrong module, none at all, a different architecture).
+    ``init_cfg=dict(type='StrictPretrained', ...)``; registered in MMEngine's
+    root registry, so that it resolves in any scope (as ``Pretrained``
+    does), also when a model is initialised outside a ``Runner``. MMEngine's
+    version logs a warning and leaves the module random where the
+    checkpoint does not fit (a prefix that matches the wrong module, none
+    at all, a different architecture).
     This one raises :class:`~glamor_mm.checkpoint.CheckpointMismatchError`
     naming the file, the prefix and the keys when
 
