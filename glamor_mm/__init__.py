@@ -3,8 +3,11 @@
 Importing the package checks the versions of mmcv, mmengine and mmpretrain
 (``VERSION_RANGES``; mmdet's when the face detectors are imported), as
 MMPretrain's ``__init__`` does. It registers the classifier side (models,
-datasets, transforms, metrics, hooks) into the OpenMMLab registries and
-installs the safe checkpoint loader, without importing MMDetection. The MMDet face detectors
+datasets, transforms, metrics, hooks, ``GlamorRunner``) into the OpenMMLab
+registries under new names, without importing MMDetection, and changes
+nothing of MMEngine or MMPretrain: configs opt in to the checked checkpoint
+handling (``runner_type='GlamorRunner'``, ``SafeCheckpointHook``,
+``StrictPretrained``). The MMDet face detectors
 register when ``glamor_mm.models.detectors`` is imported: by the face-detector
 configs (``custom_imports``), ``glamor_mm.apis`` and the ``DetectFace``
 transform. The layers depend one way: ``models`` <- ``datasets`` <- ``apis``.
@@ -17,8 +20,9 @@ from mmengine.utils import digit_version
 from .version import __version__
 
 # [minimum, maximum) of the OpenMMLab packages glamor_mm is tested with. The
-# ranges are narrow because glamor_mm extends MMEngine's checkpoint loading
-# and MMPretrain's registries, whose internals change between minor versions.
+# ranges are narrow because GlamorRunner and SafeCheckpointHook subclass
+# MMEngine's Runner and CheckpointHook, whose internals change between minor
+# versions.
 VERSION_RANGES = {
     'mmcv': ('2.0.0', '2.2.0'),
     'mmengine': ('0.10.0', '0.11.0'),
@@ -51,7 +55,7 @@ check_version('mmcv', mmcv.__version__)
 check_version('mmengine', mmengine.__version__)
 check_version('mmpretrain', mmpretrain.__version__)
 
-from . import (datasets, engine, evaluation, models, utils,  # noqa: E402,F401
-               visualization)
+from . import (checkpoint, datasets, engine, evaluation,  # noqa: E402,F401
+               models, utils, visualization)
 
 __all__ = ['__version__', 'VERSION_RANGES', 'check_version']

@@ -46,8 +46,11 @@ MMCV_VERSION=2.1.0
 FER_VERSION=25.10.3  # also in glamor_mm/utils/default_model.py
 DEFAULT_TORCH=2.14.1
 # torch.serialization.safe_globals and weights_only=True by default: without
-# them checkpoints cannot be loaded safely (glamor_mm/utils/checkpoint.py)
+# them checkpoints cannot be loaded safely (glamor_mm/checkpoint/safe_unpickle.py)
 MIN_TORCH=2.6
+# the first torch not tested: safe_unpickle.py uses torch's weights-only
+# unpickler module, which torch does not export (requirements/runtime.txt)
+MAX_TORCH=2.15
 
 usage() {
     sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
@@ -320,10 +323,17 @@ default_model() {
     log "default model (face-only FER2013) converted into $ckpt"
 }
 
-TORCH_HAVE=$(dist_version torch)
-if [[ -n "$TORCH_HAVE" ]] && ! "$PY" -c 'import sys
+torch_below() {  # whether torch version $1 is older than major.minor $2
+    "$PY" -c 'import sys
 major, minor = sys.argv[1].split("+")[0].split(".")[:2]
-sys.exit((int(major), int(minor)) < tuple(map(int, sys.argv[2].split("."))))' "$TORCH_HAVE" "$MIN_TORCH"; then
+sys.exit((int(major), int(minor)) >= tuple(map(int, sys.argv[2].split("."))))' "$1" "$2"
+}
+
+TORCH_HAVE=$(dist_version torch)
+if [[ -n "$TORCH_HAVE" ]] && ! torch_below "$TORCH_HAVE" "$MAX_TORCH"; then
+    die "torch $TORCH_HAVE is installed, but glamor_mm is tested with torch < $MAX_TORCH: its safe checkpoint loading uses a module of torch that torch does not export. Install a tested torch (pip install 'torch>=$MIN_TORCH,<$MAX_TORCH', with --index-url for a CUDA build) or uninstall it to get torch $DEFAULT_TORCH, then re-run this script."
+fi
+if [[ -n "$TORCH_HAVE" ]] && torch_below "$TORCH_HAVE" "$MIN_TORCH"; then
     die "torch $TORCH_HAVE is installed, but glamor_mm needs torch >= $MIN_TORCH: older torch has no torch.serialization.safe_globals, so checkpoints could only be loaded by unpickling them unrestricted (which can run code). Upgrade it (pip install 'torch>=$MIN_TORCH', with --index-url for a CUDA build) or uninstall it to get torch $DEFAULT_TORCH, then re-run this script."
 fi
 MISSING=$(env_missing) || die "could not inspect the environment of $PY"

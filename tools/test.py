@@ -25,9 +25,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import glamor_mm  # noqa: F401  (registers glamor_mm components)
-from glamor_mm.engine import setup_distributed
+from glamor_mm.checkpoint import trust_config_checkpoints
 from glamor_mm.engine.hooks import add_strict_load_hook
-from glamor_mm.utils import trust_config_checkpoints
 
 
 def parse_args() -> argparse.Namespace:
@@ -185,7 +184,6 @@ def main() -> None:
 
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
-    setup_distributed(cfg)
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

@@ -2,10 +2,10 @@
 
 Follows MMPretrain 1.2's ``tools/train.py`` and adds what a CPU-only machine
 needs: ``--launcher pytorch`` without a GPU uses the gloo backend
-(:func:`glamor_mm.engine.setup_distributed`) and ``--amp`` without a GPU
-trains in bfloat16 autocast (``BF16AmpOptimWrapper``) where the CPU computes
-bfloat16 natively (AVX-512 BF16 or AMX), and stops with a clear message
-where it does not.
+(``GlamorRunner``, the ``runner_type`` of glamor_mm's configs) and
+``--amp`` without a GPU trains in bfloat16 autocast (``BF16AmpOptimWrapper``)
+where the CPU computes bfloat16 natively (AVX-512 BF16 or AMX), and stops
+with a clear message where it does not.
 
 Examples:
     python tools/train.py configs/glamor_r18_caers.py
@@ -24,10 +24,10 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import glamor_mm  # noqa: F401  (registers glamor_mm components)
-from glamor_mm.engine import (cpu_has_bf16, resumable_checkpoint,
-                              setup_distributed)
+from glamor_mm.checkpoint import (resumable_checkpoint,
+                                  trust_config_checkpoints)
+from glamor_mm.engine import cpu_has_bf16
 from glamor_mm.engine.hooks import add_strict_load_hook
-from glamor_mm.utils import trust_config_checkpoints
 
 
 def parse_args() -> argparse.Namespace:
@@ -211,7 +211,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
     if args.trust_checkpoint and not trust_config_checkpoints(cfg):
         raise SystemExit('error: --trust-checkpoint needs a checkpoint: '
-                         "--resume PATH, load_from or a 'Pretrained' "
+                         "--resume PATH, load_from or a 'StrictPretrained' "
                          'init_cfg in the config.')
 
     # torch rejects persistent workers for a loader without worker processes
@@ -225,7 +225,6 @@ def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
-    setup_distributed(cfg)
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

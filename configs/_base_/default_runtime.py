@@ -3,6 +3,10 @@
 default_scope = 'mmpretrain'
 custom_imports = dict(imports=['glamor_mm'], allow_failed_imports=False)
 
+# MMEngine's Runner with glamor_mm's checked checkpoint loading (integrity,
+# safe unpickling) and distributed jobs on CPUs (gloo)
+runner_type = 'GlamorRunner'
+
 # configure default hooks
 default_hooks = dict(
     # record the time of every iteration.
@@ -14,9 +18,10 @@ default_hooks = dict(
     # enable the parameter scheduler.
     param_scheduler=dict(type='ParamSchedulerHook'),
 
-    # save a checkpoint every epoch, keep the last 3 and the best one.
+    # save a checkpoint every epoch, keep the last 3 and the best one;
+    # atomic writes, old files removed only after the new one is saved.
     checkpoint=dict(
-        type='CheckpointHook',
+        type='SafeCheckpointHook',
         interval=1,
         max_keep_ckpts=3,
         save_best='auto'),
@@ -42,7 +47,7 @@ env_cfg = dict(
     # set multi process parameters
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
 
-    # set distributed parameters; tools/train.py switches to gloo when there
+    # set distributed parameters; GlamorRunner switches to gloo when there
     # is no GPU
     dist_cfg=dict(backend='nccl'),
 )

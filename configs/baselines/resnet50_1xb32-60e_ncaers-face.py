@@ -15,8 +15,12 @@ _base_ = [
 
 model = dict(
     backbone=dict(
+        # ResNet zeroes the last BN of each block after its init unless the
+        # init_cfg type is MMEngine's 'Pretrained': off, to keep the loaded
+        # weights
+        zero_init_residual=False,
         init_cfg=dict(
-            type='Pretrained',
+            type='StrictPretrained',
             checkpoint='checkpoints/resnet50_imagenet.pth',
             prefix='backbone.')),
     head=dict(num_classes=7, topk=(1, )))

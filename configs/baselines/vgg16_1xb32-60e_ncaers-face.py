@@ -6,7 +6,7 @@
 #   - a backbone-only checkpoint (keys `features...`): also
 #     model.backbone.init_cfg.prefix=None
 # The last classifier layer (1000 or 2622 outputs) is skipped by its shape:
-# `partial=True`, since glamor_mm's Pretrained init otherwise refuses a
+# `partial=True`, since the StrictPretrained init otherwise refuses a
 # checkpoint with tensors of the wrong shape.
 _base_ = [
     'mmpretrain::_base_/models/vgg16.py', '../_base_/datasets/ncaers_face.py',
@@ -17,7 +17,7 @@ model = dict(
     backbone=dict(
         num_classes=7,
         init_cfg=dict(
-            type='Pretrained',
+            type='StrictPretrained',
             checkpoint='checkpoints/vgg16_vggface.pth',
             prefix='backbone.',
             partial=True)),

@@ -18,7 +18,7 @@ model = dict(
         _delete_=True,
         type='MiniXception',
         init_cfg=dict(
-            type='Pretrained',
+            type='StrictPretrained',
             checkpoint='checkpoints/mini-xception_fer2013_face.pth',
             prefix='backbone.')),
     neck=dict(face_channels=128),

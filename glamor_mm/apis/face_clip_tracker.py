@@ -13,8 +13,8 @@ from mmpretrain.structures import DataSample
 from glamor_mm.datasets.categories import CAER_CLASSES
 from glamor_mm.datasets.transforms import (PackTwoViewClipInputs,
                                            SampleClipFrames)
+from glamor_mm.checkpoint import load_checkpoint_checked
 from glamor_mm.models.detectors import keep_default_scope
-from glamor_mm.utils.state_dict_check import load_checkpoint_checked
 from .face_detection import detect_faces, init_face_detector
 from .face_tracker import FaceTracker
 

@@ -14,9 +14,9 @@ import torch.nn as nn
 from mmcv.transforms import Compose
 from mmengine.config import Config
 
+from glamor_mm.checkpoint import load_checkpoint_checked
 from glamor_mm.models.detectors import BaseDlibFaceDetector, keep_default_scope
 from glamor_mm.utils import resolve_config_path
-from glamor_mm.utils.state_dict_check import load_checkpoint_checked
 
 FaceDetections = Tuple[np.ndarray, np.ndarray]
 
@@ -30,7 +30,7 @@ def init_face_detector(config: Union[str, Path, Config],
 
     MMDet loads the weights non-strictly (a checkpoint of another detector
     gives a random one, with a log line); here they go through
-    :func:`~glamor_mm.utils.state_dict_check.load_checkpoint_checked`, which
+    :func:`~glamor_mm.checkpoint.load_checkpoint_checked`, which
     fails on missing, unexpected, mis-shaped or mis-typed tensors. As in
     MMDet, the checkpoint's ``meta['dataset_meta']`` (keys in lower case)
     becomes the model's ``dataset_meta``.

@@ -25,7 +25,7 @@ from glamor_mm.models.detectors import keep_default_scope
 from glamor_mm.utils import package_file, resolve_config_path
 from glamor_mm.utils.default_model import (DEFAULT_CONFIG, DEFAULT_MODEL_NOTE,
                                            default_checkpoint)
-from glamor_mm.utils.state_dict_check import load_checkpoint_checked
+from glamor_mm.checkpoint import load_checkpoint_checked
 from .face_detection import detect_faces, init_face_detector
 from .image_files import read_image
 from .input_failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, InputFailures

@@ -1,12 +1,9 @@
 from . import hooks  # noqa: F401
 from .bf16_amp_optim_wrapper import BF16AmpOptimWrapper, cpu_has_bf16
-from .checkpoint_files import (AtomicLocalBackend, is_readable_checkpoint,
-                               remove_stale_temp_files, resumable_checkpoint)
-from .dist import CPUDistributedDataParallel, setup_distributed
+from .dist import CPUDistributedDataParallel, cpu_wrapper_cfg, init_distributed
+from .runner import GlamorRunner
 
 __all__ = [
-    'AtomicLocalBackend', 'BF16AmpOptimWrapper', 'cpu_has_bf16',
-    'CPUDistributedDataParallel', 'is_readable_checkpoint',
-    'remove_stale_temp_files',
-    'resumable_checkpoint', 'setup_distributed'
+    'BF16AmpOptimWrapper', 'CPUDistributedDataParallel', 'GlamorRunner',
+    'cpu_has_bf16', 'cpu_wrapper_cfg', 'init_distributed'
 ]

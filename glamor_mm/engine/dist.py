@@ -9,13 +9,14 @@ MMEngine 0.10.7 cannot run a distributed job on a CPU-only machine:
   ``DistributedDataParallel`` wrapper, which torch refuses for a module on
   the CPU.
 
-:func:`setup_distributed` initialises the default process group before the
-``Runner`` is built (the ``Runner`` then skips its own ``init_dist``). The
-ranks first agree, through the launcher's rendezvous store, on whether they
-all have a CUDA GPU: all do, NCCL (``env_cfg.dist_cfg.backend``), set up as
+``GlamorRunner`` initialises the default process group with
+:func:`init_distributed` instead of MMEngine's ``init_dist``. The ranks
+first agree, through the launcher's rendezvous store, on whether they all
+have a CUDA GPU: all do, NCCL (``env_cfg.dist_cfg.backend``), set up as
 MMEngine does; none does, gloo, with :class:`CPUDistributedDataParallel` as
-the wrapper; a mix is an error naming the ranks without a GPU, instead of a
-job whose gloo and NCCL ranks hang in their first collective.
+the wrapper (:func:`cpu_wrapper_cfg`); a mix is an error naming the ranks
+without a GPU, instead of a job whose gloo and NCCL ranks hang in their
+first collective.
 """
 import datetime
 import os
@@ -25,7 +26,6 @@ from typing import Optional
 
 import torch
 import torch.distributed as torch_dist
-from mmengine.config import Config
 from mmengine.model import MMDistributedDataParallel
 from mmengine.registry import MODEL_WRAPPERS as ROOT_MODEL_WRAPPERS
 from mmpretrain.registry import MODEL_WRAPPERS
@@ -165,61 +165,71 @@ def agree_on_cuda(store: torch_dist.Store, rank: int, world_size: int,
     return not without
 
 
-def setup_distributed(cfg: Config) -> bool:
-    """Initialise the process group of a launched job, before the Runner.
+def init_distributed(launcher: str, dist_cfg: dict) -> bool:
+    """Initialise the default process group of a launched job.
 
-    Does nothing when ``cfg.launcher`` is ``'none'`` or a process group
-    exists. Otherwise the ranks agree on their hardware (see the module
-    docstring) and the default process group is initialised:
+    The ranks agree on their hardware (see the module docstring), then:
 
-    * all on GPUs: ``env_cfg.dist_cfg.backend`` (NCCL by default), with
+    * all on GPUs: ``dist_cfg['backend']`` (NCCL by default), with
       ``torch.cuda.set_device(LOCAL_RANK)``, as MMEngine's ``init_dist``;
-      the model wrapper is MMEngine's.
-    * all on CPUs: gloo, recorded in ``cfg.env_cfg.dist_cfg``. The model
-      wrapper is :class:`CPUDistributedDataParallel` with MMEngine's GPU
-      defaults (``broadcast_buffers=False``, ``find_unused_parameters``
-      from the config); a user's ``model_wrapper_cfg`` keeps its arguments
-      and its class, made CPU-capable by :func:`cpu_wrapper_type`.
+    * all on CPUs: gloo.
 
     Args:
-        cfg (Config): The full config, with ``launcher`` already merged.
+        launcher (str): ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
+        dist_cfg (dict): ``env_cfg.dist_cfg`` (``backend``, ``timeout`` in
+            seconds).
 
     Returns:
-        bool: True if this function initialised the process group.
+        bool: True if the ranks run on CPUs (gloo).
 
     Raises:
         RuntimeError: Some ranks have a GPU and others do not, or the
             launcher's environment variables are missing.
     """
-    launcher = cfg.get('launcher', 'none')
-    if launcher == 'none' or torch_dist.is_initialized():
-        return False
     _set_env_from_launcher(launcher)
     rank, world_size = int(os.environ['RANK']), int(os.environ['WORLD_SIZE'])
-    env_cfg = cfg.get('env_cfg', None) or {}
-    dist_cfg = env_cfg.get('dist_cfg', None) or {}
     timeout = datetime.timedelta(seconds=dist_cfg.get('timeout', 1800))
     # torch's own env:// rendezvous (it reuses torchrun's agent store)
     store, rank, world_size = next(
         torch_dist.rendezvous(
             'env://', rank=rank, world_size=world_size, timeout=timeout))
-    if agree_on_cuda(store, rank, world_size, torch.cuda.is_available()):
+    on_cpu = not agree_on_cuda(store, rank, world_size,
+                               torch.cuda.is_available())
+    if on_cpu:
+        backend = 'gloo'
+    else:
         torch.cuda.set_device(int(os.environ['LOCAL_RANK']))
         backend = dist_cfg.get('backend', 'nccl')
-    else:
-        backend = dist_cfg['backend'] = 'gloo'
-        env_cfg['dist_cfg'] = dist_cfg
-        cfg.env_cfg = env_cfg
-        wrapper_cfg = cfg.get('model_wrapper_cfg', None) or dict(
-            broadcast_buffers=False,
-            find_unused_parameters=cfg.get('find_unused_parameters', False))
-        wrapper_cfg['type'] = cpu_wrapper_type(
-            wrapper_cfg.get('type', 'MMDistributedDataParallel'))
-        cfg.model_wrapper_cfg = wrapper_cfg
     torch_dist.init_process_group(
         backend=backend,
         store=store,
         rank=rank,
         world_size=world_size,
         timeout=timeout)
-    return True
+    return on_cpu
+
+
+def cpu_wrapper_cfg(model_wrapper_cfg: Optional[dict],
+                    find_unused_parameters: bool = False) -> dict:
+    """The ``model_wrapper_cfg`` of a job on CPUs.
+
+    Without one, :class:`CPUDistributedDataParallel` with MMEngine's GPU
+    defaults (``broadcast_buffers=False``, ``find_unused_parameters``); a
+    user's keeps its arguments and its class, made CPU-capable by
+    :func:`cpu_wrapper_type`.
+
+    Args:
+        model_wrapper_cfg (dict, optional): The config's.
+        find_unused_parameters (bool): The config's
+            ``find_unused_parameters``. Defaults to False.
+
+    Returns:
+        dict: The wrapper config.
+    """
+    wrapper_cfg = dict(
+        model_wrapper_cfg or dict(
+            broadcast_buffers=False,
+            find_unused_parameters=find_unused_parameters))
+    wrapper_cfg['type'] = cpu_wrapper_type(
+        wrapper_cfg.get('type', 'MMDistributedDataParallel'))
+    return wrapper_cfg

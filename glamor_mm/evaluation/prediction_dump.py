@@ -4,7 +4,7 @@ from typing import List, NamedTuple, Optional
 import numpy as np
 import torch
 
-from glamor_mm.utils import safe_pickle_load
+from glamor_mm.checkpoint import safe_pickle_load
 
 
 class PredictionDump(NamedTuple):

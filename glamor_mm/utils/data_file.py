@@ -16,7 +16,7 @@ from typing import Any, Optional
 import yaml
 from mmengine.fileio import get_local_path, get_text
 
-from .checkpoint import safe_pickle_load
+from glamor_mm.checkpoint import safe_pickle_load
 
 PICKLE_EXTENSIONS = ('.pkl', '.pickle')
 YAML_EXTENSIONS = ('.yaml', '.yml')

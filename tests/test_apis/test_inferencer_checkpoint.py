@@ -13,7 +13,7 @@ from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
 from glamor_mm.apis import GlamorInferencer
-from glamor_mm.utils.state_dict_check import CheckpointMismatchError
+from glamor_mm.checkpoint import CheckpointMismatchError
 
 
 ROOT = osp.join(osp.dirname(__file__), '..', '..')

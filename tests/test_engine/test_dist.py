@@ -1,4 +1,5 @@
-"""glamor_mm.engine.dist: distributed set-up without a GPU."""
+"""glamor_mm.engine.dist (what GlamorRunner uses): distributed set-up without
+a GPU."""
 import datetime
 import socket
 import threading
@@ -12,7 +13,8 @@ from mmengine.registry import DefaultScope
 from mmengine.registry import MODEL_WRAPPERS as ROOT_MODEL_WRAPPERS
 from mmpretrain.registry import MODEL_WRAPPERS
 
-from glamor_mm.engine import CPUDistributedDataParallel, setup_distributed
+from glamor_mm.engine import (CPUDistributedDataParallel, cpu_wrapper_cfg,
+                              init_distributed)
 from glamor_mm.engine.dist import agree_on_cuda
 
 needs_cpu_gloo = pytest.mark.skipif(
@@ -21,19 +23,12 @@ needs_cpu_gloo = pytest.mark.skipif(
     reason='the CPU path needs gloo and no CUDA GPU')
 
 
-def test_no_launcher_does_nothing():
-    cfg = Config(dict(launcher='none'))
-    assert setup_distributed(cfg) is False
-    assert 'model_wrapper_cfg' not in cfg
-    assert not torch_dist.is_initialized()
-
-
 @needs_cpu_gloo
 def test_launcher_without_env_fails_clearly(monkeypatch):
     for key in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK'):
         monkeypatch.delenv(key, raising=False)
     with pytest.raises(RuntimeError, match='tools/dist_train.sh'):
-        setup_distributed(Config(dict(launcher='pytorch')))
+        init_distributed('pytorch', {})
     assert not torch_dist.is_initialized()
 
 
@@ -70,14 +65,9 @@ def build_wrapper(cfg, module):
 
 @needs_cpu_gloo
 def test_pytorch_launcher_uses_gloo_with_mmengine_defaults(one_process_job):
-    cfg = Config(
-        dict(
-            launcher='pytorch',
-            find_unused_parameters=True,
-            env_cfg=dict(dist_cfg=dict(backend='nccl'))))
-    assert setup_distributed(cfg) is True
+    assert init_distributed('pytorch', dict(backend='nccl')) is True
     assert torch_dist.get_backend() == 'gloo'
-    assert cfg.env_cfg.dist_cfg.backend == 'gloo'
+    cfg = Config(dict(model_wrapper_cfg=cpu_wrapper_cfg(None, True)))
     wrapper = build_wrapper(cfg, torch.nn.Linear(3, 2))
     assert isinstance(wrapper, CPUDistributedDataParallel)
     assert wrapper.device_ids is None
@@ -87,8 +77,6 @@ def test_pytorch_launcher_uses_gloo_with_mmengine_defaults(one_process_job):
     out = wrapper(torch.ones(4, 3))
     out.sum().backward()
     assert wrapper.module.weight.grad is not None
-    # a second call leaves the existing group alone
-    assert setup_distributed(cfg) is False
 
 
 @MODEL_WRAPPERS.register_module(force=True)
@@ -104,12 +92,13 @@ class UserDDP(MMDistributedDataParallel):
 @pytest.mark.parametrize('wrapper_type',
                          ['MMDistributedDataParallel', 'mmpretrain.UserDDP'])
 def test_user_wrapper_type_keeps_working(one_process_job, wrapper_type):
+    user_cfg = dict(type=wrapper_type, broadcast_buffers=True)
+    assert init_distributed('pytorch', {}) is True
     cfg = Config(
         dict(
-            launcher='pytorch',
             default_scope='mmpretrain',
-            model_wrapper_cfg=dict(type=wrapper_type, broadcast_buffers=True)))
-    assert setup_distributed(cfg) is True
+            model_wrapper_cfg=cpu_wrapper_cfg(user_cfg)))
+    assert user_cfg['type'] == wrapper_type  # the config is not changed
     wrapper = build_wrapper(cfg, torch.nn.Linear(3, 2))
     assert isinstance(wrapper, ROOT_MODEL_WRAPPERS.get(wrapper_type))
     assert wrapper.device_ids is None and wrapper.broadcast_buffers is True

@@ -1,6 +1,6 @@
-"""A real MMEngine Runner saves, resumes and loads checkpoints under the
+"""A real GlamorRunner saves, resumes and loads checkpoints under the
 installed torch (>= 2.6 refuses MMEngine's checkpoints without
-glamor_mm.utils.checkpoint)."""
+glamor_mm.checkpoint)."""
 import importlib.util
 import os
 import os.path as osp
@@ -14,14 +14,15 @@ from mmengine.config import Config
 from mmengine.evaluator import BaseMetric
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
-from mmpretrain.apis import init_model
 from mmpretrain.registry import METRICS
 from mmpretrain.structures import DataSample
 from torch.utils.data import Dataset
 
-from glamor_mm.engine import is_readable_checkpoint, resumable_checkpoint
+from glamor_mm.checkpoint import (CheckpointMismatchError,
+                                  UntrustedCheckpointError, init_model_checked,
+                                  is_readable_checkpoint, resumable_checkpoint)
+from glamor_mm.engine import GlamorRunner
 from glamor_mm.engine.hooks import add_strict_load_hook
-from glamor_mm.utils.state_dict_check import CheckpointMismatchError
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 TOY_CONFIG = osp.join(ROOT, 'configs', 'glamor',
@@ -45,7 +46,10 @@ class TinyImageDataset(Dataset):
             data_samples=DataSample().set_gt_label(label))
 
 
-def runner_cfg(work_dir: str, name: str, max_epochs: int = 2, **kwargs) -> dict:
+def runner_cfg(work_dir: str,
+               name: str,
+               max_epochs: int = 2,
+               **kwargs) -> dict:
     """A tiny mmpretrain ImageClassifier (LeNet5) trained with SGD+momentum
     and a step LR schedule, so optimizer and scheduler state matter."""
     cfg = dict(
@@ -68,11 +72,10 @@ def runner_cfg(work_dir: str, name: str, max_epochs: int = 2, **kwargs) -> dict:
             num_workers=0,
             sampler=dict(type='DefaultSampler', shuffle=True)),
         train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
-        optim_wrapper=dict(
-            optimizer=dict(type='SGD', lr=0.05, momentum=0.9)),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9)),
         param_scheduler=dict(type='MultiStepLR', milestones=[1], gamma=0.1),
         default_hooks=dict(
-            checkpoint=dict(type='CheckpointHook', interval=1),
+            checkpoint=dict(type='SafeCheckpointHook', interval=1),
             logger=dict(type='LoggerHook', interval=1)),
         # CPU runs are bit-exact without `deterministic`, which would switch
         # on torch.use_deterministic_algorithms for the whole test session
@@ -91,7 +94,10 @@ class StartProbeHook(Hook):
 
 
 def weights(runner: Runner) -> dict:
-    return {k: v.detach().clone() for k, v in runner.model.state_dict().items()}
+    return {
+        k: v.detach().clone()
+        for k, v in runner.model.state_dict().items()
+    }
 
 
 def assert_same_weights(a: dict, b: dict) -> None:
@@ -107,7 +113,7 @@ def assert_same_weights(a: dict, b: dict) -> None:
 def full_run(tmp_path_factory):
     """An uninterrupted 2-epoch run: its work dir and final weights."""
     work_dir = str(tmp_path_factory.mktemp('full'))
-    runner = Runner(**runner_cfg(work_dir, 'resume_full'))
+    runner = GlamorRunner(**runner_cfg(work_dir, 'resume_full'))
     runner.train()
     return work_dir, weights(runner)
 
@@ -120,7 +126,7 @@ def test_checkpoints_are_written(full_run):
 
 def test_resume_from_epoch_1_matches_uninterrupted_run(full_run, tmp_path):
     work_dir, full_weights = full_run
-    runner = Runner(**runner_cfg(
+    runner = GlamorRunner(**runner_cfg(
         str(tmp_path),
         'resume_resumed',
         resume=True,
@@ -139,7 +145,7 @@ def test_resume_from_epoch_1_matches_uninterrupted_run(full_run, tmp_path):
 
 def test_load_from_restores_weights(full_run, tmp_path):
     work_dir, full_weights = full_run
-    runner = Runner(**runner_cfg(
+    runner = GlamorRunner(**runner_cfg(
         str(tmp_path),
         'resume_load_from',
         load_from=osp.join(work_dir, 'epoch_2.pth')))
@@ -149,10 +155,38 @@ def test_load_from_restores_weights(full_run, tmp_path):
     assert_same_weights(weights(runner), full_weights)
 
 
-def test_mmpretrain_init_model_loads_runner_checkpoint(full_run):
+class WriteMarker:
+    """Unpickling this object runs code: it writes the marker file."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (exec, (f'open({self.marker!r}, "w").write("ran")', ))
+
+
+def test_load_from_goes_through_the_safe_loader(full_run, tmp_path):
+    """GlamorRunner reads load_from with glamor_mm's loader: a pickle that
+    runs code is refused without running it (MMEngine's Runner would hand
+    it to torch.load); MMEngine's own Runner checkpoints load (see
+    test_load_from_restores_weights)."""
+    work_dir, _ = full_run
+    marker = tmp_path / 'marker.txt'
+    state = torch.load(
+        osp.join(work_dir, 'epoch_1.pth'), weights_only=False)['state_dict']
+    evil = str(tmp_path / 'evil.pth')
+    torch.save(dict(state_dict=state, x=WriteMarker(str(marker))), evil)
+    runner = GlamorRunner(
+        **runner_cfg(str(tmp_path), 'evil', load_from=evil, max_epochs=1))
+    with pytest.raises(UntrustedCheckpointError, match='builtins.exec'):
+        runner.load_or_resume()
+    assert not marker.exists()
+
+
+def test_init_model_checked_loads_runner_checkpoint(full_run):
     work_dir, full_weights = full_run
     cfg = Config(dict(model=runner_cfg(work_dir, 'unused')['model']))
-    model = init_model(cfg, osp.join(work_dir, 'epoch_2.pth'), device='cpu')
+    model = init_model_checked(cfg, osp.join(work_dir, 'epoch_2.pth'))
     assert_same_weights(model.state_dict(), full_weights)
     assert model._dataset_meta['classes'] == ('dark', 'bright')
 
@@ -173,7 +207,7 @@ def test_resume_skips_a_truncated_checkpoint(full_run, tmp_path):
     first = str(work_dir / 'epoch_1.pth')
     assert resumable_checkpoint(None, str(work_dir)) == first
     assert resumable_checkpoint(last, str(work_dir)) == first
-    runner = Runner(**runner_cfg(
+    runner = GlamorRunner(**runner_cfg(
         str(work_dir), 'resume_killed', resume=True, load_from=first))
     probe = StartProbeHook()
     runner.register_hook(probe, priority='VERY_LOW')
@@ -230,12 +264,12 @@ def test_old_best_checkpoint_is_kept_until_the_new_one_exists(tmp_path):
         val_cfg=dict(),
         default_hooks=dict(
             checkpoint=dict(
-                type='CheckpointHook',
+                type='SafeCheckpointHook',
                 interval=1,
                 max_keep_ckpts=1,
                 save_best='score',
                 rule='greater')))
-    runner = Runner(**cfg)
+    runner = GlamorRunner(**cfg)
     assert any(type(h).__name__ == 'SafeCheckpointHook' for h in runner.hooks)
     runner.register_hook(FailBestSaveHook(epoch=2))
     with pytest.raises(KeyboardInterrupt):
@@ -256,11 +290,14 @@ import torch
 import glamor_mm  # noqa: F401
 from mmengine.runner import save_checkpoint
 path = sys.argv[1]
-save_checkpoint(dict(state_dict=dict(w=torch.zeros(1000))), path)
+atomic = dict(backend='atomic_local')  # SafeCheckpointHook's
+save_checkpoint(dict(state_dict=dict(w=torch.zeros(1000))), path,
+                backend_args=atomic)
 def killed(fd):
     os.kill(os.getpid(), signal.SIGKILL)  # after the write, before rename
 os.fsync = killed
-save_checkpoint(dict(state_dict=dict(w=torch.ones(1000))), path)
+save_checkpoint(dict(state_dict=dict(w=torch.ones(1000))), path,
+                backend_args=atomic)
 '''
 
 
@@ -281,11 +318,12 @@ def test_resume_after_an_architecture_change_names_the_parameter(
     optimizer (a momentum buffer of the wrong shape), naming neither."""
     work_dir, _ = full_run
     ckpt = osp.join(work_dir, 'epoch_1.pth')
-    cfg = Config(runner_cfg(str(tmp_path), 'resume_changed', resume=True,
-                            load_from=ckpt))
+    cfg = Config(
+        runner_cfg(
+            str(tmp_path), 'resume_changed', resume=True, load_from=ckpt))
     cfg.model.head.num_classes = 3
     add_strict_load_hook(cfg, 'start a new run')
-    runner = Runner(**cfg)
+    runner = GlamorRunner(**cfg)
     with pytest.raises(CheckpointMismatchError) as err:
         runner.train()
     message = str(err.value)
@@ -332,6 +370,5 @@ def test_resume_removes_temp_files_of_a_killed_save(tmp_path):
     running = tmp_path / f'epoch_2.pth.tmp{os.getppid()}'
     running.write_bytes(b'being written')
     assert resumable_checkpoint(None, str(tmp_path)) == path
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        'epoch_1.pth', running.name
-    ]
+    assert sorted(
+        p.name for p in tmp_path.iterdir()) == ['epoch_1.pth', running.name]

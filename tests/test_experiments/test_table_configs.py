@@ -97,6 +97,11 @@ def test_resnet50_baseline_finetunes_from_checkpoint(on_toy, tmp_path):
     source = MODELS.build(
         dict(cfg.model, backbone=dict(cfg.model.backbone, init_cfg=None)))
     source.init_weights()
+    # trained BN weights (ResNet's zero_init_residual zeroes the last BN of
+    # each block after its init: the loaded ones must survive it)
+    for module in source.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.weight.data.uniform_(0.5, 1.5)
     checkpoint = str(tmp_path / 'resnet50_in1k.pth')
     torch.save(dict(state_dict=source.state_dict()), checkpoint)
     cfg.model.backbone.init_cfg.checkpoint = checkpoint

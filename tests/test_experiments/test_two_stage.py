@@ -5,7 +5,8 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.runner import Runner
-from mmengine.runner.checkpoint import _load_checkpoint
+
+from glamor_mm.checkpoint.loaders import load_checkpoint_file
 
 STAGE1_FACE = 'two_stage/glamor-stage1-face_original_1xb32-60e_ncaers.py'
 STAGE1_CONTEXT = 'two_stage/glamor-stage1-context_original_1xb32-60e_ncaers.py'
@@ -17,7 +18,7 @@ def train_stage1(on_toy, config, name):
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
     Runner.from_cfg(cfg).train()
     path = osp.join(cfg.work_dir, 'epoch_1.pth')
-    return path, _load_checkpoint(path, map_location='cpu')['state_dict']
+    return path, load_checkpoint_file(path, map_location='cpu')['state_dict']
 
 
 def test_two_stage_chain(on_toy):

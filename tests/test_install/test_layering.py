@@ -16,16 +16,17 @@ PACKAGE = osp.join(ROOT, 'glamor_mm')
 # inference entry points, may use everything but the training engine. No
 # library layer imports apis, engine or deployment.
 LAYERS = {
-    'utils': set(),
-    'models': {'utils'},
-    'evaluation': {'utils'},
-    'engine': {'utils', 'models', 'datasets', 'evaluation'},
-    'datasets': {'utils', 'models'},
-    'visualization': {'utils', 'models', 'datasets'},
-    'deployment': {'utils', 'models', 'datasets'},
+    'checkpoint': set(),
+    'utils': {'checkpoint'},
+    'models': {'checkpoint', 'utils'},
+    'evaluation': {'checkpoint', 'utils'},
+    'engine': {'checkpoint', 'utils', 'models', 'datasets', 'evaluation'},
+    'datasets': {'checkpoint', 'utils', 'models'},
+    'visualization': {'checkpoint', 'utils', 'models', 'datasets'},
+    'deployment': {'checkpoint', 'utils', 'models', 'datasets'},
     'apis': {
-        'utils', 'models', 'datasets', 'evaluation', 'visualization',
-        'deployment'
+        'checkpoint', 'utils', 'models', 'datasets', 'evaluation',
+        'visualization', 'deployment'
     },
 }
 # Lazy imports (inside a function) that cross a layer, with the reason.

@@ -31,14 +31,15 @@ def test_unknown_argument_is_refused():
     assert "unknown argument '--bogus'" in proc.stderr
 
 
-def test_torch_older_than_2_6_is_refused(tmp_path):
-    """An installed torch < 2.6 (here: its metadata, first on the path) is
-    refused with the reason and what to do, before anything is installed."""
-    info = tmp_path / 'torch-2.5.1.dist-info'
+def run_check_with_torch(tmp_path,
+                         version: str) -> subprocess.CompletedProcess:
+    """``setup_env.sh --check`` with an installed torch ``version`` (its
+    metadata, first on the path)."""
+    info = tmp_path / f'torch-{version}.dist-info'
     info.mkdir()
     (info / 'METADATA').write_text(
-        'Metadata-Version: 2.1\nName: torch\nVersion: 2.5.1\n')
-    proc = subprocess.run(['bash', 'tools/setup_env.sh', '--check'],
+        f'Metadata-Version: 2.1\nName: torch\nVersion: {version}\n')
+    return subprocess.run(['bash', 'tools/setup_env.sh', '--check'],
                           cwd=ROOT,
                           env=dict(
                               os.environ,
@@ -47,8 +48,25 @@ def test_torch_older_than_2_6_is_refused(tmp_path):
                           capture_output=True,
                           text=True,
                           timeout=120)
+
+
+def test_torch_older_than_2_6_is_refused(tmp_path):
+    """An installed torch < 2.6 is refused with the reason and what to do,
+    before anything is installed."""
+    proc = run_check_with_torch(tmp_path, '2.5.1')
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert 'torch 2.5.1 is installed, but glamor_mm needs torch >= 2.6' in \
         proc.stderr
     assert "pip install 'torch>=2.6'" in proc.stderr
     assert 'to install:' not in proc.stdout
+
+
+def test_torch_newer_than_tested_is_refused(tmp_path):
+    """The bound of requirements/runtime.txt (torch < 2.15, see
+    tests/test_checkpoint/test_safe_loading.py): a newer torch is refused
+    with what to install."""
+    proc = run_check_with_torch(tmp_path, '2.15.0')
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert 'torch 2.15.0 is installed, but glamor_mm is tested with ' \
+        'torch < 2.15' in proc.stderr
+    assert "pip install 'torch>=2.6,<2.15'" in proc.stderr

@@ -13,7 +13,7 @@ from glamor_mm.datasets.toy.caers import (draw_guided_scene, draw_toy_scene,
                                           guided_object_masks)
 from glamor_mm.evaluation import (attention_mass_on_masks,
                                   load_prediction_dump, stuart_maxwell)
-from glamor_mm.utils import UntrustedCheckpointError
+from glamor_mm.checkpoint import UntrustedCheckpointError
 
 TOOLS = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'analysis_tools')
 

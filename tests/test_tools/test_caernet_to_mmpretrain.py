@@ -19,7 +19,7 @@ from mmengine.config import Config
 from mmengine.runner import load_checkpoint
 from mmpretrain.registry import MODELS
 
-from glamor_mm.utils import InertObject, load_foreign_checkpoint
+from glamor_mm.checkpoint.conversion import InertObject, load_foreign_checkpoint
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(REPO_ROOT, 'tools', 'model_converters',

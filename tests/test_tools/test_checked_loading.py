@@ -13,33 +13,44 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
-from glamor_mm.utils.state_dict_check import CheckpointMismatchError
+from glamor_mm.checkpoint import CheckpointMismatchError
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 SOURCES = ('glamor_mm', 'tools', 'demo')
 MOBILENET_CFG = osp.join(ROOT, 'configs/_base_/models/glamor_mobilenetv2.py')
 
 # Functions that read a checkpoint file or copy weights into a model without
-# the checks of glamor_mm.utils.state_dict_check, and the only modules that
+# the checks of glamor_mm.checkpoint, and the only modules that
 # may call them (they are the checked loader, or feed it).
 CHECKPOINT_READERS = {
     # torch's reader: only inside the safe, integrity-checked file loaders
-    'torch.load': {'glamor_mm/utils/checkpoint.py'},
-    'load_from_local': {'glamor_mm/utils/checkpoint.py'},
-    'load_from_http': {'glamor_mm/utils/checkpoint.py'},
+    'torch.load': {
+        'glamor_mm/checkpoint/safe_unpickle.py',
+        # weights_only, every foreign global an inert stand-in
+        'glamor_mm/checkpoint/conversion.py'
+    },
+    'load_from_local': {'glamor_mm/checkpoint/loaders.py'},
+    'load_from_http': {'glamor_mm/checkpoint/loaders.py'},
     # MMEngine's non-strict loaders: only the checked loader
-    '_load_checkpoint': {'glamor_mm/utils/state_dict_check.py'},
-    # a TensorFlow checkpoint, checked by its converter
-    'load_checkpoint': {'tools/model_converters/glamor_tf_to_mmpretrain.py'},
+    '_load_checkpoint': {'glamor_mm/checkpoint/state_dict_check.py'},
+    'load_checkpoint': {
+        # a TensorFlow checkpoint, checked by its converter
+        'tools/model_converters/glamor_tf_to_mmpretrain.py',
+        # MMEngine's CheckpointLoader for the schemes other than a local
+        # file and http(s) (open-mmlab://, s3://, ...)
+        'glamor_mm/checkpoint/loaders.py'
+    },
+    # GlamorRunner.load_checkpoint, after StrictLoadHook's check
+    '_load_checkpoint_to_model': {'glamor_mm/engine/runner.py'},
     'load_state_dict': {
-        'glamor_mm/utils/state_dict_check.py',
+        'glamor_mm/checkpoint/state_dict_check.py',
         'glamor_mm/models/utils/pretrained_init.py',
         # strict=True, after state_dict_problems()
-        'glamor_mm/utils/converted_checkpoint.py'
+        'glamor_mm/checkpoint/conversion.py'
     },
     # MMPretrain's and MMDet's builders load non-strictly
     'init_model': set(),
-    'get_model': {'glamor_mm/utils/state_dict_check.py'},
+    'get_model': {'glamor_mm/checkpoint/state_dict_check.py'},
     'init_detector': {'glamor_mm/apis/face_detection.py'},
 }
 
@@ -86,7 +97,7 @@ def test_no_source_loads_a_checkpoint_around_the_checked_loader():
         if path not in CHECKPOINT_READERS[name]
     ]
     assert not wrong, (
-        'load checkpoints with glamor_mm.utils.state_dict_check.'
+        'load checkpoints with glamor_mm.checkpoint.'
         'load_checkpoint_checked / init_model_checked: ' + '; '.join(wrong))
 
 

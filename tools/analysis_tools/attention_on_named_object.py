@@ -29,7 +29,7 @@ import numpy as np
 from glamor_mm.datasets.toy.caers import guided_object_masks
 from glamor_mm.evaluation import (attention_mass_on_masks, dump_array,
                                   load_dump_results)
-from glamor_mm.utils import trust_checkpoint
+from glamor_mm.checkpoint import trust_checkpoint
 from analysis_cli import add_trust_dump_argument
 
 

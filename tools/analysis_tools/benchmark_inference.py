@@ -45,7 +45,7 @@ from glamor_mm.deployment import (FaceOnnxModule, OnnxRuntimeClassifier,
 from glamor_mm.deployment.quantization import quantize_int8, split_views
 from glamor_mm.utils import (interleaved_rounds, matmul_gflops, medians,
                              throughput)
-from glamor_mm.utils.state_dict_check import load_checkpoint_checked
+from glamor_mm.checkpoint import load_checkpoint_checked
 from analysis_cli import (add_rounds_arguments, format_rounds, gflops_cells,
                           markdown_table)
 

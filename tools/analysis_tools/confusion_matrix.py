@@ -22,7 +22,7 @@ from mmpretrain.evaluation import ConfusionMatrix  # noqa: E402
 
 from glamor_mm.datasets.categories import CAER_CLASSES  # noqa: E402
 from glamor_mm.evaluation import load_prediction_dump  # noqa: E402
-from glamor_mm.utils import trust_checkpoint  # noqa: E402
+from glamor_mm.checkpoint import trust_checkpoint  # noqa: E402
 from analysis_cli import add_trust_dump_argument  # noqa: E402
 
 

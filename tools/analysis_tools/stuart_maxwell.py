@@ -20,7 +20,7 @@ import numpy as np
 
 from glamor_mm.evaluation import (PredictionDump, load_prediction_dump,
                                   stuart_maxwell)
-from glamor_mm.utils import trust_checkpoint
+from glamor_mm.checkpoint import trust_checkpoint
 from analysis_cli import add_trust_dump_argument
 
 

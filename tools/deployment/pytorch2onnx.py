@@ -43,7 +43,7 @@ from glamor_mm.deployment import (FaceOnnxModule, OnnxRuntimeClassifier,
                                   pipeline_view_shapes)
 from glamor_mm.deployment.quantization import (compare_scores, quantize_int8,
                                                split_views)
-from glamor_mm.utils.state_dict_check import init_model_checked
+from glamor_mm.checkpoint import init_model_checked
 
 
 def parse_args() -> argparse.Namespace:

@@ -22,8 +22,8 @@ from typing import Any, Dict, List, Mapping, Tuple
 import torch
 
 from glamor_mm.datasets.categories import CAER_CLASSES
-from glamor_mm.utils import InertObject, load_foreign_checkpoint
-from glamor_mm.utils.converted_checkpoint import save_converted_checkpoint
+from glamor_mm.checkpoint.conversion import InertObject, load_foreign_checkpoint
+from glamor_mm.checkpoint.conversion import save_converted_checkpoint
 
 DEFAULT_CONFIG = 'configs/baselines/caernet-s_original_pytorch-caer_caers.py'
 ARCHS = ('CAERSNet', 'DataParallel')

@@ -47,7 +47,7 @@ import torch
 
 from glamor_mm.datasets.categories import CAER_CLASSES
 from glamor_mm.utils import resolve_config_path
-from glamor_mm.utils.converted_checkpoint import (build_model,
+from glamor_mm.checkpoint.conversion import (build_model,
                                                   save_converted_checkpoint)
 from glamor_mm.utils.default_model import DEFAULT_CONFIG
 

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from glamor_mm.datasets.categories import CAER_CLASSES
-from glamor_mm.utils.converted_checkpoint import (build_model,
+from glamor_mm.checkpoint.conversion import (build_model,
                                                   save_converted_checkpoint)
 
 DEFAULT_CONFIG = 'configs/glamor/glamor_original_tf-authors_ncaers.py'

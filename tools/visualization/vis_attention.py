@@ -28,7 +28,7 @@ from mmengine.registry import DefaultScope
 from mmengine.utils import mkdir_or_exist
 from mmpretrain.registry import DATASETS, TRANSFORMS
 
-from glamor_mm.utils.state_dict_check import init_model_checked
+from glamor_mm.checkpoint import init_model_checked
 from glamor_mm.visualization import FaceEmotionVisualizer
 
 

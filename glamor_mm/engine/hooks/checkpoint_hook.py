@@ -1,10 +1,12 @@
-"""MMEngine's CheckpointHook, removing old checkpoints only after the new
-one is written."""
+"""MMEngine's CheckpointHook, writing checkpoints atomically and removing old
+ones only after the new one is written."""
 from contextlib import contextmanager
-from typing import Any, Iterator, List
+from typing import Any, Iterator, List, Optional
 
-from mmengine.hooks import CheckpointHook as MMEngineCheckpointHook
+from mmengine.hooks import CheckpointHook
 from mmpretrain.registry import HOOKS
+
+from glamor_mm.checkpoint.file_integrity import ATOMIC_BACKEND
 
 
 class _DeferredRemoval:
@@ -21,20 +23,39 @@ class _DeferredRemoval:
         return getattr(self._backend, name)
 
 
-@HOOKS.register_module(name='CheckpointHook')
-class SafeCheckpointHook(MMEngineCheckpointHook):
-    """``CheckpointHook`` that never deletes a checkpoint before its
-    replacement exists.
+@HOOKS.register_module()
+class SafeCheckpointHook(CheckpointHook):
+    """``CheckpointHook`` whose checkpoints survive a kill.
 
-    MMEngine's hook removes the previous best checkpoint, and the oldest one
-    beyond ``max_keep_ckpts``, *before* saving the new one: a run killed
-    during that save has lost its best checkpoint. This hook saves first and
-    removes afterwards (and not at all if the save fails). Registered as
-    ``CheckpointHook`` in MMPretrain's registry, so configs in the
-    ``mmpretrain`` scope get it under the usual name; all arguments are
-    MMEngine's. The files themselves are written atomically by
-    :class:`~glamor_mm.engine.checkpoint_files.AtomicLocalBackend`.
+    * Files in a local folder are written atomically
+      (:class:`~glamor_mm.checkpoint.file_integrity.AtomicLocalBackend`: a
+      temporary file, renamed when complete), so a kill during a save
+      leaves the previous file, never a truncated one.
+    * MMEngine's hook removes the previous best checkpoint, and the oldest
+      one beyond ``max_keep_ckpts``, *before* saving the new one: a run
+      killed during that save has lost its best checkpoint. This hook saves
+      first and removes afterwards (and not at all if the save fails).
+
+    All arguments are MMEngine's. Given ``backend_args`` or
+    ``file_client_args``, or an ``out_dir`` with a scheme (``s3://``), the
+    files are written as MMEngine writes them.
     """
+
+    def __init__(self,
+                 *args,
+                 out_dir: Optional[str] = None,
+                 file_client_args: Optional[dict] = None,
+                 backend_args: Optional[dict] = None,
+                 **kwargs) -> None:
+        if backend_args is None and file_client_args is None and (
+                out_dir is None or '://' not in str(out_dir)):
+            backend_args = dict(backend=ATOMIC_BACKEND)
+        super().__init__(
+            *args,
+            out_dir=out_dir,
+            file_client_args=file_client_args,
+            backend_args=backend_args,
+            **kwargs)
 
     @contextmanager
     def _removals_after_saving(self) -> Iterator[None]:

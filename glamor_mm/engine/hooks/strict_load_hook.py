@@ -5,7 +5,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
-from glamor_mm.utils.state_dict_check import (check_state_dict_fits,
+from glamor_mm.checkpoint import (check_state_dict_fits,
                                               checkpoint_state_dict)
 
 

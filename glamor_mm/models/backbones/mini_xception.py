@@ -121,7 +121,7 @@ class MiniXception(BaseBackbone):
             Keras' epsilon 1e-3.
         act_cfg (dict): Activation config. Defaults to ReLU.
         init_cfg (dict | list[dict], optional): Initialisation config, e.g.
-            ``dict(type='Pretrained', checkpoint=..., prefix='backbone.')``
+            ``dict(type='StrictPretrained', checkpoint=..., prefix='backbone.')``
             for the converted weights. Defaults to Kaiming convolutions and
             unit BatchNorm weights.
     """

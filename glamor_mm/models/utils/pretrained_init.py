@@ -1,39 +1,43 @@
-"""``init_cfg=dict(type='Pretrained', ...)`` that fails on a mismatch, and
-how to tell that an ``init_cfg`` loads a checkpoint."""
+"""``init_cfg=dict(type='StrictPretrained', ...)``: MMEngine's ``Pretrained``
+init that fails on a mismatch, and how to tell that an ``init_cfg`` loads a
+checkpoint."""
 from typing import List, Optional, Union
 
 import torch.nn as nn
 from mmengine.model.weight_init import PretrainedInit, update_init_info
 from mmengine.runner.checkpoint import load_state_dict
-from mmpretrain.registry import WEIGHT_INITIALIZERS
+from mmengine.registry import WEIGHT_INITIALIZERS
 
-from glamor_mm.utils.state_dict_check import (CheckpointMismatchError,
-                                              check_state_dict_fits,
-                                              read_checkpoint)
+from glamor_mm.checkpoint import (CheckpointMismatchError,
+                                  check_state_dict_fits, read_checkpoint)
+
+# the init_cfg types that load a checkpoint
+PRETRAINED_TYPES = ('StrictPretrained', 'Pretrained')
 
 
 def loads_pretrained(init_cfg: Union[dict, List[dict], None]) -> bool:
     """Whether ``init_cfg`` (of an MMEngine ``BaseModule``) loads weights
-    from a checkpoint (``type='Pretrained'``)."""
+    from a checkpoint (``type='StrictPretrained'`` or ``'Pretrained'``)."""
     cfgs = init_cfg if isinstance(init_cfg, list) else [init_cfg]
     for cfg in filter(None, cfgs):
         kind = cfg.get('type')
-        if kind == 'Pretrained' or (isinstance(kind, type)
-                                    and issubclass(kind, PretrainedInit)):
+        if kind in PRETRAINED_TYPES or (isinstance(kind, type)
+                                        and issubclass(kind, PretrainedInit)):
             return True
     return False
 
 
-@WEIGHT_INITIALIZERS.register_module(name='Pretrained')
+@WEIGHT_INITIALIZERS.register_module(name='StrictPretrained')
 class StrictPretrainedInit(PretrainedInit):
     """MMEngine's ``Pretrained`` init, failing instead of warning.
 
-    Registered as ``Pretrained`` in MMPretrain's registry, so configs with
-    ``default_scope='mmpretrain'`` get it under the usual name. MMEngine's
+    ``init_cfg=dict(type='StrictPretrained', ...)``; registered in MMEngine's
+    root registry, so that it resolves in any scope (as ``Pretrained``
+    does), also when a model is initialised outside a ``Runner``. MMEngine's
     version logs a warning and leaves the module random where the
-    checkpoint does not fit (a prefix that matches the wrong module, none at
-    all, a different architecture). This one raises
-    :class:`~glamor_mm.utils.state_dict_check.CheckpointMismatchError`
+    checkpoint does not fit (a prefix that matches the wrong module, none
+    at all, a different architecture).
+    This one raises :class:`~glamor_mm.checkpoint.CheckpointMismatchError`
     naming the file, the prefix and the keys when
 
     * no key of the checkpoint starts with ``prefix``;
@@ -43,6 +47,12 @@ class StrictPretrainedInit(PretrainedInit):
 
     Tensors of the checkpoint that the module has no place for are allowed
     (a backbone initialised from a whole-classifier file without a prefix).
+
+    As MMEngine does for ``Pretrained``, the module's children initialise
+    themselves first and the checkpoint is loaded over them. Some
+    MMPretrain backbones skip a step of their own initialisation only for
+    the type name ``'Pretrained'`` (ResNet's ``zero_init_residual``, the
+    position embeddings of the transformers): switch it off in the config.
 
     Args:
         checkpoint (str): Checkpoint file or URL.
@@ -62,6 +72,10 @@ class StrictPretrainedInit(PretrainedInit):
         self.partial = partial
 
     def __call__(self, module: nn.Module) -> None:
+        # MMEngine's BaseModule.init_weights runs a 'Pretrained' init after
+        # the module's children have initialised themselves, any other type
+        # before: initialise them here, so that they keep the loaded weights
+        _init_children(module)
         _, state_dict = read_checkpoint(self.checkpoint, self.map_location)
         source = self.checkpoint
         if self.prefix is not None:
@@ -95,3 +109,14 @@ class StrictPretrainedInit(PretrainedInit):
         load_state_dict(module, state_dict, strict=False, logger='current')
         if hasattr(module, '_params_init_info'):
             update_init_info(module, init_info=self._get_init_info())
+
+
+def _init_children(module: nn.Module) -> None:
+    """Run the ``init_weights`` of ``module``'s children, as MMEngine's
+    ``BaseModule.init_weights`` does, and mark them initialised (``is_init``)
+    so that it does not run them again."""
+    for child in module.children():
+        if hasattr(child,
+                   'init_weights') and not getattr(child, 'is_init', False):
+            child.init_weights()
+            child.is_init = True

@@ -11,7 +11,7 @@ class UniformScoreStartMixin:
     For an MMEngine ``BaseModule`` whose scores go through a softmax (the
     GLA attention, the fusion weights): with ``self.uniform_init`` the
     scores all start at 0, so the softmax starts uniform. Scorers that
-    ``init_cfg=dict(type='Pretrained')`` loads, or that were already
+    ``init_cfg=dict(type='StrictPretrained')`` loads, or that were already
     initialised (``is_init``), are left as they are. Put the mixin before
     the ``BaseModule`` class in the bases and define
     :meth:`uniform_start_scorers`.

@@ -3,6 +3,7 @@ import json
 import pytest
 import torch
 from mmengine.model import BaseModel
+from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 from torch.utils.data import Dataset
 
@@ -98,12 +99,13 @@ def test_with_the_real_fusion_head_across_a_resume(toy_runner_cfg, tmp_path):
     def run(max_epochs, resume_from=None):
         cfg = toy_runner_cfg(str(tmp_path))
         cfg.custom_hooks = [dict(type='FusionWeightHook')]
-        cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
+        cfg.default_hooks.checkpoint = dict(
+            type='SafeCheckpointHook', interval=1)
         cfg.train_cfg.max_epochs = max_epochs
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
         cfg.resume, cfg.load_from = resume_from is not None, resume_from
         cfg.experiment_name = f'fusion_resume_{max_epochs}'
-        runner = Runner.from_cfg(cfg)
+        runner = RUNNERS.build(cfg)  # GlamorRunner, as tools/train.py
         runner.train()
         logged = runner.message_hub.get_scalar('train/fusion_w_face').data[0]
         return runner.message_hub.get_info('fusion_weights'), logged

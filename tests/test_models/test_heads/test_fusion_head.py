@@ -1,5 +1,6 @@
 import pytest
 import torch
+from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
@@ -226,8 +227,10 @@ def test_uniform_init_keeps_pretrained_scorers(tmp_path):
     trained.init_weights()
     torch.save(dict(state_dict=trained.state_dict()), tmp_path / 'head.pth')
     loaded = build_head(
-        init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'head.pth')))
-    loaded.init_weights()
+        init_cfg=dict(
+            type='StrictPretrained', checkpoint=str(tmp_path / 'head.pth')))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        loaded.init_weights()
     for name in ('face_scorer', 'context_scorer'):
         torch.testing.assert_close(
             getattr(loaded, name).fc2.weight,

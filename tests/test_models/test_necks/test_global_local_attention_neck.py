@@ -2,6 +2,7 @@ import math
 
 import pytest
 import torch
+from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
 import glamor_mm.models  # noqa: F401
@@ -214,8 +215,10 @@ def test_uniform_init_keeps_pretrained_scorer(tmp_path):
     loaded = build_gla(
         4,
         4,
-        init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'gla.pth')))
-    loaded.init_weights()
+        init_cfg=dict(
+            type='StrictPretrained', checkpoint=str(tmp_path / 'gla.pth')))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        loaded.init_weights()
     torch.testing.assert_close(loaded.scorer.fc2.weight,
                                trained.scorer.fc2.weight)
     fresh = build_gla(4, 4)

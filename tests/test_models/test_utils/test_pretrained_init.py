@@ -1,11 +1,11 @@
-"""glamor_mm's ``Pretrained`` init: a checkpoint that does not fit the
+"""glamor_mm's ``StrictPretrained`` init: a checkpoint that does not fit the
 module is an error naming the file, the prefix and the keys."""
 import pytest
 import torch
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
-from glamor_mm.utils.state_dict_check import CheckpointMismatchError
+from glamor_mm.checkpoint import CheckpointMismatchError
 
 ENCODER = dict(type='GlamorEncoder', widths=(4, 8))
 
@@ -23,7 +23,7 @@ def whole_model_checkpoint(path, widths=(4, 8)):
 def init_encoder(**init_cfg):
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         encoder = MODELS.build(
-            dict(ENCODER, init_cfg=dict(type='Pretrained', **init_cfg)))
+            dict(ENCODER, init_cfg=dict(type='StrictPretrained', **init_cfg)))
         encoder.init_weights()
     return encoder
 
@@ -68,3 +68,27 @@ def test_wrong_shapes_fail_unless_partial(tmp_path):
     loaded = torch.load(
         path)['state_dict']['face_backbone.blocks.0.conv.weight']
     assert torch.equal(encoder.state_dict()['blocks.0.conv.weight'], loaded)
+
+
+def test_children_that_initialise_themselves_keep_the_loaded_weights(tmp_path):
+    """MMEngine runs a ``Pretrained`` init after the module's children have
+    initialised themselves, any other type before them: ``StrictPretrained``
+    keeps MMEngine's order, so a child that re-initialises itself (mmcv's
+    ``ConvModule``) does not overwrite the loaded weights."""
+    from mmcv.cnn import ConvModule
+    from mmengine.model import BaseModule
+
+    class Net(BaseModule):
+
+        def __init__(self, init_cfg=None):
+            super().__init__(init_cfg)
+            self.conv = ConvModule(3, 4, 3)
+
+    state = {k: torch.randn_like(v) for k, v in Net().state_dict().items()}
+    path = str(tmp_path / 'net.pth')
+    torch.save(dict(state_dict=state), path)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        net = Net(init_cfg=dict(type='StrictPretrained', checkpoint=path))
+        net.init_weights()
+    for key, value in state.items():
+        assert torch.equal(net.state_dict()[key], value), key

@@ -7,8 +7,9 @@ another model, or a 5-class head in a 7-class model, loads with a warning in
 the log and the run reports the metrics of random weights. glamor_mm's
 tools, inferencer and ``Pretrained`` init check the weights with
 :func:`check_state_dict_fits` first, and load partially only when asked to.
-Outside a ``Runner`` (where ``StrictLoadHook`` checks), every tool and API
-loads through :func:`load_checkpoint_checked` or :func:`init_model_checked`.
+Inside a ``GlamorRunner`` the ``StrictLoadHook`` checks; every other tool
+and API loads through :func:`load_checkpoint_checked` or
+:func:`init_model_checked`.
 """
 import math
 import re
@@ -17,7 +18,9 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
-from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
+from mmengine.runner.checkpoint import load_state_dict
+
+from .loaders import load_checkpoint_file
 
 
 class CheckpointMismatchError(RuntimeError):
@@ -167,13 +170,13 @@ def check_state_dict_fits(module: nn.Module,
             (f' If that is what you want, {opt_in}.' if opt_in else ''))
 
 
-def read_checkpoint(filename: str,
-                    map_location: Optional[Any] = 'cpu'
-                    ) -> Tuple[dict, Dict[str, Any]]:
+def read_checkpoint(
+        filename: str,
+        map_location: Optional[Any] = 'cpu') -> Tuple[dict, Dict[str, Any]]:
     """Read a checkpoint through glamor_mm's checked file loader.
 
-    MMEngine's ``CheckpointLoader`` dispatches to the loaders of
-    :mod:`glamor_mm.utils.checkpoint` (integrity, safe unpickling, a dict).
+    :func:`~glamor_mm.checkpoint.loaders.load_checkpoint_file` checks its
+    integrity, unpickles it safely and checks that it holds a dict.
 
     Args:
         filename (str): Checkpoint file or URL.
@@ -184,7 +187,7 @@ def read_checkpoint(filename: str,
         tuple[dict, dict]: The checkpoint and its model tensors
         (:func:`checkpoint_state_dict`).
     """
-    checkpoint = _load_checkpoint(filename, map_location=map_location)
+    checkpoint = load_checkpoint_file(filename, map_location)
     return checkpoint, checkpoint_state_dict(checkpoint)
 
 
@@ -199,7 +202,7 @@ def load_checkpoint_checked(model: nn.Module,
     outside a ``Runner`` (where :class:`~glamor_mm.engine.hooks.
     StrictLoadHook` makes the same check): the file is read by glamor_mm's
     checked loader (integrity, safe unpickling, see
-    :mod:`glamor_mm.utils.checkpoint`) and its tensors are checked with
+    :mod:`glamor_mm.checkpoint.loaders`) and its tensors are checked with
     :func:`check_state_dict_fits`. Like ``mmpretrain.apis.get_model``, the
     checkpoint's ``meta['dataset_meta']`` (the class names), if any,
     becomes ``model._dataset_meta``.

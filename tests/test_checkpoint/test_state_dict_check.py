@@ -5,10 +5,9 @@ import pytest
 import torch
 import torch.nn as nn
 
-from glamor_mm.utils.state_dict_check import (CheckpointMismatchError,
-                                              casts_exactly,
-                                              check_state_dict_fits,
-                                              load_checkpoint_checked)
+from glamor_mm.checkpoint import (CheckpointMismatchError, casts_exactly,
+                                  check_state_dict_fits,
+                                  load_checkpoint_checked)
 
 
 @pytest.mark.parametrize(

@@ -1,33 +1,132 @@
-"""Checkpoint files that survive a kill: atomic writes, and a resume that
-skips a checkpoint it cannot read.
+"""Checkpoint files that are intact and survive a kill.
+
+Every checkpoint glamor_mm loads is first checked for integrity
+(:func:`checkpoint_file_problem`: not empty, not truncated, the CRC-32 of
+every record of torch's zip format matches) and must hold a dict; otherwise
+:class:`CorruptCheckpointError` names the file and the problem.
 
 MMEngine's ``LocalBackend.put`` opens the checkpoint path and writes into
 it, so a job killed during a save leaves a 0-byte or truncated
 ``epoch_N.pth`` (and ``last_checkpoint`` pointing at it), and ``--resume``
-then fails with a bare ``EOFError``. Importing glamor_mm registers
-:class:`AtomicLocalBackend` as MMEngine's ``local`` file backend (through
-``mmengine.fileio.register_backend``, the same registry MMEngine's own
-backends use): every file MMEngine ``put``s locally, checkpoints included,
-is written to a temporary file beside it and renamed over it only once
-complete. :func:`resumable_checkpoint` is what ``tools/train.py --resume``
-resumes from.
+then fails with a bare ``EOFError``. :class:`AtomicLocalBackend`, the file
+backend ``'atomic_local'`` (a new name in ``mmengine.fileio``'s backends;
+MMEngine's ``local`` backend stays as it is), writes a temporary file beside
+the target and renames it over it only once complete; ``SafeCheckpointHook``
+saves checkpoints with it. :func:`resumable_checkpoint` is what
+``tools/train.py --resume`` resumes from.
 """
 import logging
 import os
 import os.path as osp
+import pickle
 import re
+import zipfile
 from pathlib import Path
-from typing import List, Optional, Union
+from typing import Any, List, Mapping, Optional, Union
 
 from mmengine.fileio import LocalBackend, register_backend
 from mmengine.logging import print_log
 from mmengine.runner import find_latest_checkpoint
 
-from glamor_mm.utils.checkpoint import checkpoint_file_problem
-
 CHECKPOINT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
 TEMP_SUFFIX = '.tmp'  # + the writer's process id
 TEMP_NAME = re.compile(r'^.+' + re.escape(TEMP_SUFFIX) + r'(\d+)$')
+ATOMIC_BACKEND = 'atomic_local'  # its name in mmengine.fileio
+
+
+class CorruptCheckpointError(ValueError):
+    """A checkpoint file is empty, truncated, damaged, or holds no
+    checkpoint."""
+
+
+def checkpoint_file_problem(filename: str) -> Optional[str]:
+    """Why ``filename`` is not an intact ``torch.save`` file, if it is not.
+
+    Nothing is unpickled. ``torch.save`` writes a zip archive (stored, not
+    compressed) with a CRC-32 of every record, but ``torch.load`` checks
+    neither the CRCs nor, for a cut file, more than it needs: a flipped
+    byte in a tensor loads as a changed weight. This reads the whole file
+    once and checks every record's CRC (:meth:`zipfile.ZipFile.testzip`).
+    Files in the format of torch < 1.6 (a pickle, no checksums) are only
+    checked for being non-empty.
+
+    Args:
+        filename (str): Local checkpoint file.
+
+    Returns:
+        str | None: The problem (``'it is empty (0 bytes)...'``, ``'the
+        CRC-32 of its record ... does not match...'``, ...), or None if the
+        file is intact as far as its format tells.
+
+    Raises:
+        OSError: The file cannot be opened.
+    """
+    with open(filename, 'rb') as f:
+        head = f.read(4)
+        if not head:
+            return ('it is empty (0 bytes; was the run that saved it killed '
+                    'or the disk full?)')
+        if head[0] == pickle.PROTO[0]:  # format of torch < 1.6
+            return None
+        if head != b'PK\x03\x04':
+            return ('it is not a torch.save file (neither a zip archive nor '
+                    'a pickle)')
+        try:
+            with zipfile.ZipFile(f) as archive:
+                bad = archive.testzip()
+        except (zipfile.BadZipFile, EOFError, ValueError) as e:
+            return f'its zip archive is truncated or damaged ({e})'
+    if bad is not None:
+        return (f'the CRC-32 of its record {bad} does not match its data '
+                '(a changed or damaged byte)')
+    return None
+
+
+def check_checkpoint_file(filename: str, shown: Optional[str] = None) -> None:
+    """Raise unless ``filename`` passes :func:`checkpoint_file_problem`.
+
+    Args:
+        filename (str): Local checkpoint file.
+        shown (str, optional): Its name in the error (e.g. its URL).
+            Defaults to ``filename``.
+
+    Raises:
+        CorruptCheckpointError: The file is empty, truncated or damaged.
+    """
+    problem = checkpoint_file_problem(filename)
+    if problem:
+        raise CorruptCheckpointError(
+            f'Cannot load {shown or filename}: {problem}.')
+
+
+def checked_structure(checkpoint: Any, shown: str) -> Any:
+    """``checkpoint``, after checking that it is a dict (a state dict, or a
+    dict with a ``state_dict`` dict) as every checkpoint loader expects."""
+    state_dict = checkpoint.get('state_dict', checkpoint) if isinstance(
+        checkpoint, Mapping) else checkpoint
+    if not isinstance(state_dict, Mapping):
+        held = (f'its state_dict is a {type(state_dict).__name__}'
+                if state_dict is not checkpoint else
+                f'it holds a {type(checkpoint).__name__}')
+        raise CorruptCheckpointError(
+            f'{shown} is not a checkpoint: {held}, not a dict of tensors '
+            '(a state dict, or a dict with a "state_dict" entry, as '
+            'torch.save(model.state_dict()) or MMEngine write).')
+    return checkpoint
+
+
+def unreadable_error(filename: str,
+                     error: BaseException) -> CorruptCheckpointError:
+    """The error for a file that ``torch.load`` fails to read."""
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return CorruptCheckpointError(
+        f'Cannot read {filename} as a PyTorch checkpoint (truncated or '
+        f'corrupted file, or not written by torch.save): {reason}')
+
+
+# what torch.load raises for a damaged file
+READ_ERRORS = (RuntimeError, pickle.UnpicklingError, EOFError, ValueError,
+               IndexError, AssertionError)
 
 
 class AtomicLocalBackend(LocalBackend):
@@ -66,14 +165,14 @@ class AtomicLocalBackend(LocalBackend):
             raise
 
 
-register_backend('local', AtomicLocalBackend, force=True, prefixes='')
+register_backend(ATOMIC_BACKEND, AtomicLocalBackend)
 
 
 def is_readable_checkpoint(path: str) -> bool:
     """Whether ``path`` is a complete ``torch.save`` file.
 
     The check every checkpoint load makes
-    (:func:`~glamor_mm.utils.checkpoint.checkpoint_file_problem`: not
+    (:func:`checkpoint_file_problem`: not
     empty, the zip archive opens, every record's CRC-32 matches). Nothing
     is unpickled.
 
