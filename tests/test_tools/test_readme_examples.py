@@ -55,6 +55,15 @@ CAER_CONFIG = 'configs/baselines/caernet-s_original_1xb32-12e_caers.py'
 
 # a distinctive piece of the block -> why it cannot run in the test suite
 SKIPPED = {
+    '--int8 --calib-split train --calib-samples 256':
+    "the quickstart's checkpoint and data; test_pytorch2onnx.py exports an "
+    'INT8 model of a trained model and runs it in GlamorInferencer',
+    'work_dirs/guided/epoch_45.pth --out guided.onnx':
+    'a trained guided-benchmark model (15 min); test_pytorch2onnx.py exports '
+    "the guided config's view sizes",
+    'python demo/video_demo.py 0 CONFIG CHECKPOINT --show --realtime':
+    'a webcam and a display; test_demos.py and test_video_face_recognizer.py '
+    'run the video demo and its real-time pipeline on clips',
     "mmengine.dump(mmengine.load('ann.pkl'), 'ann.json')":
     "a user's trusted pickle annotation file; "
     'test_emotion_annotation_dataset.py tests the pickle opt-in',

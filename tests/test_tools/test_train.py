@@ -178,8 +178,8 @@ def test_test_trust_checkpoint(trained, toy_config, tiny_toy_opts, run_tool,
 
 
 def test_compile_option_adds_the_hook(toy_config, monkeypatch, tmp_path):
-    """``--compile backbones|model`` appends CompileModelHook (after the
-    config's own hooks) with a persistent Inductor cache."""
+    """``--compile backbones|model`` adds one CompileModelHook (beside the
+    hooks train.py adds anyway) with a persistent Inductor cache."""
     import importlib.util
 
     from mmengine.config import Config
@@ -192,11 +192,17 @@ def test_compile_option_adds_the_hook(toy_config, monkeypatch, tmp_path):
             'train.py', toy_config, '--compile', choice, '--work-dir',
             str(tmp_path)
         ])
-        before = len(Config.fromfile(toy_config).get('custom_hooks', []))
         cfg = tool.merge_args(Config.fromfile(toy_config), tool.parse_args())
-        assert len(cfg.custom_hooks) == before + 1
-        hook = cfg.custom_hooks[-1]
-        assert hook['type'] == 'CompileModelHook'
+        monkeypatch.setattr(
+            'sys.argv', ['train.py', toy_config, '--work-dir',
+                         str(tmp_path)])
+        plain = tool.merge_args(Config.fromfile(toy_config), tool.parse_args())
+        assert len(cfg.custom_hooks) == len(plain.custom_hooks) + 1
+        compile_hooks = [
+            h for h in cfg.custom_hooks if h['type'] == 'CompileModelHook'
+        ]
+        assert len(compile_hooks) == 1
+        hook = compile_hooks[0]
         assert hook.get('targets') == targets
         assert hook['cache_dir'].endswith(
             osp.join('.cache', 'glamor_mm', 'inductor'))
