@@ -197,7 +197,9 @@ def test_benchmark_png_decode(monkeypatch, capsys):
     assert {'opencv (cv2.imdecode)', 'pillow'} <= found
     assert set(rates) == {'toy', 'photos'}
     for decoders in rates.values():
-        assert set(decoders) == found
+        # every decoder that decodes these files gives OpenCV's pixels
+        # (an optional decoder that fails on them is reported, not timed)
+        assert {'opencv (cv2.imdecode)', 'pillow'} <= set(decoders) <= found
     out = capsys.readouterr().out
     assert 'differ' not in out
     assert '2 PNG files of 712x400' in out
