@@ -19,8 +19,8 @@ class TwoViewOnnxModule(nn.Module):
     ``face`` uint8 (K, 3, Hf, Wf) and ``context`` uint8 (M, 3, Hc, Wc), BGR.
     The model's data preprocessor (BGR -> RGB, each view's mean and std)
     runs inside. With M = 1 the context is encoded once and shared by the K
-    faces (one picture with K faces, as ``GlamorClassifier.predict_faces``);
-    with M = K, face i goes with context i (a batch of samples).
+    faces (one picture with K faces); with M = K, face i goes with context i
+    (a batch of samples). The graph is ``GlamorClassifier.forward_faces``.
 
     Outputs: ``scores`` (K, num_classes), the softmax class scores, and
     where the model has them ``attention`` (K, H, W), the neck's attention
@@ -38,14 +38,11 @@ class TwoViewOnnxModule(nn.Module):
         self, face: torch.Tensor, context: torch.Tensor
     ) -> Tuple[torch.Tensor, Optional[torch.Tensor], Optional[torch.Tensor]]:
         """Scores, attention map and fusion weights; None where absent."""
-        preprocess = self.model.data_preprocessor._preprocess_view
-        face_map, context_map = self.model._encode(
-            preprocess('face', face), preprocess('context', context))
-        if face_map is not None and context_map is not None:
-            context_map = context_map.expand(face_map.size(0), -1, -1, -1)
-        feats = self.model.neck(face_map, context_map)
-        logits, weights = self.model.head.forward_with_weights(feats)
-        return logits.softmax(dim=1), feats[2], weights
+        views = self.model.data_preprocessor(
+            dict(inputs=dict(face=face, context=context)))['inputs']
+        logits, attention, weights = self.model.forward_faces(
+            views['face'], views['context'])
+        return logits.softmax(dim=1), attention, weights
 
     def forward(self, face: torch.Tensor,
                 context: torch.Tensor) -> Tuple[torch.Tensor, ...]:

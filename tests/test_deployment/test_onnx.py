@@ -209,3 +209,23 @@ def test_face_only_model(tmp_path):
     for a, b in zip(got, expected):
         torch.testing.assert_close(
             a.pred_score, b.pred_score, rtol=0, atol=1e-5)
+
+
+def test_export_uses_only_public_model_members():
+    """The export runs the model's own ``forward_faces``: no private
+    member of the model (``_encode``, ``_preprocess_view``...) is used."""
+    import ast
+
+    import glamor_mm.deployment.onnx_export as onnx_export
+    with open(onnx_export.__file__) as f:
+        tree = ast.parse(f.read())
+    private = sorted({
+        node.attr
+        for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+        and node.attr.startswith('_') and not node.attr.startswith('__')
+    })
+    assert private == []
+    assert 'forward_faces' in {
+        node.attr
+        for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+    }

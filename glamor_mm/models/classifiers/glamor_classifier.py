@@ -1,5 +1,6 @@
 """Two-stream (face + context) classifier: GLAMOR-Net and its baselines."""
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import (Dict, List, NamedTuple, Optional, Sequence, Tuple,
+                    Union)
 
 import torch
 import torch.nn as nn
@@ -11,6 +12,18 @@ from ..utils import import_mmaction_models
 
 Feats = Tuple[Optional[torch.Tensor], Optional[torch.Tensor],
               Optional[torch.Tensor]]
+
+
+class FaceOutputs(NamedTuple):
+    """What :meth:`GlamorClassifier.forward_faces` gives for K faces."""
+
+    logits: torch.Tensor
+    """Class logits, shape (K, num_classes)."""
+    attention: Optional[torch.Tensor]
+    """The neck's attention over the context map, (K, H, W) or
+    (K, T', H', W'); None for a neck without attention."""
+    fusion_weights: Optional[torch.Tensor]
+    """[w_f, w_c], shape (K, 2); None unless ``fusion='net'``."""
 
 
 def _last_map(
@@ -241,7 +254,7 @@ class GlamorClassifier(BaseClassifier):
             Tensor | dict | list[DataSample]: Depends on ``mode``.
         """
         if mode == 'tensor':
-            return self.head(self.extract_feat(inputs))
+            return self.forward_faces(*self._views(inputs)[0]).logits
         if mode == 'loss':
             return self.loss(inputs, data_samples)
         if mode == 'predict':
@@ -249,23 +262,91 @@ class GlamorClassifier(BaseClassifier):
         raise RuntimeError(f'GlamorClassifier: invalid mode "{mode}"; use '
                            "'tensor', 'loss' or 'predict'.")
 
+    def forward_faces(
+            self,
+            faces: Optional[torch.Tensor],
+            contexts: Optional[torch.Tensor],
+            context_index: Optional[torch.Tensor] = None) -> FaceOutputs:
+        """Classify K faces, each with one of M context views.
+
+        The one forward pass of the model: ``mode='tensor'``,
+        :meth:`predict`, :meth:`predict_faces` (and so the inferencer) and
+        the ONNX export all run it. Each context view is encoded once,
+        however many faces share it (paper Sec. 3.2.2: "we only need to
+        extract context information once"); its map is then paired with
+        its faces. Results equal K separate passes in eval mode.
+
+        Args:
+            faces (Tensor, optional): Normalised faces, (K, 3, Hf, Wf), or
+                clips (K, 3, T, Hf, Wf). None only for a model that does
+                not use the face (a context-only head and neck).
+            contexts (Tensor, optional): Normalised context views,
+                (M, 3, Hc, Wc) or clips (M, 3, T, Hc, Wc). None only for a
+                face-only model.
+            context_index (Tensor, optional): The context of each face,
+                indices into ``contexts``, shape (K,). Defaults to None:
+                M = 1 (all faces share the context) or M = K (face i goes
+                with context i).
+
+        Returns:
+            FaceOutputs: ``logits`` (K, num_classes), ``attention``
+            (K, H, W), or (K, T', H', W') for clips, and ``fusion_weights``
+            (K, 2) as [w_f, w_c]; the last two are None where the neck or
+            the head does not make them.
+        """
+        v_f, v_c, attention = self.neck(
+            *self._encode(faces, contexts, context_index))
+        logits, weights = self.head.forward_with_weights((v_f, v_c,
+                                                          attention))
+        return FaceOutputs(logits, attention, weights)
+
     def _encode(
-        self, face: Optional[torch.Tensor], context: Optional[torch.Tensor]
+        self,
+        faces: Optional[torch.Tensor],
+        contexts: Optional[torch.Tensor],
+        context_index: Optional[torch.Tensor] = None
     ) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
-        """Run the used streams; the maps of unused streams are None."""
+        """Run the used streams, each context once, and pair each face
+        with its context map; the maps of unused streams are None."""
         face_map = context_map = None
         if self.uses_face:
-            if face is None:
+            if faces is None:
                 raise ValueError('GlamorClassifier: this model needs the '
                                  "'face' input.")
-            face_map = _last_map(self.face_backbone(self._to_format(face)))
+            face_map = _last_map(self.face_backbone(self._to_format(faces)))
         if self.uses_context:
-            if context is None:
+            if contexts is None:
                 raise ValueError('GlamorClassifier: this model needs the '
                                  "'context' input.")
             context_map = _last_map(
-                self.context_backbone(self._to_format(context)))
+                self.context_backbone(self._to_format(contexts)))
+            if faces is not None:
+                context_map = self._pair(context_map, faces.size(0),
+                                         context_index)
         return face_map, context_map
+
+    @staticmethod
+    def _pair(context_map: torch.Tensor, num_faces: int,
+              context_index: Optional[torch.Tensor]) -> torch.Tensor:
+        """The context map of each of ``num_faces`` faces (see
+        :meth:`forward_faces`)."""
+        num_contexts = context_map.size(0)
+        if context_index is not None:
+            if (context_index.shape != (num_faces, ) or num_faces and
+                    not 0 <= int(context_index.min()) <= int(
+                        context_index.max()) < num_contexts):
+                raise ValueError(
+                    f'GlamorClassifier: context_index must give each of the '
+                    f'{num_faces} faces one of the {num_contexts} contexts, '
+                    f'got {context_index.tolist()}.')
+            return context_map[context_index.to(context_map.device)]
+        if num_contexts not in (1, num_faces):
+            raise ValueError(
+                f'GlamorClassifier: {num_faces} faces need 1 context (shared) '
+                f'or {num_faces} (one each), got {num_contexts}; pass '
+                '`context_index` to pair them otherwise.')
+        return context_map.expand(num_faces,
+                                  *[-1] * (context_map.dim() - 1))
 
     def _to_format(self, x: torch.Tensor) -> torch.Tensor:
         """An image (4-D) or clip (5-D) batch in the backbones' format."""
@@ -273,7 +354,8 @@ class GlamorClassifier(BaseClassifier):
             memory_format=_memory_format(x.dim(), self.channels_last))
 
     def extract_feat(self, inputs: Dict[str, torch.Tensor]) -> Feats:
-        """Encode both views and reduce them with the neck.
+        """Encode both views and reduce them with the neck (the neck output
+        of :meth:`forward_faces`).
 
         Args:
             inputs (dict[str, Tensor]): ``face`` (N, 3, Hf, Wf) and
@@ -333,51 +415,55 @@ class GlamorClassifier(BaseClassifier):
             (K×2) are per clip.
         """
         views, num_clips = self._views(inputs, data_samples, True)
-        feats = self.neck(*self._encode(*views))
+        outputs = self.forward_faces(*views)
         if num_clips is None:
-            return self._predict_feats(feats, data_samples)
-        clips = self._predict_feats(feats, None)
+            return self._predictions(outputs, data_samples)
+        clips = self._predictions(outputs, None)
         if self.average_clips == 'score':
-            for clip, logits in zip(clips, self.head(feats).detach()):
+            for clip, logits in zip(clips, outputs.logits.detach()):
                 clip.set_pred_score(logits)
         return average_clips(clips, num_clips, data_samples)
 
-    def _predict_feats(
-            self, feats: Feats,
+    def _predictions(
+            self, outputs: FaceOutputs,
             data_samples: Optional[List[DataSample]]) -> List[DataSample]:
-        """Head predictions with the neck's attention maps attached."""
-        predictions = self.head.predict(feats, data_samples)
-        attn = feats[2]
-        if attn is not None:
-            for sample, sample_attn in zip(predictions, attn.detach()):
-                sample.set_field(sample_attn, 'attention')
+        """DataSamples of :meth:`forward_faces` outputs: the head's softmax
+        scores and labels, with the attention maps and fusion weights."""
+        predictions = self.head._get_predictions(outputs.logits, data_samples)
+        for name in ('attention', 'fusion_weights'):
+            values = getattr(outputs, name)
+            if values is not None:
+                for sample, value in zip(predictions, values.detach()):
+                    sample.set_field(value, name)
         return predictions
 
-    def predict_faces(self, faces: torch.Tensor,
-                      context: torch.Tensor) -> List[DataSample]:
-        """Classify K faces that share one context image.
-
-        The context backbone runs once; its map is shared by the K faces
-        (paper Sec. 3.2.2: "we only need to extract context information
-        once"). Results equal K separate full passes in eval mode.
+    def predict_faces(
+            self,
+            faces: torch.Tensor,
+            contexts: torch.Tensor,
+            context_index: Optional[torch.Tensor] = None) -> List[DataSample]:
+        """Classify K faces of one or more pictures, each context encoded
+        once (see :meth:`forward_faces`).
 
         Args:
             faces (Tensor): Normalised face crops, shape (K, 3, Hf, Wf).
-            context (Tensor): The normalised context image (all faces
-                masked), shape (1, 3, Hc, Wc).
+            contexts (Tensor): The normalised context images (all faces
+                masked), shape (M, 3, Hc, Wc).
+            context_index (Tensor, optional): The context of each face,
+                shape (K,). Defaults to None: one context shared by all
+                faces (M = 1), or one per face (M = K).
 
         Returns:
-            list[DataSample]: K predictions, in the order of ``faces``.
+            list[DataSample]: K predictions, in the order of ``faces``, as
+            :meth:`predict` makes them.
         """
         if faces.dim() != 4 or faces.size(0) == 0:
             raise ValueError(
                 'GlamorClassifier.predict_faces: `faces` must be K×3×H×W '
                 f'with K >= 1, got {tuple(faces.shape)}.')
-        if context.dim() != 4 or context.size(0) != 1:
+        if contexts.dim() != 4:
             raise ValueError(
-                'GlamorClassifier.predict_faces: `context` must be one image '
-                f'of shape 1×3×H×W, got {tuple(context.shape)}.')
-        face_map, context_map = self._encode(faces, context)
-        if context_map is not None:
-            context_map = context_map.expand(faces.size(0), -1, -1, -1)
-        return self._predict_feats(self.neck(face_map, context_map), None)
+                'GlamorClassifier.predict_faces: `contexts` must be M×3×H×W, '
+                f'got {tuple(contexts.shape)}.')
+        return self._predictions(
+            self.forward_faces(faces, contexts, context_index), None)

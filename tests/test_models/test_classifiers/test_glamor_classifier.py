@@ -171,10 +171,69 @@ def test_predict_faces_runs_context_once(neck):
 def test_predict_faces_bad_input():
     model = build_model()
     model.eval()
-    with pytest.raises(ValueError, match='one image'):
-        model.predict_faces(torch.randn(2, 3, 8, 8), torch.randn(2, 3, 12, 16))
+    with pytest.raises(ValueError, match='need 1 context'):
+        model.predict_faces(torch.randn(2, 3, 8, 8), torch.randn(3, 3, 12, 16))
     with pytest.raises(ValueError, match='K×3×H×W'):
         model.predict_faces(torch.randn(3, 8, 8), torch.randn(1, 3, 12, 16))
+    with pytest.raises(ValueError, match='context_index'):
+        model.predict_faces(
+            torch.randn(2, 3, 8, 8), torch.randn(2, 3, 12, 16),
+            torch.tensor([0, 2]))
+
+
+@pytest.mark.parametrize('neck', [
+    'GlobalLocalAttentionNeck', 'ContextAttentionNeck',
+    'GlobalAveragePoolingTwoViewNeck'
+])
+def test_forward_faces_equals_test_step(neck):
+    """forward_faces on preprocessed views gives test_step's scores,
+    attention and fusion weights; faces of several pictures paired with
+    their contexts by context_index give the same, each context encoded
+    once."""
+    torch.manual_seed(0)
+    model = build_model(neck=neck).eval()
+    gen = torch.Generator().manual_seed(5)
+    batch = dict(
+        inputs=dict(
+            face=torch.randint(0, 256, (5, 3, 8, 8), generator=gen).byte(),
+            context=torch.randint(0, 256, (5, 3, 12, 16),
+                                  generator=gen).byte()),
+        data_samples=samples(5))
+    views = model.data_preprocessor(batch)['inputs']
+    with torch.no_grad():
+        expected = model.test_step(batch)
+        outputs = model.forward_faces(views['face'], views['context'])
+    scores = outputs.logits.softmax(1)
+    torch.testing.assert_close(
+        scores, torch.stack([p.pred_score for p in expected]))
+    for name in ('attention', 'fusion_weights'):
+        got = getattr(outputs, name)
+        if name in expected[0]:
+            torch.testing.assert_close(
+                got, torch.stack([p.get(name) for p in expected]))
+        else:
+            assert got is None
+
+    # pictures 0 and 3 (with 3 and 2 faces) as one call: two contexts
+    calls = []
+    model.context_backbone.register_forward_hook(
+        lambda module, args, out: calls.append(args[0].shape[0]))
+    contexts = views['context'][[0, 3]]
+    with torch.no_grad():
+        paired = model.forward_faces(views['face'], contexts,
+                                     torch.tensor([0, 0, 0, 1, 1]))
+        shared = [model.forward_faces(views['face'][:3], contexts[:1]),
+                  model.forward_faces(views['face'][3:], contexts[1:])]
+    assert calls == [2, 1, 1]
+    for name in ('logits', 'attention', 'fusion_weights'):
+        parts = [getattr(out, name) for out in shared]
+        if parts[0] is None:
+            assert getattr(paired, name) is None
+        else:
+            # batched convolutions round differently (raw 0-255 inputs)
+            torch.testing.assert_close(
+                getattr(paired, name), torch.cat(parts), rtol=1e-4,
+                atol=1e-4)
 
 
 def test_mmpretrain_backbones_of_different_widths():
