@@ -28,7 +28,8 @@ from glamor_mm.utils.default_model import (DEFAULT_CONFIG, DEFAULT_MODEL_NOTE,
 from glamor_mm.checkpoint import load_checkpoint_checked
 from .face_detection import detect_faces, init_face_detector
 from .image_files import read_image
-from .input_failures import DEFAULT_MAX_CONSECUTIVE_FAILURES, InputFailures
+from .input_failures import (DEFAULT_MAX_CONSECUTIVE_FAILURES, NOT_INPUT_ERRORS,
+                             InputFailures)
 from .video_frames import VIDEO_EXTENSIONS, read_video_frames
 
 ALL_FACES_KEY = 'face_bboxes'
@@ -109,7 +110,8 @@ class GlamorInferencer(BaseInferencer):
        its own context — a face left visible would leak its expression into
        the context stream of that very face.)
     4. the classifier's ``predict_faces`` runs the context encoder once for
-       the picture and the face encoder on the K faces.
+       the picture and the face encoder on the K faces (for ``batch_size``
+       pictures in one call, each face paired with its picture's context).
 
     A face-only classifier (an MMPretrain ``ImageClassifier`` whose test
     pipeline ends with ``PackInputs(input_key='face_img')``, such as
@@ -347,9 +349,9 @@ class GlamorInferencer(BaseInferencer):
                 frames).
             return_datasamples (bool): Return DataSamples (see
                 :meth:`postprocess`). Defaults to False.
-            batch_size (int): Pictures drawn and returned together (each
-                picture is one forward call: one context pass, all its
-                faces in one batch). Defaults to 1.
+            batch_size (int): Pictures classified together: the faces of
+                a chunk of pictures go through the model in one call, each
+                picture's context view encoded once. Defaults to 1.
             max_consecutive_failures (int): Stop, with a
                 :class:`~glamor_mm.apis.input_failures.TooManyFailuresError`,
                 when this many pictures in a row fail (a broken detector or
@@ -405,32 +407,22 @@ class GlamorInferencer(BaseInferencer):
                 chunks,
                 'Inference',
                 total=None if total is None else ceil(total / batch_size)):
-            pictures = []
-            for input_ in chunk:
-                try:
-                    picture, = self.forward([self.pipeline(input_)],
-                                            **forward_kwargs)
-                except Exception as e:
-                    if failures is None:
-                        raise
-                    name = (f'picture {count} (an array)' if isinstance(
-                        input_, np.ndarray) else str(input_))
-                    reason = failures.add(name, e)
-                    print_log(
-                        f'Skipped {name}: {reason}',
-                        logger='current',
-                        level=logging.WARNING)
-                    picture = dict(
-                        img_path=None
-                        if isinstance(input_, np.ndarray) else str(input_),
-                        faces=[],
-                        error=reason)
-                else:
+            pictures = self._run_chunk(chunk, failures is not None,
+                                       forward_kwargs)
+            for input_, picture in zip(chunk, pictures):
+                if picture['error'] is None:
                     if failures is not None:
                         failures.succeeded()
+                else:
+                    name = (f'picture {count} (an array)' if isinstance(
+                        input_, np.ndarray) else str(input_))
+                    picture['error'] = failures.add(name, picture['error'])
+                    print_log(
+                        f'Skipped {name}: {picture["error"]}',
+                        logger='current',
+                        level=logging.WARNING)
                 picture['drawing_name'] = drawing_names(input_)
                 count += 1
-                pictures.append(picture)
             drawings = self.visualize(chunk, pictures, **visualize_kwargs)
             yield from self.postprocess(pictures, drawings, return_datasamples,
                                         **postprocess_kwargs)
@@ -441,29 +433,87 @@ class GlamorInferencer(BaseInferencer):
                 logger='current',
                 level=logging.WARNING)
 
+    def _run_chunk(self, chunk: List[InputType], skip_failures: bool,
+                   forward_kwargs: dict) -> List[dict]:
+        """Prepare each picture of a chunk, then classify the faces of all
+        in one model call.
+
+        Returns:
+            list[dict]: The pictures (see :meth:`forward`); one that failed
+            has ``faces=[]`` and its exception as ``error``, unless
+            ``skip_failures`` is False: then the error is raised. If the
+            model call fails, each picture is tried alone, so that the
+            error is the picture's; running out of memory is raised.
+        """
+        pictures = []
+        for input_ in chunk:
+            try:
+                pictures.append(self.pipeline(input_))
+            except Exception as e:
+                if not skip_failures or isinstance(e, NOT_INPUT_ERRORS):
+                    raise
+                pictures.append(
+                    dict(
+                        img_path=None
+                        if isinstance(input_, np.ndarray) else str(input_),
+                        faces=[],
+                        error=e))
+        prepared = [p for p in pictures if p['error'] is None]
+        try:
+            self.forward(prepared, **forward_kwargs)
+        except Exception as e:
+            if (not skip_failures or len(prepared) == 1
+                    or isinstance(e, NOT_INPUT_ERRORS)):
+                raise
+            for picture in prepared:
+                try:
+                    self.forward([picture], **forward_kwargs)
+                except Exception as e:
+                    if isinstance(e, NOT_INPUT_ERRORS):
+                        raise
+                    picture.update(faces=[], error=e)
+        return pictures
+
     @torch.no_grad()
     def forward(self, pictures: List[dict]) -> List[dict]:
-        """Classify the faces of each picture (one context pass each).
+        """Classify the faces of all pictures in one model call, the
+        context view of each picture encoded once.
 
         Returns:
             list[dict]: The picture dicts with ``faces`` (list of
             DataSample with ``pred_score``, ``pred_label``, ``attention``,
             ``fusion_weights`` and metainfo ``face_bbox``, ``det_score``).
         """
+        with_faces = [
+            p for p in pictures
+            if p['error'] is None and len(p['inputs']['face'])
+        ]
+        faces = [face for p in with_faces for face in p['inputs']['face']]
+        predictions = []
+        if faces and self.face_only:
+            data = self.model.data_preprocessor(dict(inputs=faces), False)
+            predictions = self.model.predict(data['inputs'])
+        elif faces:
+            data = self.model.data_preprocessor(
+                dict(
+                    inputs=dict(
+                        face=faces,
+                        context=[p['inputs']['context'][0]
+                                 for p in with_faces])), False)
+            context_index = torch.tensor([
+                i for i, p in enumerate(with_faces)
+                for _ in p['inputs']['face']
+            ])
+            predictions = self.model.predict_faces(data['inputs']['face'],
+                                                   data['inputs']['context'],
+                                                   context_index)
+        predictions, classified = iter(predictions), set(map(id, with_faces))
         for picture in pictures:
-            picture['faces'] = []
-            if picture['error'] is not None or len(picture['bboxes']) == 0:
-                continue
-            inputs = picture.pop('inputs')
-            if self.face_only:
-                data = self.model.data_preprocessor(
-                    dict(inputs=inputs['face']), False)
-                faces = self.model.predict(data['inputs'])
-            else:
-                data = self.model.data_preprocessor(dict(inputs=inputs), False)
-                faces = self.model.predict_faces(data['inputs']['face'],
-                                                 data['inputs']['context'])
-            for face, box, score in zip(faces, picture['bboxes'],
+            picture.pop('inputs', None)
+            picture['faces'] = [
+                next(predictions) for _ in picture['bboxes']
+            ] if id(picture) in classified else []
+            for face, box, score in zip(picture['faces'], picture['bboxes'],
                                         picture['det_scores']):
                 face.set_metainfo(
                     dict(
@@ -473,7 +523,6 @@ class GlamorInferencer(BaseInferencer):
                         ori_shape=picture['ori_shape']))
                 if self.model_note:
                     face.set_metainfo(dict(model_note=self.model_note))
-            picture['faces'] = faces
         return pictures
 
     def classify_faces(self,

@@ -172,21 +172,34 @@ class OnnxRuntimeClassifier:
         """
         return self.predict_faces(faces, None)
 
-    def predict_faces(self, faces: Union[np.ndarray, Sequence],
-                      context: Optional[np.ndarray]) -> List[DataSample]:
-        """Classify K faces that share one context (one context pass).
+    def predict_faces(
+            self,
+            faces: np.ndarray,
+            contexts: Optional[np.ndarray],
+            context_index: Optional[Sequence[int]] = None
+    ) -> List[DataSample]:
+        """Classify K faces, each context encoded once.
 
         Args:
             faces (np.ndarray): uint8 faces, shape (K, 3, Hf, Wf).
-            context (np.ndarray, optional): The uint8 context, shape
-                (1, 3, Hc, Wc); None for a face-only graph.
+            contexts (np.ndarray, optional): The uint8 contexts, shape
+                (M, 3, Hc, Wc); None for a face-only graph.
+            context_index (Sequence[int], optional): The context of each
+                face, shape (K,). Defaults to None: M = 1 (shared by all
+                faces) or M = K (one each). The graph takes those two
+                layouts: when each context has one face the faces go
+                through it in one call, else in one call per context.
 
         Returns:
             list[DataSample]: K predictions with ``pred_score``,
             ``pred_label`` and, where the model has them, ``attention`` and
             ``fusion_weights``, as ``GlamorClassifier.predict_faces`` gives.
         """
-        outputs = self.run(faces, context)
+        if context_index is None or contexts is None:
+            outputs = self.run(faces, contexts)
+        else:
+            outputs = self._run_grouped(faces, contexts,
+                                        np.asarray(context_index))
         predictions = []
         for i, scores in enumerate(outputs['scores']):
             sample = DataSample().set_pred_score(torch.from_numpy(scores))
@@ -197,3 +210,25 @@ class OnnxRuntimeClassifier:
             predictions.append(sample)
         return predictions
 
+    def _run_grouped(self, faces: np.ndarray, contexts: np.ndarray,
+                     index: np.ndarray) -> Dict[str, np.ndarray]:
+        """Run faces paired with contexts by ``index`` (see
+        :meth:`predict_faces`)."""
+        if index.shape != (len(faces), ) or not np.isin(
+                index, np.arange(len(contexts))).all():
+            raise ValueError(
+                f'{self.onnx_file}: context_index must give each of the '
+                f'{len(faces)} faces one of the {len(contexts)} contexts, '
+                f'got {index.tolist()}.')
+        groups = np.unique(index)
+        if len(groups) == len(index):
+            return self.run(faces, contexts[index])
+        order = np.concatenate([np.flatnonzero(index == m) for m in groups])
+        runs = [
+            self.run(faces[index == m], contexts[m:m + 1]) for m in groups
+        ]
+        inverse = np.argsort(order)
+        return {
+            name: np.concatenate([run[name] for run in runs])[inverse]
+            for name in runs[0]
+        }

@@ -1,3 +1,4 @@
+import contextlib
 import copy
 import os.path as osp
 import tracemalloc
@@ -74,23 +75,103 @@ def test_each_face_equals_a_full_pass_with_all_faces_masked(
     assert (picture['context_view'].reshape(-1, 3).sum(1) == 0).mean() > 0.1
 
 
-def test_one_context_pass_per_picture(inferencer, two_faces, real_photos):
+@contextlib.contextmanager
+def backbone_calls(model):
+    """The batch size of each call of the face and the context backbone,
+    recorded by forward hooks."""
     calls = dict(context=[], face=[])
     hooks = [
-        getattr(inferencer.model, f'{view}_backbone').register_forward_hook(
+        getattr(model, f'{view}_backbone').register_forward_hook(
             lambda m, args, out, view=view: calls[view].append(args[0].shape[
-                0])) for view in ('context', 'face')
+                0])) for view in calls
     ]
     try:
-        inferencer([two_faces, real_photos['grace_hopper']['path']])
+        yield calls
     finally:
         for hook in hooks:
             hook.remove()
+
+
+def test_one_context_pass_per_picture(inferencer, two_faces, real_photos):
+    with backbone_calls(inferencer.model) as calls:
+        inferencer([two_faces, real_photos['grace_hopper']['path']])
     assert calls['context'] == [1, 1]  # one pass per picture
     assert calls['face'] == [2, 1]  # all faces of a picture in one batch
 
 
-def test_onnxruntime_backend_equals_pytorch(inferencer, two_faces, tmp_path):
+def assert_same_faces(results, expected):
+    """The same faces, classes, scores, attention and fusion weights."""
+    assert len(results) == len(expected)
+    for picture, ref_picture in zip(results, expected):
+        assert len(picture['faces']) == len(ref_picture['faces'])
+        for face, ref in zip(picture['faces'], ref_picture['faces']):
+            assert face['bbox'] == ref['bbox']
+            assert face['pred_class'] == ref['pred_class']
+            for key in ('pred_scores', 'attention', 'fusion_weights'):
+                np.testing.assert_allclose(face[key], ref[key], atol=1e-5)
+
+
+def _picture_folder(tmp_path, real_photos, two_faces):
+    """Five pictures: two faces, a corrupt file, coffee, one face each."""
+    folder = tmp_path / 'photos'
+    folder.mkdir()
+    cv2.imwrite(str(folder / 'a_two.png'), two_faces)
+    (folder / 'b_corrupt.jpg').write_bytes(b'\xff\xd8 not a jpeg')
+    for name, photo in (('c', 'coffee'), ('d', 'astronaut'),
+                        ('e', 'grace_hopper')):
+        cv2.imwrite(str(folder / f'{name}.png'), real_photos[photo]['img'])
+    return folder
+
+
+def test_batch_size_runs_the_model_once_per_chunk(inferencer, two_faces,
+                                                  real_photos, tmp_path):
+    """batch_size=4 gives the results of batch_size=1 with one model call
+    per chunk of 4 pictures (each context encoded once); the corrupt
+    picture of the first chunk is skipped and reported."""
+    folder = _picture_folder(tmp_path, real_photos, two_faces)
+    with backbone_calls(inferencer.model) as single:
+        ones = inferencer(str(folder), batch_size=1)
+    with backbone_calls(inferencer.model) as calls:
+        fours = inferencer(str(folder), batch_size=4)
+    num_faces = [len(r['faces']) for r in ones]
+    assert num_faces[:2] == [2, 0] and num_faces[3:] == [1, 1]
+    assert single['context'] == [1] * sum(n > 0 for n in num_faces)
+    # chunk 1 (a, b, c, d), chunk 2 (e): one call each
+    assert calls['context'] == [sum(n > 0 for n in num_faces[:4]), 1]
+    assert calls['face'] == [sum(num_faces[:4]), 1]
+    assert [r['error'] for r in fours] == [r['error'] for r in ones]
+    assert 'b_corrupt.jpg: cannot be read' in fours[1]['error']
+    assert_same_faces(fours, ones)
+    assert [r['img_path'] for r in fours] == [r['img_path'] for r in ones]
+
+
+def test_model_failure_in_a_chunk_is_the_pictures(inferencer, two_faces,
+                                                  real_photos, tmp_path):
+    """When the chunk's model call fails, each picture is tried alone: the
+    one the model fails on is skipped with its error, the others get their
+    results."""
+    folder = _picture_folder(tmp_path, real_photos, two_faces)
+    expected = inferencer(str(folder))
+
+    def fail_on_two_faces(module, args):
+        if args[0].shape[0] >= 2:
+            raise ValueError('injected failure on 2 faces')
+
+    hook = inferencer.model.face_backbone.register_forward_pre_hook(
+        fail_on_two_faces)
+    try:
+        results = inferencer(str(folder), batch_size=4)
+    finally:
+        hook.remove()
+    assert results[0]['error'] == 'ValueError: injected failure on 2 faces'
+    assert results[0]['faces'] == []
+    assert 'cannot be read' in results[1]['error']
+    assert [r['error'] for r in results[2:]] == [None] * 3
+    assert_same_faces(results[2:], expected[2:])
+
+
+def test_onnxruntime_backend_equals_pytorch(inferencer, two_faces, real_photos,
+                                            tmp_path):
     """The exported model under ONNX Runtime: same faces, same predictions
     (one context pass per picture is in the graph's shared-context input)."""
     from glamor_mm.deployment import export_onnx, pipeline_view_shapes
@@ -103,14 +184,16 @@ def test_onnxruntime_backend_equals_pytorch(inferencer, two_faces, tmp_path):
     runtime = GlamorInferencer(
         MODEL_CFG, onnx_file, detector=HOG_CFG, backend='onnxruntime')
     assert runtime.classes == inferencer.classes
-    expected = inferencer(two_faces)[0]['faces']
-    got = runtime(two_faces)[0]['faces']
-    assert len(got) == len(expected) == 2
-    for face, ref in zip(got, expected):
-        assert face['bbox'] == ref['bbox']
-        assert face['pred_class'] == ref['pred_class']
-        for key in ('pred_scores', 'attention', 'fusion_weights'):
-            np.testing.assert_allclose(face[key], ref[key], atol=1e-5)
+    # one picture; a batch of pictures with 2, 0 and 1 faces (one graph
+    # call per picture), and a batch with one face per picture (one call)
+    photos = [real_photos[name]['img'] for name in ('coffee', 'astronaut')]
+    for pictures, batch_size in (([two_faces], 1),
+                                 ([two_faces, *photos], 3),
+                                 (photos[1:] * 2, 2)):
+        expected = inferencer(pictures)
+        got = runtime(pictures, batch_size=batch_size)
+        assert len(got[0]['faces']) > 0
+        assert_same_faces(got, expected)
     with pytest.raises(ValueError, match='needs the exported .onnx'):
         GlamorInferencer(MODEL_CFG, detector=HOG_CFG, backend='onnxruntime')
     with pytest.raises(ValueError, match='7 scores, but 5 class names'):
