@@ -1,4 +1,3 @@
-from glamor_mm.models.detectors import keep_default_scope
 from .face_clip_tracker import FaceClipTracker
 from .face_detection import detect_faces, init_face_detector, select_face
 from .face_score_tracker import FaceScoreTracker
@@ -14,10 +13,10 @@ from .video_pipeline import (PipelineStats, ProgressReporter, StageTimer,
 from .video_writer import VideoFileWriter, is_same_file
 
 __all__ = [
-    'init_face_detector', 'detect_faces', 'keep_default_scope', 'select_face',
+    'init_face_detector', 'detect_faces', 'select_face',
     'GlamorInferencer', 'FaceScoreTracker', 'read_video_frames',
     'FaceClipTracker', 'fill_face_track', 'link_face_tracks', 'match_by_iou',
-    'select_main_track', 'read_image', 'InputFailures', 'TooManyFailuresError',
+    'read_image', 'InputFailures', 'TooManyFailuresError',
     'select_main_track', 'FaceTrack', 'FaceTracker', 'VideoFileWriter',
     'is_same_file', 'VideoFaceRecognizer', 'PipelineStats', 'ProgressReporter',
     'StageTimer', 'run_video_pipeline', 'summary_line'

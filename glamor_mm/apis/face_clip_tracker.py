@@ -7,6 +7,7 @@ import numpy as np
 import torch
 from mmcv.transforms import Compose, TransformBroadcaster
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS, TRANSFORMS
 from mmpretrain.structures import DataSample
 
@@ -14,7 +15,6 @@ from glamor_mm.datasets.categories import CAER_CLASSES
 from glamor_mm.datasets.transforms import (PackTwoViewClipInputs,
                                            SampleClipFrames)
 from glamor_mm.checkpoint import load_checkpoint_checked
-from glamor_mm.models.detectors import keep_default_scope
 from .face_detection import detect_faces, init_face_detector
 from .face_tracker import FaceTracker
 
@@ -89,7 +89,7 @@ class FaceClipTracker:
         if stride < 1:
             raise ValueError(f'stride must be >= 1, got {stride}.')
         cfg = Config.fromfile(model) if isinstance(model, str) else model
-        with keep_default_scope('mmpretrain'):
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
             steps = [
                 TRANSFORMS.build(t)
                 for t in cfg.test_dataloader.dataset.pipeline

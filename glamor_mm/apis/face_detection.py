@@ -13,9 +13,10 @@ import numpy as np
 import torch.nn as nn
 from mmcv.transforms import Compose
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 
 from glamor_mm.checkpoint import load_checkpoint_checked
-from glamor_mm.models.detectors import BaseDlibFaceDetector, keep_default_scope
+from glamor_mm.models.detectors import BaseDlibFaceDetector
 from glamor_mm.utils import resolve_config_path
 
 FaceDetections = Tuple[np.ndarray, np.ndarray]
@@ -61,7 +62,8 @@ def init_face_detector(config: Union[str, Path, Config],
     from mmdet.utils import get_test_pipeline_cfg
     if isinstance(config, (str, Path)):
         config = Config.fromfile(resolve_config_path(str(config)))
-    with keep_default_scope(config.get('default_scope', 'mmdet')), \
+    scope = config.get('default_scope', 'mmdet')
+    with DefaultScope.overwrite_default_scope(scope), \
             warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
         model = init_detector(
@@ -86,7 +88,7 @@ def init_face_detector(config: Union[str, Path, Config],
                 and 'COCO classes' in str(warning.message)):
             warnings.warn_explicit(warning.message, warning.category,
                                    warning.filename, warning.lineno)
-    with keep_default_scope(config.get('default_scope', 'mmdet')):
+    with DefaultScope.overwrite_default_scope(scope):
         face_test_pipelines(model)
     return model
 
@@ -112,7 +114,8 @@ def detect_faces(model: nn.Module,
         imgs = [imgs]
     results = []
     pipelines = face_test_pipelines(model)
-    with keep_default_scope(model.cfg.get('default_scope', 'mmdet')):
+    with DefaultScope.overwrite_default_scope(
+            model.cfg.get('default_scope', 'mmdet')):
         for img in imgs:
             pred = inference_detector(
                 model,

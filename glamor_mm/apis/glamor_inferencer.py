@@ -13,6 +13,7 @@ import torch
 from mmcv.transforms import Compose, LoadImageFromFile
 from mmengine.config import Config
 from mmengine.logging import print_log
+from mmengine.registry import DefaultScope
 from mmpretrain.apis.base import BaseInferencer, InputType, ModelType
 from mmpretrain.datasets.transforms import PackInputs
 from mmpretrain.registry import TRANSFORMS
@@ -21,7 +22,6 @@ from modelindex import load as load_model_index
 
 from glamor_mm.datasets.transforms import (ApplyToFace, CropFace, DetectFace,
                                            MaskFace, PackTwoViewInputs)
-from glamor_mm.models.detectors import keep_default_scope
 from glamor_mm.utils import package_file, resolve_config_path
 from glamor_mm.utils.default_model import (DEFAULT_CONFIG, DEFAULT_MODEL_NOTE,
                                            default_checkpoint)
@@ -185,7 +185,7 @@ class GlamorInferencer(BaseInferencer):
                              'the exported .onnx file as `pretrained`.')
         if isinstance(model, str) and model.endswith('.py'):
             model = resolve_config_path(model)
-        with keep_default_scope('mmpretrain'):
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
             super().__init__(model=model, pretrained=False, device=device)
         if backend == 'onnxruntime':
             from glamor_mm.deployment import OnnxRuntimeClassifier
@@ -235,7 +235,7 @@ class GlamorInferencer(BaseInferencer):
         """
         face, context, pack = [], [], None
         self.to_float32 = False
-        with keep_default_scope('mmpretrain'):
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
             transforms = [
                 TRANSFORMS.build(t)
                 for t in cfg.test_dataloader.dataset.pipeline

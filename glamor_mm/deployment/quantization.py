@@ -13,9 +13,9 @@ from typing import Dict, Iterator, Tuple
 import numpy as np
 import torch
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 from mmpretrain.registry import DATASETS
 
-from glamor_mm.models.detectors import keep_default_scope
 from .onnx_metadata import load_checked_model, save_with_metadata
 from .optional import import_optional
 
@@ -68,7 +68,7 @@ def split_views(cfg: Config,
     dataset_cfg = dict(
         loader.dataset, pipeline=cfg.test_dataloader.dataset.pipeline)
     try:
-        with keep_default_scope('mmpretrain'):
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
             dataset = DATASETS.build(dataset_cfg)
     except (OSError, ValueError) as e:
         raise ValueError(

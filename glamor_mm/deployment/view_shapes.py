@@ -11,9 +11,9 @@ from typing import Optional, Sequence, Tuple
 import numpy as np
 from mmcv.transforms import Compose, LoadImageFromFile
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 from mmpretrain.registry import TRANSFORMS
 
-from glamor_mm.models.detectors import keep_default_scope
 from glamor_mm.datasets.transforms import (DetectFace, PackTwoViewClipInputs,
                                            PackTwoViewInputs)
 
@@ -48,7 +48,7 @@ def pipeline_view_shapes(cfg: Config,
             pipeline, or a view's size follows the picture's and is not
             given.
     """
-    with keep_default_scope('mmpretrain'):
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
         transforms = [
             TRANSFORMS.build(t) for t in cfg.test_dataloader.dataset.pipeline
         ]
@@ -113,7 +113,7 @@ def face_crop_shape(cfg: Config) -> Shape:
     Raises:
         ValueError: If the packed face's size follows the picture's.
     """
-    with keep_default_scope('mmpretrain'):
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
         pipeline = Compose([
             t for t in map(TRANSFORMS.build,
                            cfg.test_dataloader.dataset.pipeline)

@@ -12,9 +12,10 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
+from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS, TRANSFORMS
 
-from glamor_mm.apis import FaceClipTracker, detect_faces, keep_default_scope
+from glamor_mm.apis import FaceClipTracker, detect_faces
 from glamor_mm.apis.video_frames import read_video_frames
 from glamor_mm.datasets.toy.caer_videos import generate_toy_caer_videos
 
@@ -116,7 +117,7 @@ def test_window_is_classified_as_the_dataset_clip(clip_setup, tmp_path):
     config, video, _ = clip_setup
     cfg = Config.fromfile(config)
     torch.manual_seed(0)
-    with keep_default_scope('mmpretrain'):
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(
             dict(cfg.model, data_preprocessor=cfg.data_preprocessor)).eval()
         pipeline = Compose([

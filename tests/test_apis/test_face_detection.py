@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 from mmengine.registry import DefaultScope
 
-from glamor_mm.apis import (detect_faces, init_face_detector,
-                            keep_default_scope, select_face)
+from glamor_mm.apis import detect_faces, init_face_detector, select_face
 
 HOG_CFG = osp.join(
     osp.dirname(__file__), '../../configs/face_detectors/dlib_hog.py')
@@ -28,7 +27,7 @@ def test_init_detector_changes_scope_and_helper_restores_it():
         assert type(build_resnet()).__module__.startswith('mmpretrain')
         # the problem: MMDet's init_detector leaves 'mmdet' as the global
         # scope, and the classifier side then builds MMDet's ResNet
-        with keep_default_scope('mmpretrain'):
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
             init_detector(HOG_CFG, device='cpu')
             assert current_scope() == 'mmdet'
             assert type(build_resnet()).__module__.startswith('mmdet')

@@ -77,7 +77,7 @@ def test_view_shapes_come_from_the_test_pipeline(tool, tmp_path,
 
     from glamor_mm.datasets.toy.caers import generate_toy_caers
     from glamor_mm.deployment import OnnxRuntimeClassifier
-    from glamor_mm.models.detectors import keep_default_scope
+    from mmengine.registry import DefaultScope
     root = str(tmp_path / 'guided')
     generate_toy_caers(
         root,
@@ -92,7 +92,7 @@ def test_view_shapes_come_from_the_test_pipeline(tool, tmp_path,
         tool.main()
 
     cfg = Config.fromfile(GUIDED_CONFIG)
-    with keep_default_scope('mmpretrain'):
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
         pipeline = Compose([
             TRANSFORMS.build(t) for t in cfg.test_dataloader.dataset.pipeline
         ])

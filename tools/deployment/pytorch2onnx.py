@@ -33,14 +33,13 @@ from typing import Dict, Optional, Sequence
 import numpy as np
 import torch
 from mmengine.config import Config, DictAction
+from mmengine.registry import DefaultScope
 
 import glamor_mm  # noqa: F401  (registers the models)
-from glamor_mm.apis import keep_default_scope
 from glamor_mm.deployment import (FaceOnnxModule, OnnxRuntimeClassifier,
-                                  face_crop_shape,
-                                  TwoViewOnnxModule, export_face_onnx,
-                                  export_onnx, import_optional,
-                                  pipeline_view_shapes)
+                                  face_crop_shape, TwoViewOnnxModule,
+                                  export_face_onnx, export_onnx,
+                                  import_optional, pipeline_view_shapes)
 from glamor_mm.deployment.quantization import (compare_scores, quantize_int8,
                                                split_views)
 from glamor_mm.checkpoint import init_model_checked
@@ -218,7 +217,8 @@ def main() -> Dict[str, float]:
                 config_name=args.config)
         except ValueError as e:
             raise ValueError(f'--int8 needs calibration data: {e}') from e
-    with keep_default_scope(cfg.get('default_scope', 'mmpretrain')):
+    with DefaultScope.overwrite_default_scope(
+            cfg.get('default_scope', 'mmpretrain')):
         model = init_model_checked(cfg, args.checkpoint, opt_in=None)
     classes = getattr(model, '_dataset_meta', {}).get('classes')
     if face_only:

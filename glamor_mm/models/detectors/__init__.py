@@ -17,9 +17,8 @@ from .base_dlib_face_detector import BaseDlibFaceDetector  # noqa: E402
 from .dlib_cnn_face_detector import DlibCNNFaceDetector  # noqa: E402
 from .dlib_cnn_face_detector import find_mmod_weights
 from .dlib_hog_face_detector import DlibHOGFaceDetector  # noqa: E402
-from .face_detection import keep_default_scope  # noqa: E402
 
 __all__ = [
     'BaseDlibFaceDetector', 'DlibHOGFaceDetector', 'DlibCNNFaceDetector',
-    'find_mmod_weights', 'keep_default_scope'
+    'find_mmod_weights'
 ]

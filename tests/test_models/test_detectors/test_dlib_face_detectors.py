@@ -7,16 +7,14 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 
 
 from mmdet.apis import inference_detector  # noqa: E402
 from mmdet.registry import MODELS  # noqa: E402
 from mmdet.structures import DetDataSample  # noqa: E402
 
-from glamor_mm.apis import (
-    detect_faces,
-    init_face_detector,  # noqa: E402
-    keep_default_scope)
+from glamor_mm.apis import detect_faces, init_face_detector  # noqa: E402
 from glamor_mm.models.detectors import find_mmod_weights  # noqa: E402
 
 CFG_DIR = osp.join(osp.dirname(__file__), '../../../configs/face_detectors')
@@ -35,7 +33,7 @@ def test_hog_finds_exactly_one_face_via_mmdet_api(hog, real_photos,
     assert hog.dataset_meta['classes'] == ('face', )
     for name in ('grace_hopper', 'astronaut'):
         photo = real_photos[name]
-        with keep_default_scope():
+        with DefaultScope.overwrite_default_scope('mmdet'):
             by_path = inference_detector(hog, photo['path'])
         assert isinstance(by_path, DetDataSample)
         pred = by_path.pred_instances
@@ -48,7 +46,7 @@ def test_hog_finds_exactly_one_face_via_mmdet_api(hog, real_photos,
         bboxes, scores = detect_faces(hog, [photo['img'], photo['path']])[0]
         np.testing.assert_array_equal(bboxes, pred.bboxes.numpy())
         np.testing.assert_allclose(scores, pred.scores.numpy())
-    with keep_default_scope():
+    with DefaultScope.overwrite_default_scope('mmdet'):
         pred = inference_detector(hog, real_photos['coffee']['path'])
     assert pred.pred_instances.bboxes.shape == (0, 4)
 
@@ -63,7 +61,7 @@ def test_hog_boxes_mapped_back_through_resize(real_photos, face_region_check):
     plain = init_face_detector(HOG_CFG)
     resized = init_face_detector(cfg)
     photo = real_photos['grace_hopper']
-    with keep_default_scope():
+    with DefaultScope.overwrite_default_scope('mmdet'):
         ref = inference_detector(plain, photo['path']).pred_instances
         out = inference_detector(resized, photo['path'])
     assert out.metainfo['scale_factor'] == pytest.approx((2., 2.))
@@ -86,7 +84,7 @@ def out_input(model, path):
     """Run the model's test pipeline on ``path``: (inputs, data_sample)."""
     from mmcv.transforms import Compose
     from mmdet.utils import get_test_pipeline_cfg
-    with keep_default_scope():
+    with DefaultScope.overwrite_default_scope('mmdet'):
         data = Compose(get_test_pipeline_cfg(model.cfg))(
             dict(img_path=path, img_id=0))
     return data['inputs'], data['data_samples']
@@ -100,9 +98,9 @@ def test_hog_batched_inputs_of_different_sizes(hog, real_photos):
     ]
     batch = dict(
         inputs=[s[0] for s in samples], data_samples=[s[1] for s in samples])
-    with keep_default_scope():
+    with DefaultScope.overwrite_default_scope('mmdet'):
         preds = hog.test_step(batch)
-    with keep_default_scope():
+    with DefaultScope.overwrite_default_scope('mmdet'):
         singles = [
             inference_detector(hog, real_photos[n]['path'])
             for n in ('astronaut', 'grace_hopper')
@@ -121,7 +119,7 @@ def test_hog_tiny_images_have_no_face(hog):
 
 
 def build_detector(cfg: dict):
-    with keep_default_scope():
+    with DefaultScope.overwrite_default_scope('mmdet'):
         return MODELS.build(cfg)
 
 
@@ -172,7 +170,7 @@ def test_hog_options_and_errors(real_photos):
 
 def test_det_inferencer_runs_the_face_detector(real_photos, tmp_path):
     from mmdet.apis import DetInferencer
-    with keep_default_scope():
+    with DefaultScope.overwrite_default_scope('mmdet'):
         inferencer = DetInferencer(HOG_CFG, device='cpu', show_progress=False)
         result = inferencer(
             real_photos['grace_hopper']['path'],
@@ -188,7 +186,7 @@ def test_cnn_finds_exactly_one_face(real_photos, face_region_check):
     assert osp.isfile(find_mmod_weights())
     cnn = init_face_detector(CNN_CFG)
     assert cnn.weights == find_mmod_weights()
-    with keep_default_scope():
+    with DefaultScope.overwrite_default_scope('mmdet'):
         preds = inference_detector(
             cnn, [real_photos[n]['path'] for n in ('grace_hopper', 'coffee')])
     bboxes = preds[0].pred_instances.bboxes
