@@ -19,12 +19,17 @@ Examples:
     python demo/image_demo.py photos/ CONFIG CKPT \\
         --detector configs/face_detectors/dlib_cnn.py
 """
+import os.path as osp
+import sys
 from argparse import ArgumentParser
 
 import mmengine
 
-from glamor_mm.apis.input_failures import add_failure_argument, exit_if_failed
 from inferencer_args import add_inferencer_args, build_inferencer
+
+# --max-consecutive-failures and the exit status, as the tools have them
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', 'tools'))
+from input_failures_cli import add_failure_argument, exit_if_failed  # noqa
 
 
 def parse_args():

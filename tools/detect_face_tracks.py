@@ -62,12 +62,13 @@ from glamor_mm.apis import (fill_face_track, link_face_tracks,
 from glamor_mm.apis.face_detection_runner import (check_same_run,
                                                   detect_in_worker,
                                                   load_partial, run_detection)
-from glamor_mm.apis.input_failures import exit_if_failed, failure_reason
+from glamor_mm.apis.input_failures import failure_reason
 from glamor_mm.datasets import CAER_CLASSES, CAERDataset
 from glamor_mm.datasets.base_emotion_dataset import VIDEO_EXTENSIONS
 from glamor_mm.utils import load_data_file
 from face_detection_cli import (add_runner_args, check_out_format, run_id,
                                 runner_options)
+from input_failures_cli import exit_if_failed
 
 
 def parse_args() -> argparse.Namespace:

@@ -57,13 +57,13 @@ import numpy as np
 from glamor_mm.apis import select_face
 from glamor_mm.apis.face_detection_runner import (check_same_run, load_partial,
                                                   run_detection)
-from glamor_mm.apis.input_failures import exit_if_failed
 from glamor_mm.datasets.categories import CAER_CLASSES
 from glamor_mm.datasets.emotion_annotation_dataset import \
     EmotionAnnotationDataset
 from glamor_mm.utils import load_data_file
 from face_detection_cli import (add_runner_args, check_out_format, run_id,
                                 runner_options)
+from input_failures_cli import exit_if_failed
 
 LAYOUTS = {
     'caers': '{split}',

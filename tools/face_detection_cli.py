@@ -9,7 +9,7 @@ import argparse
 import hashlib
 import os.path as osp
 
-from glamor_mm.apis.input_failures import add_failure_argument
+from input_failures_cli import add_failure_argument
 
 
 def add_runner_args(parser: argparse.ArgumentParser) -> None:

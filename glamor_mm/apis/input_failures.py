@@ -3,8 +3,9 @@
 :class:`GlamorInferencer` on a folder, ``demo/image_demo.py``,
 ``tools/detect_faces.py`` and ``tools/detect_face_tracks.py`` go on past a
 picture (or video) that cannot be read or processed: it is skipped, named
-with its reason in a report, and the command ends with
-:data:`EXIT_INPUTS_FAILED` after writing the results of the others. An error
+with its reason in a report, and the commands end with
+:data:`EXIT_INPUTS_FAILED` after writing the results of the others (their
+command-line side is ``tools/input_failures_cli.py``). An error
 that is not the input's does not become one skip per input:
 
 - running out of memory (:data:`NOT_INPUT_ERRORS`) is raised at once;
@@ -12,8 +13,6 @@ that is not the input's does not become one skip per input:
   :class:`TooManyFailuresError` (a misconfigured detector or model fails on
   every input).
 """
-import argparse
-import sys
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -72,24 +71,6 @@ def failure_report(failed: Sequence[Tuple[str, str]],
 def _list_failures(failed: Sequence[Tuple[str, str]]) -> str:
     """One ``'  name: reason'`` line per failed input."""
     return '\n'.join(f'  {name}: {reason}' for name, reason in failed)
-
-
-def exit_if_failed(failed: Sequence[Tuple[str, str]],
-                   kind: str,
-                   total: Optional[int] = None) -> None:
-    """End a command with :data:`EXIT_INPUTS_FAILED` if any input failed.
-
-    The :func:`failure_report` goes to stderr first. Call it once the
-    results of the other inputs are written.
-
-    Args:
-        failed (Sequence[tuple[str, str]]): ``(input name, reason)`` pairs.
-        kind (str): What the inputs are.
-        total (int, optional): Number of inputs of the run. Defaults to None.
-    """
-    if failed:
-        print(failure_report(failed, kind, total), file=sys.stderr)
-        sys.exit(EXIT_INPUTS_FAILED)
 
 
 class InputFailures:
@@ -158,20 +139,3 @@ class InputFailures:
     def report(self, total: Optional[int] = None) -> str:
         """The :func:`failure_report` of this run."""
         return failure_report(self.failed, self.kind, total)
-
-
-def add_failure_argument(parser: argparse.ArgumentParser) -> None:
-    """Add ``--max-consecutive-failures`` to a command's parser.
-
-    Args:
-        parser (argparse.ArgumentParser): The command's parser.
-    """
-    parser.add_argument(
-        '--max-consecutive-failures',
-        type=int,
-        default=DEFAULT_MAX_CONSECUTIVE_FAILURES,
-        help='stop when this many inputs in a row fail (a broken detector, '
-        'model or device fails on all of them); 0: never stop. Inputs '
-        'that fail are skipped, listed with their reason, and the command '
-        f'exits with status {EXIT_INPUTS_FAILED} after writing the results '
-        'of the others')

@@ -1,14 +1,10 @@
-import argparse
-
 import cv2
 import numpy as np
 import pytest
 import torch
 
 from glamor_mm.apis import InputFailures, TooManyFailuresError, read_image
-from glamor_mm.apis.input_failures import (EXIT_INPUTS_FAILED,
-                                           add_failure_argument,
-                                           exit_if_failed, failure_reason)
+from glamor_mm.apis.input_failures import failure_reason
 
 
 def test_failures_in_a_row_stop_the_run():
@@ -53,21 +49,6 @@ def test_out_of_memory_is_never_an_input_failure():
         with pytest.raises(type(error)):
             failure_reason(error)
     assert failures.failed == []
-
-
-def test_exit_status_and_argument(capsys):
-    exit_if_failed([], 'image', 3)  # nothing failed: returns
-    with pytest.raises(SystemExit) as info:
-        exit_if_failed([('x/a.png', 'OSError: empty')], 'image', 3)
-    assert info.value.code == EXIT_INPUTS_FAILED == 3
-    assert capsys.readouterr().err == (
-        '1 of 3 image(s) failed and were skipped:\n'
-        '  x/a.png: OSError: empty\n')
-    parser = argparse.ArgumentParser()
-    add_failure_argument(parser)
-    assert parser.parse_args([]).max_consecutive_failures == 10
-    assert parser.parse_args(['--max-consecutive-failures',
-                              '0']).max_consecutive_failures == 0
 
 
 def test_read_image_names_the_file_and_the_problem(tmp_path):

@@ -125,3 +125,22 @@ def test_lazy_exceptions_are_lazy():
             if isinstance(node, ast.ImportFrom) and node.module:
                 top.add(node.module)
         assert not {f'glamor_mm.{layer}' for layer in layers} & top, rel
+
+
+def test_no_command_line_code_in_the_library():
+    """Command-line options and exits belong to tools/ and demo/: no module
+    of glamor_mm imports argparse or calls sys.exit."""
+    for folder, _, files in os.walk(PACKAGE):
+        for name in files:
+            if not name.endswith('.py'):
+                continue
+            path = osp.join(folder, name)
+            rel = osp.relpath(path, ROOT)
+            for node in ast.walk(ast.parse(open(path).read())):
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    modules = [node.module] if isinstance(
+                        node, ast.ImportFrom) else [
+                            alias.name for alias in node.names]
+                    assert 'argparse' not in modules, rel
+                if isinstance(node, ast.Attribute):
+                    assert ast.unparse(node) != 'sys.exit', rel
