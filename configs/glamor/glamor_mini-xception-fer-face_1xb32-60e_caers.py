@@ -27,46 +27,24 @@ model = dict(
 # the face view as the FER2013 model saw it: one gray channel, [-1, 1]
 data_preprocessor = dict(face_mean=[127.5], face_std=[127.5])
 
+# The CAER-S pipelines of the base with this face view: a 64x64 crop made
+# gray (before the base's flip and rotation of the face in training).
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='CropFace', scale=(64, 64), missing_face='zeros'),
-    dict(type='MaskFace'),
-    dict(type='Resize', scale=(171, 128)),
+    _base_.train_pipeline[0],  # LoadImageFromFile
+    dict(_base_.train_pipeline[1], scale=(64, 64)),  # CropFace
+    *_base_.train_pipeline[2:4],  # MaskFace, Resize
     dict(
         type='ApplyToFace',
         transforms=[
-            dict(type='Grayscale'),
-            dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-            # uniform rotation in [-20, 20] degrees
-            dict(
-                type='Rotate',
-                magnitude_level=10,
-                magnitude_range=(0, 20),
-                magnitude_std='inf',
-                total_level=10,
-                prob=1.0,
-                random_negative_prob=0.5,
-                pad_val=0,
-                interpolation='bilinear'),
+            dict(type='Grayscale'), *_base_.train_pipeline[4].transforms
         ]),
-    dict(type='RandomCrop', crop_size=112),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(
-        type='ColorJitter',
-        brightness=0.2,
-        contrast=0.2,
-        saturation=0.2,
-        backend='cv2'),
-    dict(type='PackTwoViewInputs'),
+    *_base_.train_pipeline[5:],
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='CropFace', scale=(64, 64), missing_face='zeros'),
+    _base_.test_pipeline[0],  # LoadImageFromFile
+    dict(_base_.test_pipeline[1], scale=(64, 64)),  # CropFace
     dict(type='ApplyToFace', transforms=[dict(type='Grayscale')]),
-    dict(type='MaskFace'),
-    dict(type='Resize', scale=(171, 128)),
-    dict(type='CenterCrop', crop_size=112),
-    dict(type='PackTwoViewInputs'),
+    *_base_.test_pipeline[2:],
 ]
 
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

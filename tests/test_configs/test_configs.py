@@ -146,3 +146,33 @@ def test_caers_layout_datasets_build(name, toy_root):
             assert sample['inputs']['face'].shape == face
             assert sample['inputs']['context'].shape == (3, 112, 112)
     assert not paths['train_dataloader'] & paths['val_dataloader']
+
+
+def test_fer_face_config_changes_only_the_face_view(toy_image):
+    """The FER-face config inherits the CAER-S pipelines: the same
+    transforms, but a 64x64 face crop made gray (before the base's face
+    augmentations); its face view is 1x64x64, its context view the base's."""
+    cfg = load(osp.join('glamor',
+                        'glamor_mini-xception-fer-face_1xb32-60e_caers.py'))
+    base = load(osp.join('_base_', 'datasets', 'caers.py'))
+    for loader, key in (('train_dataloader', 'train_pipeline'),
+                        ('val_dataloader', 'test_pipeline'),
+                        ('test_dataloader', 'test_pipeline')):
+        ours, theirs = cfg[loader].dataset.pipeline, base[key]
+        face = ('CropFace', 'ApplyToFace')
+        assert [t for t in ours if t.type not in face
+                ] == [t for t in theirs if t.type not in face]
+        crop, = [t for t in ours if t.type == 'CropFace']
+        assert crop == dict(
+            [t for t in theirs if t.type == 'CropFace'][0], scale=(64, 64))
+        apply, = [t for t in ours if t.type == 'ApplyToFace']
+        base_steps = [
+            step for t in theirs if t.type == 'ApplyToFace'
+            for step in t.transforms
+        ]
+        assert apply.transforms == [dict(type='Grayscale'), *base_steps]
+    sample = Compose(cfg.test_dataloader.dataset.pipeline)(dict(toy_image))
+    base_sample = Compose(base.test_pipeline)(dict(toy_image))
+    assert sample['inputs']['face'].shape == (1, 64, 64)
+    assert torch.equal(sample['inputs']['context'],
+                       base_sample['inputs']['context'])
