@@ -203,3 +203,16 @@ def test_benchmark_png_decode(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert 'differ' not in out
     assert '2 PNG files of 712x400' in out
+
+
+def test_loader_collates_as_training_does():
+    """No collate_fn in the config: default_collate, as tools/train.py sets
+    it (the views stacked in the workers); the config's otherwise."""
+    from mmengine.dataset import default_collate, pseudo_collate
+    tool = _load_tool('benchmark_pipeline')
+    dataset = list(range(4))
+    assert tool.LoaderVariant(dataset, dict(batch_size=2),
+                              0).loader.collate_fn is default_collate
+    variant = tool.LoaderVariant(
+        dataset, dict(batch_size=2, collate_fn=dict(type='pseudo_collate')), 0)
+    assert variant.loader.collate_fn is pseudo_collate

@@ -1,7 +1,8 @@
 """Measure the images/s of a config's data pipelines through a DataLoader.
 
 Each variant is a DataLoader over the dataset of ``--dataloader`` with the
-config's batch size and collate function, and with the config's training
+config's batch size and collate function (``default_collate`` where the
+config sets none, as ``tools/train.py``), and with the config's training
 or test pipeline, with or without the pipeline cache
 (``dataset.cache_dir``; with ``--cache-checks stat hash``, once for each
 way the cache checks the image files, ``dataset.cache_check``), and with
@@ -38,13 +39,16 @@ from typing import Dict, Optional, Tuple
 import cv2
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.dataset import pseudo_collate, worker_init_fn
+from mmengine.dataset import worker_init_fn
 from mmengine.registry import FUNCTIONS, init_default_scope
 from mmpretrain.registry import DATASETS, MODELS
 
 import glamor_mm  # noqa: F401  (registers the transforms and datasets)
 from glamor_mm.utils import interleaved_rounds, medians
 from analysis_cli import add_rounds_arguments, format_rounds, markdown_table
+
+
+DEFAULT_COLLATE = dict(type='default_collate')
 
 
 def parse_args() -> argparse.Namespace:
@@ -112,7 +116,8 @@ class LoaderVariant:
     Args:
         dataset: A built dataset.
         loader_cfg (dict): The config's dataloader (``batch_size``,
-            ``collate_fn``).
+            ``collate_fn``: MMPretrain's ``default_collate`` where the config
+            sets none, as in training and testing).
         num_workers (int): Worker processes (0: the main process).
         preprocessor (callable, optional): Applied to every batch in the
             main process. Defaults to None.
@@ -123,10 +128,9 @@ class LoaderVariant:
                  loader_cfg: dict,
                  num_workers: int,
                  preprocessor: Optional[torch.nn.Module] = None) -> None:
-        collate_cfg = dict(loader_cfg.get('collate_fn', {}))
-        collate_fn = (
-            FUNCTIONS.get(collate_cfg.pop('type'))
-            if collate_cfg else pseudo_collate)
+        # the collate function tools/train.py and tools/test.py default to
+        collate_cfg = dict(loader_cfg.get('collate_fn', DEFAULT_COLLATE))
+        collate_fn = FUNCTIONS.get(collate_cfg.pop('type'))
         self.batch_size = loader_cfg.get('batch_size', 32)
         self.loader = torch.utils.data.DataLoader(
             dataset,
