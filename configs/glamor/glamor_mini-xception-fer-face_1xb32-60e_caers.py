@@ -51,11 +51,7 @@ train_pipeline = [
         ]),
     dict(type='RandomCrop', crop_size=112),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(
-        type='CV2ColorJitter',
-        brightness=0.2,
-        contrast=0.2,
-        saturation=0.2),
+    dict(type='CV2ColorJitter', brightness=0.2, contrast=0.2, saturation=0.2),
     dict(type='PackTwoViewInputs'),
 ]
 test_pipeline = [

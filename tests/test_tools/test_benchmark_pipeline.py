@@ -73,8 +73,10 @@ def test_benchmark_pipeline_on_toy_data(tmp_path, monkeypatch, capsys):
     for name in results:
         assert f'| {name} | 8.0 | 8 |' in out
     assert '| variant | images/s | rounds | CPU ms/image |' in out
-    cpu = [float(line.split('|')[4]) for line in out.splitlines()
-           if line.startswith('| train pipeline')]
+    cpu = [
+        float(line.split('|')[4]) for line in out.splitlines()
+        if line.startswith('| train pipeline')
+    ]
     assert len(cpu) == 2 and all(ms >= 0 for ms in cpu)
     assert '14 samples, batch 4; data preprocessor included' in out
     assert 'clips/s' not in out

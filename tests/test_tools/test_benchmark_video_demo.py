@@ -78,7 +78,8 @@ def test_show_without_display_is_refused(tool, tmp_path, monkeypatch):
     monkeypatch.setattr(tool.sys, 'platform', 'linux')
     out_dir = tmp_path / 'out'
     monkeypatch.setattr(tool.sys, 'argv',
-                        [TOOL, '--show', '--out-dir', str(out_dir)])
+                        [TOOL, '--show', '--out-dir',
+                         str(out_dir)])
     with pytest.raises(SystemExit, match='needs a display.*xvfb-run -a'):
         tool.main()
     assert not out_dir.exists()  # refused before any work

@@ -52,7 +52,6 @@ import glamor_mm  # noqa: F401  (registers the transforms and datasets)
 from glamor_mm.utils import interleaved_rounds, medians
 from analysis_cli import add_rounds_arguments, format_rounds, markdown_table
 
-
 DEFAULT_COLLATE = dict(type='default_collate')
 
 
@@ -307,6 +306,7 @@ def main() -> Dict[str, float]:
         """The median CPU ms per sample of a variant, or '-'."""
         known = [ms for ms in cpu_ms[name] if ms is not None]
         return f'{statistics.median(known):.2f}' if known else '-'
+
     print(f'{args.config} ({args.dataloader}: {len(dataset)} samples, batch '
           f'{loader_cfg.get("batch_size", 32)}; data preprocessor '
           f'{"included" if preprocessor else "left out"}; main process '
@@ -326,10 +326,10 @@ def main() -> Dict[str, float]:
         })
         return rates
     print(
-        markdown_table(
-            ('variant', 'images/s', 'rounds', 'CPU ms/image'),
-            [(name, f'{rate:.1f}', format_rounds(sample_rates[name]),
-              cpu_cell(name)) for name, rate in rates.items()], 'lrlr'))
+        markdown_table(('variant', 'images/s', 'rounds', 'CPU ms/image'),
+                       [(name, f'{rate:.1f}', format_rounds(
+                           sample_rates[name]), cpu_cell(name))
+                        for name, rate in rates.items()], 'lrlr'))
     return rates
 
 

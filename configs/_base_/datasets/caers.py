@@ -58,11 +58,7 @@ train_pipeline = [
     # hue stays 0: mmcv.adjust_hue overflows with numpy 2 for negative hues
     # CV2ColorJitter: MMPretrain's ColorJitter(backend='cv2') (the default
     # 'pillow' would round-trip through PIL), same outputs, faster contrast
-    dict(
-        type='CV2ColorJitter',
-        brightness=0.2,
-        contrast=0.2,
-        saturation=0.2),
+    dict(type='CV2ColorJitter', brightness=0.2, contrast=0.2, saturation=0.2),
     dict(type='PackTwoViewInputs'),
 ]
 

@@ -13,7 +13,8 @@ from .pad_border import PadBorder
 from .sample_clip_frames import SampleClipFrames
 
 __all__ = [
-    'ApplyToFace', 'CV2ColorJitter', 'adjust_contrast', 'CropFace', 'ExpandFaceBox', 'Grayscale', 'LoadVideoFrames',
-    'MaskFace', 'PackTwoViewClipInputs', 'PackTwoViewInputs', 'PadBorder',
+    'ApplyToFace', 'CV2ColorJitter', 'adjust_contrast', 'CropFace',
+    'ExpandFaceBox', 'Grayscale', 'LoadVideoFrames', 'MaskFace',
+    'PackTwoViewClipInputs', 'PackTwoViewInputs', 'PadBorder',
     'SampleClipFrames', 'face_box_to_pixels'
 ]

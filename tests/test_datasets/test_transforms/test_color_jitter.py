@@ -42,7 +42,8 @@ def test_adjust_contrast_of_float_images_is_mmcv():
 
 def test_same_pixels_and_random_draws_as_colorjitter():
     ours = TRANSFORMS.build(dict(type='CV2ColorJitter', **JITTER))
-    theirs = TRANSFORMS.build(dict(type='ColorJitter', backend='cv2', **JITTER))
+    theirs = TRANSFORMS.build(
+        dict(type='ColorJitter', backend='cv2', **JITTER))
     assert isinstance(ours, CV2ColorJitter)
     rng = np.random.default_rng(2)
     for i, img in enumerate(images(rng)):

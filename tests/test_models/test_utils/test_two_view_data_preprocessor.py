@@ -57,9 +57,10 @@ def test_bitwise_and_leaves_float_inputs_alone():
     torch.manual_seed(0)
     raw = torch.randint(0, 256, (4, 3, 7, 9), dtype=torch.uint8)
     out = build()(dict(inputs=dict(face=raw, context=raw)))['inputs']
-    assert torch.equal(out['face'],
-                       (raw.flip(1).float() - torch.tensor(FACE_MEAN).view(
-                           3, 1, 1)) / torch.tensor(FACE_STD).view(3, 1, 1))
+    assert torch.equal(
+        out['face'],
+        (raw.flip(1).float() - torch.tensor(FACE_MEAN).view(3, 1, 1)) /
+        torch.tensor(FACE_STD).view(3, 1, 1))
     views = dict(face=raw.float(), context=raw.float())
     before = {k: v.clone() for k, v in views.items()}
     no_flip = MODELS.build(
