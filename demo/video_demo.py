@@ -44,7 +44,6 @@ Examples:
 """
 import itertools
 import json
-import os
 import sys
 import time
 from argparse import ArgumentParser, Namespace
@@ -56,7 +55,7 @@ import torch
 from mmengine.config import Config
 
 from glamor_mm.apis import (FaceClipTracker, ProgressReporter, StageTimer,
-                            VideoFaceRecognizer, VideoFileWriter,
+                            VideoFaceRecognizer, VideoFileWriter, has_display,
                             read_video_frames, run_video_pipeline,
                             summary_line)
 from glamor_mm.visualization import draw_face_labels
@@ -218,8 +217,7 @@ def build_engine(
 
 def check_display() -> None:
     """Stop with a clear message where ``--show`` cannot open a window."""
-    if sys.platform.startswith('linux') and not (
-            os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
+    if not has_display():
         raise SystemExit('--show needs a display (DISPLAY is not set); '
                          'use --out to write the video instead.')
 

@@ -9,7 +9,7 @@ from .input_failures import InputFailures, TooManyFailuresError
 from .video_face_recognizer import VideoFaceRecognizer
 from .video_frames import read_video_frames
 from .video_pipeline import (PipelineStats, ProgressReporter, StageTimer,
-                             run_video_pipeline, summary_line)
+                             has_display, run_video_pipeline, summary_line)
 from .video_writer import VideoFileWriter, is_same_file
 
 __all__ = [
@@ -19,5 +19,5 @@ __all__ = [
     'read_image', 'InputFailures', 'TooManyFailuresError',
     'select_main_track', 'FaceTrack', 'FaceTracker', 'VideoFileWriter',
     'is_same_file', 'VideoFaceRecognizer', 'PipelineStats', 'ProgressReporter',
-    'StageTimer', 'run_video_pipeline', 'summary_line'
+    'StageTimer', 'run_video_pipeline', 'summary_line', 'has_display'
 ]

@@ -1,4 +1,5 @@
 """Run a video through decode -> process -> encode stages in threads."""
+import os
 import queue
 import sys
 import threading
@@ -52,6 +53,13 @@ class StageTimer:
                         f'| {100 * self.seconds[stage] / total:.1f} % |')
         rows.append(f'| sum | {1000 * total / max(frames, 1):.2f} | |')
         return '\n'.join(rows)
+
+
+def has_display() -> bool:
+    """Whether ``cv2.imshow`` can open a window (on Linux: an X11 or Wayland
+    display is set, e.g. by ``xvfb-run``; other systems always have one)."""
+    return not sys.platform.startswith('linux') or bool(
+        os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY'))
 
 
 @dataclass

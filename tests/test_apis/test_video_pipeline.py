@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from glamor_mm.apis import (PipelineStats, ProgressReporter, StageTimer,
-                            run_video_pipeline, summary_line)
+                            has_display, run_video_pipeline, summary_line)
 
 
 def numbered(n, produced=None):
@@ -115,3 +115,15 @@ def test_stage_table():
         '| decode | 1.00 | 25.0 % |', '| detect | 3.00 | 75.0 % |',
         '| sum | 4.00 | |'
     ]
+
+
+def test_has_display(monkeypatch):
+    monkeypatch.setattr('sys.platform', 'linux')
+    monkeypatch.delenv('DISPLAY', raising=False)
+    monkeypatch.delenv('WAYLAND_DISPLAY', raising=False)
+    assert not has_display()
+    monkeypatch.setenv('DISPLAY', ':99')  # as xvfb-run sets it
+    assert has_display()
+    monkeypatch.delenv('DISPLAY')
+    monkeypatch.setattr('sys.platform', 'win32')
+    assert has_display()

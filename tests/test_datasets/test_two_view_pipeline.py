@@ -8,7 +8,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.dataset import default_collate, pseudo_collate
-from mmpretrain.registry import DATASETS, TRANSFORMS
+from mmpretrain.registry import DATASETS, MODELS, TRANSFORMS
 
 import glamor_mm  # noqa: F401
 from glamor_mm.datasets.toy.caers import generate_toy_caers
@@ -30,17 +30,22 @@ def toy_root(tmp_path_factory):
     return root
 
 
-@pytest.mark.parametrize('split,pipeline', [('train', TRAIN_PIPELINE),
-                                            ('test', TEST_PIPELINE)])
-def test_pipeline_output_contract(toy_root, split, pipeline):
-    ds = DATASETS.build(
+def caers(root, split, pipeline, **kwargs):
+    """The CAER-S-layout data set of ``root``'s ``split``."""
+    return DATASETS.build(
         dict(
             type='CAERSDataset',
-            data_root=str(toy_root),
+            data_root=str(root),
             ann_file=f'{split}.txt',
             split=split,
             pipeline=pipeline,
-            test_mode=split == 'test'))
+            **kwargs))
+
+
+@pytest.mark.parametrize('split,pipeline', [('train', TRAIN_PIPELINE),
+                                            ('test', TEST_PIPELINE)])
+def test_pipeline_output_contract(toy_root, split, pipeline):
+    ds = caers(toy_root, split, pipeline, test_mode=split == 'test')
     samples = [ds[i] for i in range(len(ds))]
     for i, sample in enumerate(samples):
         face, ctx = sample['inputs']['face'], sample['inputs']['context']
@@ -63,14 +68,7 @@ def test_pipeline_output_contract(toy_root, split, pipeline):
 
 def test_test_pipeline_values(toy_root):
     """Test-time views equal the hand-computed crop / mask / resize."""
-    ds = DATASETS.build(
-        dict(
-            type='CAERSDataset',
-            data_root=str(toy_root),
-            ann_file='test.txt',
-            split='test',
-            pipeline=TEST_PIPELINE,
-            test_mode=True))
+    ds = caers(toy_root, 'test', TEST_PIPELINE, test_mode=True)
     info = ds.get_data_info(0)
     img = cv2.imread(info['img_path'])
     x1, y1, x2, y2 = (int(v) for v in info['face_bbox'])
@@ -194,9 +192,9 @@ def test_no_face_error_policy_names_file(tmp_path):
 def test_color_jitter_without_hue_is_cv2_only():
     """The context colour augmentation avoids hue: mmcv.adjust_hue overflows
     for negative hue factors with numpy 2 (np.uint8(-25) raises), so
-    ColorJitter must have hue=0 (never calling it) and the cv2 backend (no
+    CV2ColorJitter must have hue=0 (never calling it) and the cv2 backend (no
     PIL round trip)."""
-    cfgs = [t for t in TRAIN_PIPELINE if t['type'] == 'ColorJitter']
+    cfgs = [t for t in TRAIN_PIPELINE if t['type'] == 'CV2ColorJitter']
     assert len(cfgs) == 1
     t = TRANSFORMS.build(cfgs[0])
     assert t.hue is None and t.backend == 'cv2'
@@ -208,19 +206,41 @@ def test_color_jitter_without_hue_is_cv2_only():
     assert not np.array_equal(out, img)
 
 
+def test_training_batches_as_with_mmpretrains_color_jitter(toy_root):
+    """CV2ColorJitter (and the in-place normalisation of the preprocessor)
+    change nothing: the training pipeline and the data preprocessor give the
+    same bits as with MMPretrain's ColorJitter(backend='cv2') and the plain
+    (x - mean) / std, for the same seed."""
+    reference = [
+        dict(t, type='ColorJitter', backend='cv2')
+        if t['type'] == 'CV2ColorJitter' else t for t in TRAIN_PIPELINE
+    ]
+    assert reference != TRAIN_PIPELINE
+    preprocessor = MODELS.build(_CFG.data_preprocessor)
+    batches = []
+    for pipeline in (TRAIN_PIPELINE, reference):
+        ds = caers(toy_root, 'train', pipeline)
+        np.random.seed(0)
+        batch = pseudo_collate([ds[i] for i in range(len(ds))] * 3)
+        batches.append((batch['inputs'], preprocessor(batch)['inputs']))
+    (packed, normalised), (ref_packed, ref_inputs) = batches
+    for view in ('face', 'context'):
+        for a, b in zip(packed[view], ref_packed[view]):
+            assert torch.equal(a, b)
+        rgb = torch.stack(ref_packed[view]).flip(1).float()
+        mean = getattr(preprocessor, f'{view}_mean')
+        std = getattr(preprocessor, f'{view}_std')
+        assert torch.equal(normalised[view], (rgb - mean) / std)
+        assert torch.equal(ref_inputs[view], normalised[view])
+
+
 def test_image_without_box_gets_zero_face(toy_root, tmp_path):
     """CAER-S images missing from the face-box list go through the training
     pipeline with an all-zero face and an unmasked context."""
     lines = (toy_root / 'test.txt').read_text().splitlines()
     (tmp_path / 'test.txt').write_text('\n'.join(lines[1:]) + '\n')
     (tmp_path / 'test').symlink_to(toy_root / 'test')
-    ds = DATASETS.build(
-        dict(
-            type='CAERSDataset',
-            data_root=str(tmp_path),
-            ann_file='test.txt',
-            split='test',
-            pipeline=TRAIN_PIPELINE))
+    ds = caers(tmp_path, 'test', TRAIN_PIPELINE)
     assert ds.get_data_info(0)['face_bbox'] is None
     sample = ds[0]
     assert not sample['inputs']['face'].any()

@@ -4,8 +4,10 @@ measure processed, so the tests check the counts, the batch sizes and the
 table the tools print, not only that a rate is positive."""
 import importlib.util
 import itertools
+import os
 import os.path as osp
 import sys
+import time
 from functools import partial
 from types import SimpleNamespace
 
@@ -70,6 +72,12 @@ def test_benchmark_pipeline_on_toy_data(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     for name in results:
         assert f'| {name} | 8.0 | 8 |' in out
+    assert '| variant | images/s | rounds | CPU ms/image |' in out
+    cpu = [
+        float(line.split('|')[4]) for line in out.splitlines()
+        if line.startswith('| train pipeline')
+    ]
+    assert len(cpu) == 2 and all(ms >= 0 for ms in cpu)
     assert '14 samples, batch 4; data preprocessor included' in out
     assert 'clips/s' not in out
     assert '| train pipeline, cached, 0 workers |' in out
@@ -203,3 +211,27 @@ def test_benchmark_png_decode(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert 'differ' not in out
     assert '2 PNG files of 712x400' in out
+
+
+def test_loader_collates_as_training_does():
+    """No collate_fn in the config: default_collate, as tools/train.py sets
+    it (the views stacked in the workers); the config's otherwise."""
+    from mmengine.dataset import default_collate, pseudo_collate
+    tool = _load_tool('benchmark_pipeline')
+    dataset = list(range(4))
+    assert tool.LoaderVariant(dataset, dict(batch_size=2),
+                              0).loader.collate_fn is default_collate
+    variant = tool.LoaderVariant(
+        dataset, dict(batch_size=2, collate_fn=dict(type='pseudo_collate')), 0)
+    assert variant.loader.collate_fn is pseudo_collate
+
+
+@pytest.mark.skipif(not osp.isdir('/proc/self'), reason='Linux /proc')
+def test_cpu_seconds_counts_this_process():
+    tool = _load_tool('benchmark_pipeline')
+    start = tool.cpu_seconds([os.getpid()])
+    deadline = time.process_time() + 0.3
+    while time.process_time() < deadline:
+        pass
+    assert 0.2 <= tool.cpu_seconds([os.getpid()]) - start < 5
+    assert tool.cpu_seconds([os.getpid(), 2**22 + 1]) is None  # no such pid

@@ -70,3 +70,16 @@ def test_agreement_per_reference_face(tool, tmp_path):
         'face #0: labels {1: 3, 2: 10}, 1 changes, median top-2 score '
         'margin 0.0200'
     ]
+
+
+def test_show_without_display_is_refused(tool, tmp_path, monkeypatch):
+    monkeypatch.delenv('DISPLAY', raising=False)
+    monkeypatch.delenv('WAYLAND_DISPLAY', raising=False)
+    monkeypatch.setattr(tool.sys, 'platform', 'linux')
+    out_dir = tmp_path / 'out'
+    monkeypatch.setattr(tool.sys, 'argv',
+                        [TOOL, '--show', '--out-dir',
+                         str(out_dir)])
+    with pytest.raises(SystemExit, match='needs a display.*xvfb-run -a'):
+        tool.main()
+    assert not out_dir.exists()  # refused before any work

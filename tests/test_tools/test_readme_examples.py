@@ -61,6 +61,10 @@ SKIPPED = {
     'work_dirs/guided/epoch_45.pth --out guided.onnx':
     'a trained guided-benchmark model (15 min); test_pytorch2onnx.py exports '
     "the guided config's view sizes",
+    'xvfb-run -a python tools/analysis_tools/benchmark_video_demo.py':
+    'a virtual X display (Xvfb, which CI does not install) and minutes of '
+    'timing; test_benchmark_video_demo.py checks that --show without a '
+    'display is refused',
     'python demo/video_demo.py 0 CONFIG CHECKPOINT --show --realtime':
     'a webcam and a display; test_demos.py and test_video_face_recognizer.py '
     'run the video demo and its real-time pipeline on clips',

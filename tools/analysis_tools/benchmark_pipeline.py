@@ -1,7 +1,8 @@
 """Measure the images/s of a config's data pipelines through a DataLoader.
 
 Each variant is a DataLoader over the dataset of ``--dataloader`` with the
-config's batch size and collate function, and with the config's training
+config's batch size and collate function (``default_collate`` where the
+config sets none, as ``tools/train.py``), and with the config's training
 or test pipeline, with or without the pipeline cache
 (``dataset.cache_dir``; with ``--cache-checks stat hash``, once for each
 way the cache checks the image files, ``dataset.cache_check``), and with
@@ -12,8 +13,11 @@ interleaved rounds after one untimed epoch each (worker start-up, file
 cache, filling the pipeline cache), so that a busy machine slows them
 alike. Each timed run starts after the batches prefetched while the
 variant waited. The table shows the median of the rounds and the load
-average. For video datasets a sample is a video, and the table also shows
-clips/s (``num_clips`` of the packed samples: 1 per video with the training
+average, and the CPU time per sample of the main process and the workers
+together (Linux), which a busy machine changes much less than the rates:
+compare it between variants when other jobs share the cores. For video
+datasets a sample is a video, and the table also shows clips/s
+(``num_clips`` of the packed samples: 1 per video with the training
 pipeline, every sliding clip with the test pipeline).
 
 Example (the README's numbers: 420 frames of CAER-S size, 712x400):
@@ -29,22 +33,26 @@ import argparse
 import copy
 import cProfile
 import itertools
+import os
 import os.path as osp
 import pstats
+import statistics
 import time
 from functools import partial
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.dataset import pseudo_collate, worker_init_fn
+from mmengine.dataset import worker_init_fn
 from mmengine.registry import FUNCTIONS, init_default_scope
 from mmpretrain.registry import DATASETS, MODELS
 
 import glamor_mm  # noqa: F401  (registers the transforms and datasets)
 from glamor_mm.utils import interleaved_rounds, medians
 from analysis_cli import add_rounds_arguments, format_rounds, markdown_table
+
+DEFAULT_COLLATE = dict(type='default_collate')
 
 
 def parse_args() -> argparse.Namespace:
@@ -106,13 +114,35 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def cpu_seconds(pids: List[int]) -> Optional[float]:
+    """User plus system CPU seconds of processes, from ``/proc`` (Linux).
+
+    Args:
+        pids (list[int]): Process ids.
+
+    Returns:
+        float | None: Their CPU time; None where ``/proc`` cannot tell
+        (not Linux, or a process that has ended).
+    """
+    total = 0
+    for pid in pids:
+        try:
+            with open(f'/proc/{pid}/stat') as f:
+                fields = f.read().rsplit(')', 1)[1].split()
+        except OSError:
+            return None
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf('SC_CLK_TCK')
+
+
 class LoaderVariant:
     """One DataLoader to time, built with persistent workers.
 
     Args:
         dataset: A built dataset.
         loader_cfg (dict): The config's dataloader (``batch_size``,
-            ``collate_fn``).
+            ``collate_fn``: MMPretrain's ``default_collate`` where the config
+            sets none, as in training and testing).
         num_workers (int): Worker processes (0: the main process).
         preprocessor (callable, optional): Applied to every batch in the
             main process. Defaults to None.
@@ -123,10 +153,9 @@ class LoaderVariant:
                  loader_cfg: dict,
                  num_workers: int,
                  preprocessor: Optional[torch.nn.Module] = None) -> None:
-        collate_cfg = dict(loader_cfg.get('collate_fn', {}))
-        collate_fn = (
-            FUNCTIONS.get(collate_cfg.pop('type'))
-            if collate_cfg else pseudo_collate)
+        # the collate function tools/train.py and tools/test.py default to
+        collate_cfg = dict(loader_cfg.get('collate_fn', DEFAULT_COLLATE))
+        collate_fn = FUNCTIONS.get(collate_cfg.pop('type'))
         self.batch_size = loader_cfg.get('batch_size', 32)
         self.loader = torch.utils.data.DataLoader(
             dataset,
@@ -159,27 +188,38 @@ class LoaderVariant:
         for _ in range(len(self.loader)):
             self._next()
 
-    def samples_per_second(self, num_samples: int) -> Tuple[float, float]:
+    def samples_per_second(
+            self, num_samples: int) -> Tuple[float, float, Optional[float]]:
         """Time ``num_samples`` samples (whole batches) in steady state.
 
         The batches the workers prepared while idle are taken first,
         untimed.
 
         Returns:
-            tuple[float, float]: Samples (images or videos) per second, and
-            clips per second (0 for images).
+            tuple[float, float, float | None]: Samples (images or videos)
+            per second, clips per second (0 for images), and the CPU time
+            per sample in ms of the main process and the workers together
+            over the timed batches (None where ``/proc`` is missing). A
+            busy machine lowers the rates, much less the CPU time.
         """
         for _ in range(self.prefetched):
             self._next()
         num_batches = max(1, -(-num_samples // self.batch_size))
         samples = clips = 0
+        pids = [os.getpid()] + [
+            worker.pid for worker in getattr(self._iter, '_workers', [])
+        ]
+        cpu_start = cpu_seconds(pids)
         start = time.perf_counter()
         for _ in range(num_batches):
             data_samples = self._next()['data_samples']
             samples += len(data_samples)
             clips += sum(s.metainfo.get('num_clips', 0) for s in data_samples)
         seconds = time.perf_counter() - start
-        return samples / seconds, clips / seconds
+        cpu_end = cpu_seconds(pids)
+        cpu_ms = None if cpu_start is None or cpu_end is None else (
+            1e3 * (cpu_end - cpu_start) / samples)
+        return samples / seconds, clips / seconds, cpu_ms
 
 
 def profile_pipeline(dataset, top: int = 12) -> None:
@@ -256,15 +296,17 @@ def main() -> Dict[str, float]:
             name: partial(variant.samples_per_second, args.num_samples)
             for name, variant in variants.items()
         }, args.rounds)
-    sample_rates = {
-        name: [samples for samples, _ in results]
+    sample_rates, clip_rates, cpu_ms = ({
+        name: [result[i] for result in results]
         for name, results in rounds.results.items()
-    }
-    clip_rates = {
-        name: [clips for _, clips in results]
-        for name, results in rounds.results.items()
-    }
+    } for i in range(3))
     rates, clips = medians(sample_rates), medians(clip_rates)
+
+    def cpu_cell(name: str) -> str:
+        """The median CPU ms per sample of a variant, or '-'."""
+        known = [ms for ms in cpu_ms[name] if ms is not None]
+        return f'{statistics.median(known):.2f}' if known else '-'
+
     print(f'{args.config} ({args.dataloader}: {len(dataset)} samples, batch '
           f'{loader_cfg.get("batch_size", 32)}; data preprocessor '
           f'{"included" if preprocessor else "left out"}; main process '
@@ -273,20 +315,21 @@ def main() -> Dict[str, float]:
     if any(clips.values()):  # videos
         print(
             markdown_table(
-                ('variant', 'videos/s', 'clips/s', 'rounds (clips/s)'),
+                ('variant', 'videos/s', 'clips/s', 'rounds (clips/s)',
+                 'CPU ms/video'),
                 [(name, f'{rate:.1f}', f'{clips[name]:.1f}',
-                  format_rounds(clip_rates[name], '.1f'))
-                 for name, rate in rates.items()], 'lrrl'))
+                  format_rounds(clip_rates[name], '.1f'), cpu_cell(name))
+                 for name, rate in rates.items()], 'lrrlr'))
         rates.update({
             f'{name}, clips/s': rate
             for name, rate in clips.items()
         })
         return rates
     print(
-        markdown_table(
-            ('variant', 'images/s', 'rounds'),
-            [(name, f'{rate:.1f}', format_rounds(sample_rates[name]))
-             for name, rate in rates.items()], 'lrl'))
+        markdown_table(('variant', 'images/s', 'rounds', 'CPU ms/image'),
+                       [(name, f'{rate:.1f}', format_rounds(
+                           sample_rates[name]), cpu_cell(name))
+                        for name, rate in rates.items()], 'lrlr'))
     return rates
 
 

@@ -10,8 +10,10 @@
    exported to ONNX for the ONNX Runtime runs) with PyTorch and ONNX Runtime:
    ``plain`` (detection and classification on every frame, the old demo)
    and ``fast`` (the demo's defaults: detection every 5th frame, tracking in
-   between, classification every 2nd frame); ``--show`` where a display
-   exists.
+   between, classification every 2nd frame); with ``--show``, the fast
+   runs again with the demo's ``--show`` (each frame shown with
+   ``cv2.imshow`` and ``cv2.waitKey(1)``: a display is needed, e.g. the
+   virtual one of ``xvfb-run``).
 3. Prints, per run, the per-stage table (decode, detect, track, classify,
    draw, encode: ms per frame and share; decode and encode run in their own
    threads, so the stages overlap), the end-to-end frames/s and the model
@@ -22,9 +24,11 @@
    CAER-Net at the toy and the paper sizes, each window classified on every
    sampled frame or every 8th: ``--clip-strides``).
 
-Example (the README's table, 2 CPU cores):
+Examples (2 CPU cores):
     python tools/analysis_tools/benchmark_video_demo.py \\
         --out-dir work_dirs/benchmark_video_demo
+    # --show on a machine without a screen: a virtual X display
+    xvfb-run -a python tools/analysis_tools/benchmark_video_demo.py --show
 """
 import argparse
 import itertools
@@ -42,7 +46,7 @@ import numpy as np
 import torch
 from matplotlib import cbook
 
-from glamor_mm.apis import VideoFileWriter
+from glamor_mm.apis import VideoFileWriter, has_display
 from glamor_mm.apis.face_tracker import match_by_iou
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
@@ -73,6 +77,11 @@ def parse_args() -> argparse.Namespace:
         '--demo-args',
         default='',
         help='extra arguments of the fast runs, e.g. "--detect-every 3"')
+    parser.add_argument(
+        '--show',
+        action='store_true',
+        help='also time the fast runs with the demo\'s --show (needs a '
+        'display; headless: xvfb-run -a python ...)')
     parser.add_argument(
         '--clip-configs',
         nargs='*',
@@ -264,11 +273,6 @@ def label_stability(path: str) -> List[str]:
     return lines
 
 
-def has_display() -> bool:
-    return not sys.platform.startswith('linux') or bool(
-        os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY'))
-
-
 def print_run(run: dict, note: Optional[str] = None) -> None:
     print(f"\n### {run['name']}{note or ''}\n")
     print(run['table'])
@@ -278,6 +282,12 @@ def print_run(run: dict, note: Optional[str] = None) -> None:
 
 def main() -> None:
     args = parse_args()
+    if args.show and not has_display():
+        raise SystemExit(
+            '--show needs a display (DISPLAY is not set). On a machine '
+            'without a screen, run the benchmark under a virtual one: '
+            'xvfb-run -a python tools/analysis_tools/benchmark_video_demo.py '
+            '--show ...')
     out_dir = osp.abspath(args.out_dir)
     os.makedirs(out_dir, exist_ok=True)
     clip = osp.join(out_dir, 'clip.mp4')
@@ -289,25 +299,20 @@ def main() -> None:
     weights = make_weights(config, args.checkpoint, clip, out_dir)
     runs = []
     plain = ['--detect-every', '1', '--classify-every', '1']
-    for speed, extra in (('plain', plain), ('fast', args.demo_args.split())):
+    fast = args.demo_args.split()
+    variants = [('plain', plain), ('fast', fast)]
+    if args.show:
+        variants.append(('fast-show', ['--show', *fast]))
+    for speed, extra in variants:
         for backend in ('pytorch', 'onnxruntime'):
             runs.append(
                 run_demo(f'{speed}-{backend}', [
                     clip, config, weights[backend], '--backend', backend,
                     *extra
                 ], out_dir))
-    if has_display():
-        runs.append(
-            run_demo('fast-onnxruntime-show', [
-                clip, config, weights['onnxruntime'], '--backend',
-                'onnxruntime', '--show', *args.demo_args.split()
-            ], out_dir))
     print('\n## Image model (stages in ms per frame)')
     for run in runs:
         print_run(run)
-    if not has_display():
-        print('\n--show on: not measured, this machine has no display '
-              '(DISPLAY is not set).')
     print('\n## Label agreement with plain-pytorch (per followed face: '
           'frames, agreeing, share)\n')
     reference = runs[0]['faces']

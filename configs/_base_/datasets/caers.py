@@ -56,13 +56,9 @@ train_pipeline = [
     dict(type='RandomCrop', crop_size=112),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     # hue stays 0: mmcv.adjust_hue overflows with numpy 2 for negative hues
-    # backend='cv2': the default 'pillow' would round-trip through PIL
-    dict(
-        type='ColorJitter',
-        brightness=0.2,
-        contrast=0.2,
-        saturation=0.2,
-        backend='cv2'),
+    # CV2ColorJitter: MMPretrain's ColorJitter(backend='cv2') (the default
+    # 'pillow' would round-trip through PIL), same outputs, faster contrast
+    dict(type='CV2ColorJitter', brightness=0.2, contrast=0.2, saturation=0.2),
     dict(type='PackTwoViewInputs'),
 ]
 

@@ -28,11 +28,10 @@ train_pipeline = [
             dict(type='RandomCrop', crop_size=40),
             dict(type='RandomFlip', prob=0.5, direction='horizontal'),
             dict(
-                type='ColorJitter',
+                type='CV2ColorJitter',
                 brightness=0.2,
                 contrast=0.2,
-                saturation=0.2,
-                backend='cv2'),
+                saturation=0.2),
         ]),
     dict(type='PackTwoViewClipInputs'),
 ]

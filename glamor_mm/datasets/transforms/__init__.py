@@ -1,4 +1,5 @@
 from .apply_to_face import ApplyToFace
+from .color_jitter import CV2ColorJitter, adjust_contrast
 from .crop_face import CropFace
 from .detect_face import DetectFace  # noqa: F401
 from .expand_face_box import ExpandFaceBox
@@ -12,7 +13,8 @@ from .pad_border import PadBorder
 from .sample_clip_frames import SampleClipFrames
 
 __all__ = [
-    'ApplyToFace', 'CropFace', 'ExpandFaceBox', 'Grayscale', 'LoadVideoFrames',
-    'MaskFace', 'PackTwoViewClipInputs', 'PackTwoViewInputs', 'PadBorder',
+    'ApplyToFace', 'CV2ColorJitter', 'adjust_contrast', 'CropFace',
+    'ExpandFaceBox', 'Grayscale', 'LoadVideoFrames', 'MaskFace',
+    'PackTwoViewClipInputs', 'PackTwoViewInputs', 'PadBorder',
     'SampleClipFrames', 'face_box_to_pixels'
 ]

@@ -118,13 +118,15 @@ class TwoViewDataPreprocessor(BaseDataPreprocessor):
         channel_dim = 2 if images.dim() == 6 else 1
         if self.to_rgb and images.size(channel_dim) == 3:
             images = images.flip(channel_dim)
-        images = images.float()
+        # a new tensor (never the caller's), normalised in place: fresh
+        # batch-sized buffers for (x - mean) / std cost more than the maths
+        images = images.to(torch.float32, copy=True)
         mean = getattr(self, f'{view}_mean')
         if mean is not None:
             std = getattr(self, f'{view}_std')
             if images.dim() > 4:  # (C, 1, 1) -> (C, 1, 1, 1) to skip T
                 mean, std = mean.unsqueeze(-1), std.unsqueeze(-1)
-            images = (images - mean) / std
+            images.sub_(mean).div_(std)
         return images
 
     def forward(self, data: dict, training: bool = False) -> dict:

@@ -51,6 +51,32 @@ def test_normalises_each_view(collate, packed_samples):
         assert out['data_samples'][k].gt_label.tolist() == [k]
 
 
+def test_bitwise_and_leaves_float_inputs_alone():
+    """Normalised in place, with the values of (x - mean) / std to the bit,
+    and never in the caller's tensors (float views, no flip)."""
+    torch.manual_seed(0)
+    raw = torch.randint(0, 256, (4, 3, 7, 9), dtype=torch.uint8)
+    out = build()(dict(inputs=dict(face=raw, context=raw)))['inputs']
+    assert torch.equal(
+        out['face'],
+        (raw.flip(1).float() - torch.tensor(FACE_MEAN).view(3, 1, 1)) /
+        torch.tensor(FACE_STD).view(3, 1, 1))
+    views = dict(face=raw.float(), context=raw.float())
+    before = {k: v.clone() for k, v in views.items()}
+    no_flip = MODELS.build(
+        dict(
+            type='TwoViewDataPreprocessor',
+            face_mean=FACE_MEAN,
+            face_std=FACE_STD,
+            context_mean=CONTEXT_MEAN,
+            context_std=CONTEXT_STD))
+    out = no_flip(dict(inputs=views))['inputs']
+    for view in ('face', 'context'):
+        assert torch.equal(views[view], before[view])
+        assert out[view].data_ptr() != views[view].data_ptr()
+    assert not torch.equal(out['face'], views['face'])
+
+
 def test_both_collates_agree_and_onehot(packed_samples):
     preprocessor = build(to_onehot=True, num_classes=4)
     a = preprocessor(default_collate(packed_samples()))
