@@ -11,7 +11,8 @@ same threads (:func:`glamor_mm.utils.matmul_gflops`). The backends run in
 interleaved rounds in one process, with the same number of threads, so
 that a busy machine slows them alike; the table shows the median.
 
-With ``--int8`` the INT8 model (as ``pytorch2onnx.py --int8`` writes it,
+With ``--bf16`` PyTorch is also timed under bfloat16 autocast (on a CPU
+with AVX-512 BF16 or AMX). With ``--int8`` the INT8 model (as ``pytorch2onnx.py --int8`` writes it,
 calibrated on ``--calib-samples`` samples of the config's ``--calib-split``)
 is timed too.
 
@@ -92,6 +93,11 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         help='also time the statically quantized ONNX model')
     parser.add_argument(
+        '--bf16',
+        action='store_true',
+        help='also time PyTorch under bfloat16 autocast (for CPUs with '
+        'AVX-512 BF16 or AMX)')
+    parser.add_argument(
         '--calib-split',
         default='train',
         choices=('train', 'val', 'test'),
@@ -168,8 +174,10 @@ def build_backends(cfg: Config,
                     runtimes['onnxruntime'].view_shapes)
 
 
-def backend_measures(backends: Backends, batch_sizes: Sequence[int],
-                     seconds: float) -> Dict[str, Callable[[], float]]:
+def backend_measures(backends: Backends,
+                     batch_sizes: Sequence[int],
+                     seconds: float,
+                     bf16: bool = False) -> Dict[str, Callable[[], float]]:
     """Throughput measures of every backend at every batch size.
 
     A measure makes one untimed call, then calls for ``seconds`` on random
@@ -179,11 +187,14 @@ def backend_measures(backends: Backends, batch_sizes: Sequence[int],
         backends (Backends): What :func:`build_backends` built.
         batch_sizes (Sequence[int]): Samples a call.
         seconds (float): Timed seconds a measure.
+        bf16 (bool): Also time PyTorch under bfloat16 autocast
+            (``'pytorch bf16'``). Defaults to False.
 
     Returns:
         dict[str, Callable[[], float]]: Per ``'<backend>, batch <N>'``
-        (``'pytorch'`` and the session names), a function returning
-        images/s, for :func:`glamor_mm.utils.interleaved_rounds`.
+        (``'pytorch'``, ``'pytorch bf16'`` and the session names), a
+        function returning images/s, for
+        :func:`glamor_mm.utils.interleaved_rounds`.
     """
     measures = {}
     timing = dict(min_seconds=seconds, warmup_calls=1)
@@ -198,12 +209,17 @@ def backend_measures(backends: Backends, batch_sizes: Sequence[int],
             if view in backends.view_shapes)
         arrays = [view.numpy() for view in views] + [None] * (2 - len(views))
 
-        def run_torch(views=views):
-            with torch.no_grad():
+        def run_torch(views=views, bf16=False):
+            with torch.no_grad(), torch.autocast(
+                    'cpu', dtype=torch.bfloat16, enabled=bf16):
                 backends.module(*views)
 
         measures[f'pytorch, batch {batch_size}'] = partial(
             throughput, run_torch, batch_size, **timing)
+        if bf16:
+            measures[f'pytorch bf16, batch {batch_size}'] = partial(
+                throughput, partial(run_torch, bf16=True), batch_size,
+                **timing)
         for name, runtime in backends.runtimes.items():
             measures[f'{name}, batch {batch_size}'] = partial(
                 throughput, partial(runtime.run, *arrays), batch_size,
@@ -225,7 +241,8 @@ def main() -> Dict[str, float]:
                               args.calib_split, args.calib_samples)
     model, view_shapes = backends.model, backends.view_shapes
     face_only = not hasattr(model, 'predict_faces')
-    measures = backend_measures(backends, args.batch_sizes, args.seconds)
+    measures = backend_measures(backends, args.batch_sizes, args.seconds,
+                                args.bf16)
     measures['fp32 matmul'] = matmul_gflops
     rounds = interleaved_rounds(measures, args.rounds)
     rates = medians(rounds.results)
