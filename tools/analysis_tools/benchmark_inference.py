@@ -11,10 +11,10 @@ same threads (:func:`glamor_mm.utils.matmul_gflops`). The backends run in
 interleaved rounds in one process, with the same number of threads, so
 that a busy machine slows them alike; the table shows the median.
 
-With ``--bf16`` PyTorch is also timed under bfloat16 autocast (on a CPU
-with AVX-512 BF16 or AMX). With ``--int8`` the INT8 model (as ``pytorch2onnx.py --int8`` writes it,
+With ``--int8`` the INT8 model (as ``pytorch2onnx.py --int8`` writes it,
 calibrated on ``--calib-samples`` samples of the config's ``--calib-split``)
-is timed too.
+is timed too, and with ``--bf16`` PyTorch under bfloat16 autocast (for a
+CPU with AVX-512 BF16 or AMX).
 
 Example (the README's numbers):
     python tools/analysis_tools/benchmark_inference.py \\

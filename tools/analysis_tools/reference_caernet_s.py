@@ -71,7 +71,8 @@ class ReferenceCAERNetS(nn.Module):
         self.face_encoder = ReferenceEncoder(ENCODER_WIDTHS)
         self.context_encoder = ReferenceEncoder(ENCODER_WIDTHS)
         self.attention = ReferenceEncoder((256, 128, 1), pool=False)
-        self.face_bn, self.context_bn = nn.BatchNorm1d(256), nn.BatchNorm1d(256)
+        self.face_bn = nn.BatchNorm1d(256)
+        self.context_bn = nn.BatchNorm1d(256)
         self.face_scorer = nn.Sequential(
             nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 1))
         self.context_scorer = nn.Sequential(
