@@ -219,11 +219,11 @@ def test_loader_collates_as_training_does():
     from mmengine.dataset import default_collate, pseudo_collate
     tool = _load_tool('benchmark_pipeline')
     dataset = list(range(4))
-    assert tool.LoaderVariant(dataset, dict(batch_size=2),
-                              0).loader.collate_fn is default_collate
-    variant = tool.LoaderVariant(
+    assert tool.config_loader(dataset, dict(batch_size=2),
+                              0).collate_fn is default_collate
+    loader = tool.config_loader(
         dataset, dict(batch_size=2, collate_fn=dict(type='pseudo_collate')), 0)
-    assert variant.loader.collate_fn is pseudo_collate
+    assert loader.collate_fn is pseudo_collate
 
 
 @pytest.mark.skipif(not osp.isdir('/proc/self'), reason='Linux /proc')

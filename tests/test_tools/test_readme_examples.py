@@ -116,6 +116,9 @@ SKIPPED = {
     'test_video_dynamic_vs_static.py train this config',
     'benchmark_inference.py':
     'a benchmark: minutes of timing',
+    'benchmark_reference_implementations.py':
+    'a benchmark: minutes of timing; '
+    'test_benchmark_reference_implementations.py runs it on a tiny setting',
     'python -m pytest tests -m "not slow"':
     'the test suite itself (this test is part of it)',
     'sphinx-build -W -b html docs docs/_build/html':

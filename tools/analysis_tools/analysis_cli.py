@@ -35,6 +35,36 @@ def add_rounds_arguments(parser: argparse.ArgumentParser,
             help=f'{threads} (default 1; see the README on threads)')
 
 
+def add_cfg_options_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--cfg-options``, the config overrides of ``tools/train.py``."""
+    from mmengine.config import DictAction
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, as in tools/train.py')
+
+
+def load_config(filename: str, cfg_options: Optional[dict] = None):
+    """Read a config, apply ``--cfg-options`` and set its default scope.
+
+    Args:
+        filename (str): The config file.
+        cfg_options (dict, optional): Overrides (``--cfg-options``).
+            Defaults to None.
+
+    Returns:
+        mmengine.config.Config: The config.
+    """
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    cfg = Config.fromfile(filename)
+    if cfg_options is not None:
+        cfg.merge_from_dict(cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    return cfg
+
+
 def add_trust_dump_argument(parser: argparse.ArgumentParser) -> None:
     """Add the ``--trust-dump`` flag of the tools that read dumps."""
     parser.add_argument(

@@ -39,18 +39,18 @@ import pstats
 import statistics
 import time
 from functools import partial
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Union
 
 import cv2
 import torch
-from mmengine.config import Config, DictAction
 from mmengine.dataset import worker_init_fn
-from mmengine.registry import FUNCTIONS, init_default_scope
+from mmengine.registry import FUNCTIONS
 from mmpretrain.registry import DATASETS, MODELS
 
 import glamor_mm  # noqa: F401  (registers the transforms and datasets)
 from glamor_mm.utils import interleaved_rounds, medians
-from analysis_cli import add_rounds_arguments, format_rounds, markdown_table
+from analysis_cli import (add_cfg_options_argument, add_rounds_arguments,
+                          format_rounds, load_config, markdown_table)
 
 DEFAULT_COLLATE = dict(type='default_collate')
 
@@ -106,11 +106,7 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         help='also profile one pass over the dataset of the first pipeline '
         '(uncached) in this process and print where the time goes')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, as in tools/train.py')
+    add_cfg_options_argument(parser)
     return parser.parse_args()
 
 
@@ -135,8 +131,10 @@ def cpu_seconds(pids: List[int]) -> Optional[float]:
     return total / os.sysconf('SC_CLK_TCK')
 
 
-class LoaderVariant:
-    """One DataLoader to time, built with persistent workers.
+def config_loader(dataset, loader_cfg: dict,
+                  num_workers: int) -> torch.utils.data.DataLoader:
+    """A shuffled DataLoader as the config sets it up, with persistent
+    workers.
 
     Args:
         dataset: A built dataset.
@@ -144,35 +142,48 @@ class LoaderVariant:
             ``collate_fn``: MMPretrain's ``default_collate`` where the config
             sets none, as in training and testing).
         num_workers (int): Worker processes (0: the main process).
+
+    Returns:
+        torch.utils.data.DataLoader: The loader.
+    """
+    # the collate function tools/train.py and tools/test.py default to
+    collate_cfg = dict(loader_cfg.get('collate_fn', DEFAULT_COLLATE))
+    collate_fn = FUNCTIONS.get(collate_cfg.pop('type'))
+    return torch.utils.data.DataLoader(
+        dataset,
+        batch_size=loader_cfg.get('batch_size', 32),
+        shuffle=True,
+        num_workers=num_workers,
+        collate_fn=collate_fn,
+        worker_init_fn=partial(
+            worker_init_fn, num_workers=num_workers, rank=0, seed=0),
+        persistent_workers=num_workers > 0)
+
+
+class LoaderVariant:
+    """One DataLoader to time.
+
+    Args:
+        loader (torch.utils.data.DataLoader): The loader (persistent
+            workers, so that start-up is not timed), e.g. of
+            :func:`config_loader`. Its batches are dicts with
+            ``data_samples``, or ``(inputs, labels)`` pairs.
         preprocessor (callable, optional): Applied to every batch in the
             main process. Defaults to None.
     """
 
     def __init__(self,
-                 dataset,
-                 loader_cfg: dict,
-                 num_workers: int,
+                 loader: torch.utils.data.DataLoader,
                  preprocessor: Optional[torch.nn.Module] = None) -> None:
-        # the collate function tools/train.py and tools/test.py default to
-        collate_cfg = dict(loader_cfg.get('collate_fn', DEFAULT_COLLATE))
-        collate_fn = FUNCTIONS.get(collate_cfg.pop('type'))
-        self.batch_size = loader_cfg.get('batch_size', 32)
-        self.loader = torch.utils.data.DataLoader(
-            dataset,
-            batch_size=self.batch_size,
-            shuffle=True,
-            num_workers=num_workers,
-            collate_fn=collate_fn,
-            worker_init_fn=partial(
-                worker_init_fn, num_workers=num_workers, rank=0, seed=0),
-            persistent_workers=num_workers > 0)
+        self.loader = loader
+        self.batch_size = loader.batch_size
         self.preprocessor = preprocessor
         # batches the workers prepare ahead (DataLoader's prefetch_factor 2)
         # while another variant is being timed
-        self.prefetched = 2 * num_workers
+        self.prefetched = 2 * loader.num_workers
         self._iter = iter(self.loader)
 
-    def _next(self) -> dict:
+    def _next(self) -> Union[dict, tuple]:
         try:
             batch = next(self._iter)
         except StopIteration:
@@ -212,9 +223,14 @@ class LoaderVariant:
         cpu_start = cpu_seconds(pids)
         start = time.perf_counter()
         for _ in range(num_batches):
-            data_samples = self._next()['data_samples']
+            batch = self._next()
+            if isinstance(batch, dict):
+                data_samples = batch['data_samples']
+                clips += sum(
+                    s.metainfo.get('num_clips', 0) for s in data_samples)
+            else:
+                data_samples = batch[-1]  # labels of an (inputs, labels) pair
             samples += len(data_samples)
-            clips += sum(s.metainfo.get('num_clips', 0) for s in data_samples)
         seconds = time.perf_counter() - start
         cpu_end = cpu_seconds(pids)
         cpu_ms = None if cpu_start is None or cpu_end is None else (
@@ -255,10 +271,7 @@ def main() -> Dict[str, float]:
         for videos the median clips/s under ``'<name>, clips/s'``.
     """
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    cfg = load_config(args.config, args.cfg_options)
     # OpenCV without its thread pool, as MMEngine's default env_cfg sets up
     cv2.setNumThreads(0)
     torch.set_num_threads(args.threads)
@@ -283,8 +296,8 @@ def main() -> Dict[str, float]:
         cached = ('uncached' if cache_dir is None else
                   'cached' if check == 'stat' else f'cached ({check})')
         name = f'{pipeline} pipeline, {cached}, {workers} workers'
-        variants[name] = LoaderVariant(dataset, loader_cfg, workers,
-                                       preprocessor)
+        variants[name] = LoaderVariant(
+            config_loader(dataset, loader_cfg, workers), preprocessor)
     if args.profile:
         first = copy.deepcopy(loader_cfg['dataset'])
         first.update(pipeline=cfg[f'{args.pipelines[0]}_pipeline'])

@@ -42,9 +42,8 @@ from functools import partial
 from typing import Callable, Dict, Optional, Sequence
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
-from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
@@ -52,7 +51,8 @@ import glamor_mm  # noqa: F401  (registers the models)
 from glamor_mm.engine.hooks import compile_modules
 from glamor_mm.utils import (interleaved_rounds, matmul_gflops, medians,
                              throughput)
-from analysis_cli import add_rounds_arguments, gflops_cells, markdown_table
+from analysis_cli import (add_cfg_options_argument, add_rounds_arguments,
+                          gflops_cells, load_config, markdown_table)
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from model_complexity import analyze  # noqa: E402
@@ -105,11 +105,7 @@ def parse_args() -> argparse.Namespace:
         '--steps', type=int, default=3, help='steps per round (default 3)')
     parser.add_argument(
         '--warmup', type=int, default=2, help='untimed steps (default 2)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, as in tools/train.py')
+    add_cfg_options_argument(parser)
     return parser.parse_args()
 
 
@@ -171,10 +167,7 @@ def main() -> Dict[str, float]:
         dict[str, float]: Median images/s per variant.
     """
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    cfg = load_config(args.config, args.cfg_options)
     torch.set_num_threads(args.threads)
     batch = random_batch(
         args.batch_size, clip_len=args.clip_len, sizes=args.sizes)
