@@ -14,8 +14,7 @@ import os.path as osp
 import shutil
 import tempfile
 import zlib
-from typing import (Callable, Dict, List, Optional, Sequence, Tuple,
-                    Union)
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmcv.transforms import Compose, LoadImageFromFile, Resize

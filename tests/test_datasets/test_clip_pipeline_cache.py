@@ -102,8 +102,9 @@ def test_damaged_row_is_recomputed(videos, tmp_path):
     fresh = _dataset(videos, 'test', cache_dir=str(tmp_path / 'cache'))
     with logged_messages() as records:
         out = fresh[3]
-    assert any(f'row {row} of' in r.getMessage()
-               and 'checksum' in r.getMessage() for r in records)
+    assert any(
+        f'row {row} of' in r.getMessage() and 'checksum' in r.getMessage()
+        for r in records)
     _assert_same(out, _dataset(videos, 'test')[3])
     np.testing.assert_array_equal(_cache(fresh).arrays['img'][row], good)
 

@@ -33,7 +33,7 @@ import os.path as osp
 import pstats
 import time
 from functools import partial
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import torch
@@ -182,12 +182,46 @@ class LoaderVariant:
         return samples / seconds, clips / seconds
 
 
-def profile_pipeline(dataset, top: int = 12) -> None:
+def time_variants(
+        variants: Dict[str, LoaderVariant], num_samples: int, rounds: int
+) -> Tuple[Dict[str, List[float]], Dict[str, List[float]], str]:
+    """Warm every variant up, then time them in interleaved rounds.
+
+    Args:
+        variants (dict[str, LoaderVariant]): The loaders, by name.
+        num_samples (int): Samples per variant and round.
+        rounds (int): Timed rounds.
+
+    Returns:
+        tuple[dict, dict, str]: Per variant the samples/s and the clips/s
+        of every round, and the load average around the rounds.
+    """
+    for variant in variants.values():
+        variant.warm_up()
+    measured = interleaved_rounds(
+        {
+            name: partial(variant.samples_per_second, num_samples)
+            for name, variant in variants.items()
+        }, rounds)
+    sample_rates = {
+        name: [samples for samples, _ in results]
+        for name, results in measured.results.items()
+    }
+    clip_rates = {
+        name: [clips for _, clips in results]
+        for name, results in measured.results.items()
+    }
+    return sample_rates, clip_rates, measured.load
+
+
+def profile_pipeline(dataset, top: int = 12, unit: str = 'image') -> None:
     """Print the functions that take the most time in one pass.
 
     Args:
         dataset: A built dataset; every sample is prepared once.
         top (int): How many functions to print. Defaults to 12.
+        unit (str): What a sample is, for the printout. Defaults to
+            'image'.
     """
     profiler = cProfile.Profile()
     profiler.enable()
@@ -196,15 +230,15 @@ def profile_pipeline(dataset, top: int = 12) -> None:
     profiler.disable()
     stats = pstats.Stats(profiler)
     total = stats.total_tt
-    print(f'Profile of one pass over {len(dataset)} images: '
-          f'{total / len(dataset) * 1e3:.1f} ms per image')
+    print(f'Profile of one pass over {len(dataset)} {unit}s: '
+          f'{total / len(dataset) * 1e3:.1f} ms per {unit}')
     rows = []
     for (file, line, name), (_, _, own, _, _) in sorted(
             stats.stats.items(), key=lambda kv: -kv[1][2])[:top]:
         where = name if file == '~' else f'{osp.basename(file)}:{line} {name}'
         rows.append(
             (where, f'{own / len(dataset) * 1e3:.2f}', f'{own / total:.0%}'))
-    print(markdown_table(('function', 'ms per image', 'share'), rows, 'lrr'))
+    print(markdown_table(('function', f'ms per {unit}', 'share'), rows, 'lrr'))
 
 
 def main() -> Dict[str, float]:
@@ -249,27 +283,14 @@ def main() -> Dict[str, float]:
         first = copy.deepcopy(loader_cfg['dataset'])
         first.update(pipeline=cfg[f'{args.pipelines[0]}_pipeline'])
         profile_pipeline(DATASETS.build(first))
-    for variant in variants.values():
-        variant.warm_up()
-    rounds = interleaved_rounds(
-        {
-            name: partial(variant.samples_per_second, args.num_samples)
-            for name, variant in variants.items()
-        }, args.rounds)
-    sample_rates = {
-        name: [samples for samples, _ in results]
-        for name, results in rounds.results.items()
-    }
-    clip_rates = {
-        name: [clips for _, clips in results]
-        for name, results in rounds.results.items()
-    }
+    sample_rates, clip_rates, load = time_variants(variants, args.num_samples,
+                                                   args.rounds)
     rates, clips = medians(sample_rates), medians(clip_rates)
     print(f'{args.config} ({args.dataloader}: {len(dataset)} samples, batch '
           f'{loader_cfg.get("batch_size", 32)}; data preprocessor '
           f'{"included" if preprocessor else "left out"}; main process '
           f'{args.threads} torch thread(s)); median of {args.rounds} rounds; '
-          f'{rounds.load}')
+          f'{load}')
     if any(clips.values()):  # videos
         print(
             markdown_table(

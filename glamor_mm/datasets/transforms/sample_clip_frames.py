@@ -134,9 +134,8 @@ class SampleClipFrames(BaseTransform):
             np.ndarray: ``floor(j * step)`` for ``j = 0 ..
             num_sampled - 1``, int64, increasing.
         """
-        step = self.frame_step(fps)
-        return np.floor(
-            np.arange(self.num_sampled(total, fps)) * step).astype(np.int64)
+        sampled = np.arange(self.num_sampled(total, fps))
+        return np.floor(sampled * self.frame_step(fps)).astype(np.int64)
 
     def clip_starts(self, num_sampled: int) -> List[int]:
         """Starts of the clips, in sampled frames.
