@@ -10,7 +10,6 @@ from .pipeline_cache import TwoViewPipelineCache
 
 __all__ = [
     'BaseEmotionDataset', 'CAERDataset', 'CAERSDataset', 'CAER_CLASSES',
-    'ClipPipelineCache',
-    'EmotionAnnotationDataset', 'NCAERSDataset', 'normalize_class_name',
-    'parse_face_bbox', 'TwoViewPipelineCache'
+    'ClipPipelineCache', 'EmotionAnnotationDataset', 'NCAERSDataset',
+    'normalize_class_name', 'parse_face_bbox', 'TwoViewPipelineCache'
 ]

@@ -114,6 +114,7 @@ class CAERDataset(BaseEmotionDataset):
                              f'{no_face!r}.')
         self.split = split.strip('/')
         self.no_face = no_face
+        self.clip_cache: Optional[ClipPipelineCache] = None
         super().__init__(
             ann_file=ann_file,
             data_root=data_root,
@@ -338,6 +339,7 @@ class CAERDataset(BaseEmotionDataset):
             mapping=broadcaster.remapping,
             remapping=broadcaster.remapping,
             share_random_params=broadcaster.share_random_params)
+        self.clip_cache = cache
         self.pipeline = Compose([sampler, cache, per_frame, *transforms[3:]])
 
     def extra_repr(self) -> List[str]:

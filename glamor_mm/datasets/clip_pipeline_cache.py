@@ -128,6 +128,26 @@ class ClipPipelineCache(TwoViewPipelineCache):
             data_info['file_id']
         ])
 
+    def update(self, idx: int, data_info: dict) -> int:
+        """Compute the rows of a video if any of them is missing or stale.
+
+        Args:
+            idx (int): The video's index in the dataset.
+            data_info (dict): Its data info (unused: the cache has it).
+
+        Returns:
+            int: Rows computed (all the video's sampled frames, or 0).
+        """
+        file_id = self.file_id(self.videos[idx]['video_path'])
+        infos = [
+            self._frame_info(idx, j, file_id)
+            for j in range(len(self.sampled_frames[idx]))
+        ]
+        if all(self.is_filled(info['sample_idx'], info) for info in infos):
+            return 0
+        self._fill_video(idx, file_id)
+        return len(infos)
+
     def _fill_video(self, video: int, file_id) -> None:
         """Decode every sampled frame of a video once; fill all its rows."""
         frames = self.sampled_frames[video]

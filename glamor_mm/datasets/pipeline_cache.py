@@ -349,6 +349,21 @@ class TwoViewPipelineCache:
         return (arrays['stamp'][idx].tobytes() == self.stamp(data_info)
                 and self._row_crc(*row) == arrays['crc'][idx])
 
+    def update(self, idx: int, data_info: dict) -> int:
+        """Compute the row of a sample if it is missing or stale.
+
+        Args:
+            idx (int): The sample's index (its row).
+            data_info (dict): Its data info.
+
+        Returns:
+            int: Rows computed (0 or 1).
+        """
+        if self.is_filled(idx, data_info):
+            return 0
+        self(data_info)
+        return 1
+
     @staticmethod
     def _row_crc(*parts: np.ndarray) -> int:
         """CRC-32 of a row's views and metadata bytes."""

@@ -1,8 +1,10 @@
 """The clip pipeline cache gives the clips of the uncached pipeline and
 never serves a damaged or outdated frame row."""
 import copy
+import importlib.util
 import os
 import os.path as osp
+import sys
 
 import numpy as np
 import pytest
@@ -130,3 +132,30 @@ def test_changed_video_or_track_refills_its_rows(videos, tmp_path):
     changed = np.flatnonzero((_cache(fresh).arrays['stamp'] != stamps).any(1))
     rows = range(cache.offsets[2], cache.offsets[3])
     assert changed.tolist() == list(rows)  # that video's rows, all of them
+
+
+def test_build_tool_fills_every_frame_row(videos, tmp_path, monkeypatch):
+    path = osp.join(ROOT, 'tools', 'misc', 'build_pipeline_cache.py')
+    spec = importlib.util.spec_from_file_location('build_cache', path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    cache_dir = str(tmp_path / 'cache')
+    monkeypatch.setattr(sys, 'argv', [
+        'build_pipeline_cache.py',
+        osp.join(ROOT, 'configs', '_base_', 'datasets',
+                 'caer.py'), '--cache-dir', cache_dir, '--workers', '0',
+        '--cfg-options', f'train_dataloader.dataset.data_root={videos}'
+    ])
+    uncached = _dataset(videos)
+    infos = [uncached.get_data_info(i) for i in range(len(uncached))]
+    sampler = uncached.pipeline.transforms[0]
+    rows = sum(
+        sampler.num_sampled(i['total_frames'], i['avg_fps']) for i in infos)
+    assert tool.main() == {'train_dataloader': rows}
+    assert tool.main() == {'train_dataloader': 0}  # all rows up to date
+    # training then reads every row from the cache, never decoding
+    dataset = _dataset(videos, cache_dir=cache_dir)
+    cache = _cache(dataset)
+    monkeypatch.setattr(cache, '_fill_video', None)
+    for i in range(len(dataset)):
+        dataset[i]
