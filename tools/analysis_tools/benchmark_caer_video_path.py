@@ -7,10 +7,13 @@
    are real photographs: scikit-image's astronaut's head moves over a
    shifted copy of its coffee picture, and in every other clip matplotlib's
    Grace Hopper comes in for the middle half (1-2 faces), so that the face
-   detector works as on real clips. The clips are reused by a later run
-   with the same settings.
-2. Face tracks: runs ``tools/detect_face_tracks.py`` on them with dlib's
-   HOG detector as a user would (a subprocess), once per process count of
+   detector works as on real clips. ``train_tracks.json`` holds the
+   astronaut's face track (where dlib finds it), so that the pipeline can
+   be measured on more clips than the detector. The clips are reused by a
+   later run with the same settings.
+2. Face tracks: runs ``tools/detect_face_tracks.py`` with dlib's HOG
+   detector as a user would (a subprocess) on the first ``--detect-clips``
+   clips (the split ``detect/``), once per process count of
    ``--detect-workers``. Its clips/s and frames/s leave out the tool's
    start-up (the time of a re-run that finds every clip done), and give the
    time for all of CAER (13,201 clips, 1,107,877 frames): on 2 cores from
@@ -27,7 +30,7 @@
 Example (the numbers of docs/user_guides/video.md)::
 
     python tools/analysis_tools/benchmark_caer_video_path.py \\
-        work_dirs/caer_scale --num-clips 280
+        work_dirs/caer_scale --num-clips 280 --detect-clips 28
 """
 import argparse
 import copy
@@ -35,6 +38,7 @@ import itertools
 import json
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 import time
@@ -61,6 +65,9 @@ ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 CAER_CLIPS = 13201
 CAER_FRAMES = 1107877
 FACE_DETECTOR = 'configs/face_detectors/dlib_hog.py'
+# where dlib's HOG detector finds the face in the pasted astronaut head
+# (x1, y1, x2, y2 from the head's top left corner; measured)
+FACE_IN_HEAD = (48, 61, 153, 165)
 MIB = 1 << 20
 
 
@@ -84,12 +91,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--fps', type=float, default=FPS, help=f'frame rate (default {FPS})')
     parser.add_argument(
+        '--detect-clips',
+        type=int,
+        default=14,
+        help='clips the face-track runs are timed on, the first ones '
+        '(default 14: its rate per frame does not depend on the number)')
+    parser.add_argument(
         '--detect-workers',
         type=int,
         nargs='*',
         default=[1, 2],
         help='process counts of the face-track runs (default 1 2; none: '
-        'skip them, the tracks must exist)')
+        'skip them)')
     parser.add_argument(
         '--config',
         default='configs/video/caernet_original3d_1xb32-12e_caer.py',
@@ -118,7 +131,10 @@ def parse_args() -> argparse.Namespace:
         help='also profile one pass of the uncached training pipeline over '
         'the clips and print where the time goes')
     add_rounds_arguments(parser, rounds=2)
-    return parser.parse_args()
+    args = parser.parse_args()
+    if min(args.num_clips, args.detect_clips) < 1:
+        parser.error('--num-clips and --detect-clips must be >= 1')
+    return args
 
 
 def photo_heads() -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -140,67 +156,109 @@ def paste(frame: np.ndarray, img: np.ndarray, x: int, y: int) -> None:
 
 
 def write_clip(path: str, num_frames: int, fps: float, seed: int,
-               photos: Tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
-    """Write one clip (see the module docstring)."""
+               photos: Tuple[np.ndarray, np.ndarray, np.ndarray]) -> list:
+    """Write one clip (see the module docstring).
+
+    Returns:
+        list: Per frame, the astronaut's face box ``[x1, y1, x2, y2]``.
+    """
     background, astronaut, grace = photos
     rng = np.random.default_rng(seed)
     background = np.roll(background, int(rng.integers(SIZE[0])), axis=1)
     phase0, speed = rng.uniform(0, 2 * np.pi), rng.uniform(0.5, 1.5)
+    track = []
     with VideoFileWriter(path, fps, SIZE, fourcc='XVID') as writer:
         for t in range(num_frames):
             frame = background.copy()
             phase = phase0 + speed * 2 * np.pi * t / 90
-            paste(frame, astronaut, int(30 + 100 * (1 - np.cos(phase))),
-                  int(60 + 50 * np.sin(2 * phase)))
+            x, y = (int(30 + 100 * (1 - np.cos(phase))),
+                    int(60 + 50 * np.sin(2 * phase)))
+            paste(frame, astronaut, x, y)
+            track.append([float(v) for v in np.add(FACE_IN_HEAD, [x, y] * 2)])
             if seed % 2 and num_frames / 4 <= t < num_frames * 3 / 4:
                 paste(frame, grace, int(480 + 30 * np.sin(3 * phase)),
                       int(40 + 20 * np.cos(3 * phase)))
             writer.write(frame)
+    return track
 
 
 def generate_clips(out_dir: str, num_clips: int, num_frames: Tuple[int, int],
-                   fps: float) -> List[int]:
-    """Write the clips, or reuse those of a run with the same settings.
+                   fps: float, detect_clips: int) -> List[int]:
+    """Write the clips and their tracks, or reuse those of a run with the
+    same settings.
+
+    Writes ``train/<Class>/<clip>.avi``, ``train_tracks.json`` (the
+    astronaut's face boxes, as ``CAERDataset`` reads them) and the split
+    ``detect/`` of the first ``detect_clips`` clips (hard links).
 
     Args:
-        out_dir (str): The dataset root (``train/<Class>/<clip>.avi``).
+        out_dir (str): The dataset root.
         num_clips (int): Clips, class after class.
         num_frames (tuple[int, int]): Range of the clip lengths.
         fps (float): Frame rate.
+        detect_clips (int): Clips of the split ``detect/``.
 
     Returns:
         list[int]: The length of every clip, in frames.
     """
     settings = dict(
-        num_clips=num_clips, num_frames=list(num_frames), fps=fps, version=1)
+        num_clips=num_clips,
+        num_frames=list(num_frames),
+        fps=fps,
+        detect_clips=detect_clips,
+        version=2)
     marker = osp.join(out_dir, 'clips.json')
     if osp.isfile(marker):
         with open(marker) as f:
             done = json.load(f)
         if done['settings'] == settings:
             return done['lengths']
+    for split in ('train', 'detect'):
+        shutil.rmtree(osp.join(out_dir, split), ignore_errors=True)
     rng = np.random.default_rng(0)
     lengths = rng.integers(num_frames[0], num_frames[1] + 1,
                            num_clips).tolist()
     photos = photo_heads()
+    data_list = []
     for i, length in enumerate(lengths):
-        label = CAER_CLASSES[i % len(CAER_CLASSES)]
-        write_clip(
-            osp.join(out_dir, 'train', label, f'{i:04d}.avi'), length, fps, i,
-            photos)
+        label = i % len(CAER_CLASSES)
+        rel = f'{CAER_CLASSES[label]}/{i:04d}.avi'
+        path = osp.join(out_dir, 'train', rel)
+        track = write_clip(path, length, fps, i, photos)
+        data_list.append(
+            dict(
+                video_path=f'train/{rel}',
+                gt_label=label,
+                num_frames=length,
+                fps=fps,
+                height=SIZE[1],
+                width=SIZE[0],
+                file_size=osp.getsize(path),
+                face_track=track,
+                face_track_flags='d' * length))
+        if i < detect_clips:
+            os.makedirs(
+                osp.dirname(osp.join(out_dir, 'detect', rel)), exist_ok=True)
+            os.link(path, osp.join(out_dir, 'detect', rel))
+    metainfo = dict(
+        classes=list(CAER_CLASSES),
+        face_tracks=dict(source='benchmark_caer_video_path.py'))
+    with open(osp.join(out_dir, 'train_tracks.json'), 'w') as f:
+        json.dump(dict(metainfo=metainfo, data_list=data_list), f)
     with open(marker, 'w') as f:
         json.dump(dict(settings=settings, lengths=lengths), f)
     return lengths
 
 
 def run_face_tracks(out_dir: str, workers: int, restart: bool) -> float:
-    """Run ``tools/detect_face_tracks.py`` on the clips; its wall time."""
+    """Run ``tools/detect_face_tracks.py`` on the split ``detect``; its wall
+    time."""
     command = [
         sys.executable,
         osp.join(ROOT, 'tools', 'detect_face_tracks.py'),
         osp.join(ROOT, FACE_DETECTOR), '--data-root', out_dir, '--split',
-        'train', '--out',
-        osp.join(out_dir, 'train_tracks.json'), '--workers',
+        'detect', '--out',
+        osp.join(out_dir, 'detect_tracks.json'), '--workers',
         str(workers)
     ] + (['--restart'] if restart else [])
     env = dict(
@@ -372,11 +430,13 @@ def main() -> dict:
     """
     args = parse_args()
     lengths = generate_clips(args.out_dir, args.num_clips,
-                             tuple(args.num_frames), args.fps)
+                             tuple(args.num_frames), args.fps,
+                             args.detect_clips)
     print(f'{len(lengths)} clips of 712x400 MPEG-4 AVI at {args.fps:g} fps, '
           f'{sum(lengths)} frames ({min(lengths)}-{max(lengths)} a clip) in '
           f'{args.out_dir}; load average {os.getloadavg()[0]:.1f}')
-    tracks = measure_face_tracks(args.out_dir, args.detect_workers, lengths)
+    tracks = measure_face_tracks(args.out_dir, args.detect_workers,
+                                 lengths[:args.detect_clips])
     if tracks:
         print(
             markdown_table(
