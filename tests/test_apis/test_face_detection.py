@@ -41,6 +41,27 @@ def test_init_detector_changes_scope_and_helper_restores_it():
         assert type(build_resnet()).__module__.startswith('mmpretrain')
 
 
+def test_scope_switch_never_sleeps(monkeypatch):
+    """MMEngine's overwrite_default_scope sleeps at every call; the face
+    detectors switch the scope once per frame, and on a busy CPU each sleep
+    gave the core away for milliseconds."""
+    model = init_face_detector(HOG_CFG)
+
+    def no_sleep(seconds):
+        raise AssertionError('time.sleep called')
+
+    monkeypatch.setattr('time.sleep', no_sleep)
+    with keep_default_scope('mmpretrain'):
+        for _ in range(3):  # each switch makes a scope of its own
+            with keep_default_scope('mmdet'):
+                assert current_scope() == 'mmdet'
+                with keep_default_scope('mmpretrain'):
+                    assert current_scope() == 'mmpretrain'
+                assert current_scope() == 'mmdet'
+            detect_faces(model, np.zeros((100, 120, 3), np.uint8))
+            assert current_scope() == 'mmpretrain'
+
+
 def test_detect_faces_sorted_and_thresholded(real_photos):
     model = init_face_detector(
         HOG_CFG,
