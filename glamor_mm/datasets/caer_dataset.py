@@ -313,16 +313,18 @@ class CAERDataset(BaseEmotionDataset):
         kinds = (SampleClipFrames, LoadVideoFrames, TransformBroadcaster)
         cached = []
         if len(transforms) >= 3 and all(
-                isinstance(t, kind) for t, kind in zip(transforms, kinds)):
+                isinstance(t, kind) for t, kind in zip(transforms, kinds)
+        ) and transforms[2].remapping == ClipPipelineCache.CLIP_KEYS:
             sampler, loader, broadcaster = transforms[:3]
             cached, rest = split_cacheable(broadcaster.transforms.transforms)
         if not cached:
             raise ValueError(
                 f'{type(self).__name__}: the pipeline cache (cache_dir) '
                 'needs a pipeline that starts with SampleClipFrames, '
-                'LoadVideoFrames and a TransformBroadcaster whose first '
-                'transforms are cacheable (CropFace, MaskFace, Resize...); '
-                f'got {[type(t).__name__ for t in transforms[:3]]}.')
+                'LoadVideoFrames and a TransformBroadcaster (remapping='
+                f'{ClipPipelineCache.CLIP_KEYS}) whose first transforms are '
+                'cacheable (CropFace, MaskFace, Resize...); got '
+                f'{[type(t).__name__ for t in transforms[:3]]}.')
         infos = [self.get_data_info(i) for i in range(len(self))]
         cache = ClipPipelineCache(
             cache_dir,

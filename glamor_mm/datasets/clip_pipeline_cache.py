@@ -80,6 +80,9 @@ class ClipPipelineCache(TwoViewPipelineCache):
             :class:`TwoViewPipelineCache`. Defaults to ``'stat'``.
     """
 
+    # frame key -> clip key of the views and face box it gives
+    CLIP_KEYS = dict(img='imgs', face_bbox='face_bboxes', face_img='face_imgs')
+
     def __init__(self,
                  cache_dir: str,
                  loader: Callable,
@@ -191,10 +194,12 @@ class ClipPipelineCache(TwoViewPipelineCache):
         frames: List[Dict] = [
             TwoViewPipelineCache.__call__(self, info) for info in infos
         ]
+        for frame_key, clip_key in self.CLIP_KEYS.items():
+            results[clip_key] = [frame[frame_key] for frame in frames]
         results.update(
-            imgs=[f['img'] for f in frames],
-            face_imgs=[f['face_img'] for f in frames],
-            face_bboxes=[f['face_bbox'] for f in frames],
-            img_shape=frames[0]['ori_shape'],
-            ori_shape=frames[0]['ori_shape'])
+            img_shape=frames[0]['ori_shape'], ori_shape=frames[0]['ori_shape'])
         return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(root={self.root!r}, '
+                f'rows={self.num_samples}, check={self.check!r})')
