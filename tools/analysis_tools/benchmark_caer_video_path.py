@@ -404,7 +404,9 @@ def measure_pipeline(
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     cv2.setNumThreads(0)
     torch.set_num_threads(1)
-    cache_dir = osp.join(args.out_dir, 'cache') if args.cache else None
+    # absolute: a relative cache_dir is relative to the data root
+    cache_dir = osp.abspath(osp.join(args.out_dir,
+                                     'cache')) if args.cache else None
     variants = build_variants(cfg, args.out_dir, args.batch_size, args.workers,
                               cache_dir)
     if args.profile:
