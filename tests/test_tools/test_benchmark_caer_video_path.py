@@ -22,7 +22,7 @@ def test_tables_are_consistent(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, 'argv', [
         'benchmark_caer_video_path.py', root, '--num-clips', '3',
         '--num-frames', '50', '60', '--detect-clips', '2', '--detect-workers',
-        '1', '--workers', '0', '--batch-size', '1', '--num-samples', '2',
+        '1', '--workers', '0', '1', '--batch-size', '1', '--num-samples', '2',
         '--rounds', '1'
     ])
     result = tool.main()
@@ -80,11 +80,19 @@ def test_tables_are_consistent(tmp_path, monkeypatch, capsys):
     assert f'| {how} | {hours:.1f} |' in out
 
     # the pipeline: 2 clips asked for, batch 1 -> 2 clips in each second
-    assert result['pipeline'] == {
-        'uncached, 0 workers': 2.0,
-        'cached, 0 workers': 2.0
-    }
+    variants = [
+        f'{c}, {w} workers' for c in ('uncached', 'cached') for w in (0, 1)
+    ]
+    assert result['pipeline'] == dict.fromkeys(variants, 2.0)
     assert '| uncached, 0 workers | 2.0 | 2.0 | - | - |' in out
+    # memory: a worker's RSS holds its USS, and none without workers
+    for name in variants:
+        rss, uss = result['memory'][name]
+        if name.endswith('0 workers'):
+            assert np.isnan(rss) and np.isnan(uss)
+        else:
+            assert rss > uss > 0
+            assert f'| {name} | 2.0 | 2.0 | {rss:.0f} | {uss:.0f} |' in out
     assert osp.isdir(osp.join(root, 'cache'))
     # the clips are reused by a run with the same settings
     assert tool.generate_clips(root, 3, (50, 60), 30, 2) == lengths

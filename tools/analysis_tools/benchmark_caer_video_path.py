@@ -239,7 +239,10 @@ def generate_clips(out_dir: str, num_clips: int, num_frames: Tuple[int, int],
         if i < detect_clips:
             os.makedirs(
                 osp.dirname(osp.join(out_dir, 'detect', rel)), exist_ok=True)
-            os.link(path, osp.join(out_dir, 'detect', rel))
+            try:
+                os.link(path, osp.join(out_dir, 'detect', rel))
+            except OSError:  # a file system without hard links
+                shutil.copyfile(path, osp.join(out_dir, 'detect', rel))
     metainfo = dict(
         classes=list(CAER_CLASSES),
         face_tracks=dict(source='benchmark_caer_video_path.py'))
@@ -352,10 +355,9 @@ def memory_mib(pid: int) -> Tuple[float, float]:
 def worker_memory(variant: LoaderVariant) -> Tuple[float, float]:
     """Mean RSS and USS (MiB) of the DataLoader workers of a variant; NaN
     without workers."""
-    workers = getattr(variant._iter, '_workers', [])
-    if not workers:
+    if not variant.worker_pids:
         return float('nan'), float('nan')
-    rss, uss = zip(*(memory_mib(worker.pid) for worker in workers))
+    rss, uss = zip(*map(memory_mib, variant.worker_pids))
     return float(np.mean(rss)), float(np.mean(uss))
 
 

@@ -143,6 +143,11 @@ class LoaderVariant:
         self.prefetched = 2 * num_workers
         self._iter = iter(self.loader)
 
+    @property
+    def worker_pids(self) -> List[int]:
+        """Process ids of the DataLoader's workers (none with 0 workers)."""
+        return [worker.pid for worker in getattr(self._iter, '_workers', [])]
+
     def _next(self) -> dict:
         try:
             batch = next(self._iter)
