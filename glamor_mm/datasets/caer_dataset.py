@@ -84,6 +84,12 @@ class CAERDataset(BaseEmotionDataset):
       all-zero face, or an error naming the video);
     - ``'error'``: stop with an error naming the first such video.
 
+    With ``cache_dir`` (and ``cache_check``, see
+    :class:`BaseEmotionDataset`), the decoded frames after the per-frame
+    deterministic transforms (``CropFace``, ``MaskFace``, ``Resize``) are
+    cached, one row per sampled frame (:class:`ClipPipelineCache`); the
+    clips are the same as without the cache.
+
     Data info of a sample: ``video_path`` (str), ``gt_label`` (int),
     ``total_frames`` (int), ``avg_fps`` (float), ``face_track``
     (float32 array ``(total_frames, 4)``, or None) and
@@ -98,8 +104,10 @@ class CAERDataset(BaseEmotionDataset):
             paths in ``ann_file`` are relative to it). Defaults to ''.
         no_face (str): ``'skip'``, ``'keep'`` or ``'error'``, see above.
             Defaults to ``'skip'``.
-        **kwargs: Other arguments of :class:`mmpretrain.datasets.BaseDataset`
-            (``pipeline``, ``test_mode``, ``indices``, ...).
+        **kwargs: Other arguments of :class:`BaseEmotionDataset`
+            (``cache_dir``, ``cache_check``) and of
+            :class:`mmpretrain.datasets.BaseDataset` (``pipeline``,
+            ``test_mode``, ``indices``, ...).
     """
 
     def __init__(self,
