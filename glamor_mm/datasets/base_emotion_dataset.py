@@ -212,11 +212,16 @@ class BaseEmotionDataset(BaseDataset):
             return
         super().full_init()
         self._check_holdout_overlap()
-        if self.cache_dir is None:
-            return
+        if self.cache_dir is not None:
+            self._open_pipeline_cache(
+                osp.join(self.data_root or '', self.cache_dir))
+
+    def _open_pipeline_cache(self, cache_dir: str) -> None:
+        """Cache the pipeline's cacheable start in ``cache_dir``: set
+        ``pipeline_cache`` and leave the rest in ``pipeline``."""
         cached, rest = split_cacheable(self.pipeline.transforms)
         self.pipeline_cache = TwoViewPipelineCache(
-            osp.join(self.data_root or '', self.cache_dir),
+            cache_dir,
             cached,
             [self.get_data_info(i)['img_path'] for i in range(len(self))],
             self.get_data_info(0),

@@ -5,12 +5,16 @@ import posixpath
 from typing import List, Optional, Tuple
 
 import numpy as np
+from mmcv.transforms import Compose, TransformBroadcaster
 from mmengine.logging import print_log
 from mmpretrain.registry import DATASETS
 
 from .base_emotion_dataset import (VIDEO_EXTENSIONS, BaseEmotionDataset,
                                    face_box_problem, invalid_face_boxes,
                                    parse_face_bbox)
+from .clip_pipeline_cache import ClipPipelineCache
+from .pipeline_cache import split_cacheable
+from .transforms import LoadVideoFrames, SampleClipFrames
 
 # d: detected; i: interpolated between two detections; e: extended (the
 # nearest detection, before the first or after the last one).
@@ -80,6 +84,12 @@ class CAERDataset(BaseEmotionDataset):
       all-zero face, or an error naming the video);
     - ``'error'``: stop with an error naming the first such video.
 
+    With ``cache_dir`` (and ``cache_check``, see
+    :class:`BaseEmotionDataset`), the decoded frames after the per-frame
+    deterministic transforms (``CropFace``, ``MaskFace``, ``Resize``) are
+    cached, one row per sampled frame (:class:`ClipPipelineCache`); the
+    clips are the same as without the cache.
+
     Data info of a sample: ``video_path`` (str), ``gt_label`` (int),
     ``total_frames`` (int), ``avg_fps`` (float), ``face_track``
     (float32 array ``(total_frames, 4)``, or None) and
@@ -94,8 +104,10 @@ class CAERDataset(BaseEmotionDataset):
             paths in ``ann_file`` are relative to it). Defaults to ''.
         no_face (str): ``'skip'``, ``'keep'`` or ``'error'``, see above.
             Defaults to ``'skip'``.
-        **kwargs: Other arguments of :class:`mmpretrain.datasets.BaseDataset`
-            (``pipeline``, ``test_mode``, ``indices``, ...).
+        **kwargs: Other arguments of :class:`BaseEmotionDataset`
+            (``cache_dir``, ``cache_check``) and of
+            :class:`mmpretrain.datasets.BaseDataset` (``pipeline``,
+            ``test_mode``, ``indices``, ...).
     """
 
     def __init__(self,
@@ -105,15 +117,12 @@ class CAERDataset(BaseEmotionDataset):
                  data_prefix: str = '',
                  no_face: str = 'skip',
                  **kwargs) -> None:
-        if kwargs.get('cache_dir') is not None:
-            raise ValueError(
-                'CAERDataset has no pipeline cache (cache_dir): the cache '
-                'holds the deterministic start of the image pipeline.')
         if no_face not in ('skip', 'keep', 'error'):
             raise ValueError("no_face must be 'skip', 'keep' or 'error', got "
                              f'{no_face!r}.')
         self.split = split.strip('/')
         self.no_face = no_face
+        self.clip_cache: Optional[ClipPipelineCache] = None
         super().__init__(
             ann_file=ann_file,
             data_root=data_root,
@@ -297,6 +306,51 @@ class CAERDataset(BaseEmotionDataset):
                 logger='current',
                 level=logging.WARNING)
         return self._check_not_empty(data_list, split_dir)
+
+    def _open_pipeline_cache(self, cache_dir: str) -> None:
+        """Cache the decoded frames after the per-frame deterministic steps.
+
+        The pipeline must start with ``SampleClipFrames``,
+        ``LoadVideoFrames`` and a ``TransformBroadcaster`` whose first
+        transforms are cacheable (e.g. ``CropFace``, ``MaskFace``,
+        ``Resize``); they become ``SampleClipFrames``, a
+        :class:`ClipPipelineCache` and a ``TransformBroadcaster`` of the
+        remaining per-frame transforms.
+        """
+        transforms = list(self.pipeline.transforms)
+        kinds = (SampleClipFrames, LoadVideoFrames, TransformBroadcaster)
+        cached = []
+        if len(transforms) >= 3 and all(
+                isinstance(t, kind) for t, kind in zip(transforms, kinds)
+        ) and transforms[2].remapping == ClipPipelineCache.CLIP_KEYS:
+            sampler, loader, broadcaster = transforms[:3]
+            cached, rest = split_cacheable(broadcaster.transforms.transforms)
+        if not cached:
+            raise ValueError(
+                f'{type(self).__name__}: the pipeline cache (cache_dir) '
+                'needs a pipeline that starts with SampleClipFrames, '
+                'LoadVideoFrames and a TransformBroadcaster (remapping='
+                f'{ClipPipelineCache.CLIP_KEYS}) whose first transforms are '
+                'cacheable (CropFace, MaskFace, Resize...); got '
+                f'{[type(t).__name__ for t in transforms[:3]]}.')
+        infos = [self.get_data_info(i) for i in range(len(self))]
+        cache = ClipPipelineCache(
+            cache_dir,
+            loader,
+            cached,
+            infos, [
+                sampler.sampled_frames(info['total_frames'], info['avg_fps'])
+                for info in infos
+            ],
+            check=self.cache_check)
+        # the remaining steps see the cached keys under their clip names
+        per_frame = TransformBroadcaster(
+            transforms=rest,
+            mapping=broadcaster.remapping,
+            remapping=broadcaster.remapping,
+            share_random_params=broadcaster.share_random_params)
+        self.clip_cache = cache
+        self.pipeline = Compose([sampler, cache, per_frame, *transforms[3:]])
 
     def extra_repr(self) -> List[str]:
         """The extra repr information of the dataset."""

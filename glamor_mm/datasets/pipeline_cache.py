@@ -14,7 +14,7 @@ import os.path as osp
 import shutil
 import tempfile
 import zlib
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmcv.transforms import Compose, LoadImageFromFile, Resize
@@ -312,23 +312,31 @@ class TwoViewPipelineCache:
         Returns:
             bytes: ``STAMP_BYTES`` bytes, never all zeros.
         """
-        path = data_info['img_path']
+        info = {k: v for k, v in data_info.items() if k != 'sample_idx'}
+        return self.digest([info, self.file_id(data_info['img_path'])])
+
+    def file_id(self, path: str) -> Union[list, str]:
+        """What a stamp sees of a file: ``[size, mtime_ns]`` or, with
+        ``check='hash'``, the BLAKE2b hex digest of its content."""
         try:
             stat = os.stat(path)
         except OSError as e:
             raise FileNotFoundError(
                 f'TwoViewPipelineCache: cannot stat {path!r} (the cache needs '
                 f'local image files): {e}') from e
-        info = {k: v for k, v in data_info.items() if k != 'sample_idx'}
         if self.check == 'hash':
             digest = hashlib.blake2b()
             with open(path, 'rb') as f:
                 for chunk in iter(lambda: f.read(1 << 20), b''):
                     digest.update(chunk)
-            file_id = digest.hexdigest()
-        else:
-            file_id = [stat.st_size, stat.st_mtime_ns]
-        text = json.dumps([info, file_id], sort_keys=True, default=str)
+            return digest.hexdigest()
+        return [stat.st_size, stat.st_mtime_ns]
+
+    @staticmethod
+    def digest(value) -> bytes:
+        """A stamp: ``STAMP_BYTES`` bytes of the hash of ``value``'s JSON,
+        never all zeros (the mark of an empty row)."""
+        text = json.dumps(value, sort_keys=True, default=str)
         digest = hashlib.blake2b(
             text.encode(), digest_size=STAMP_BYTES - 1).digest()
         return b'\x01' + digest
@@ -340,6 +348,21 @@ class TwoViewPipelineCache:
         row = [arrays[name][idx] for name in VIEW_KEYS + ('meta', )]
         return (arrays['stamp'][idx].tobytes() == self.stamp(data_info)
                 and self._row_crc(*row) == arrays['crc'][idx])
+
+    def update(self, idx: int, data_info: dict) -> int:
+        """Compute the row of a sample if it is missing or stale.
+
+        Args:
+            idx (int): The sample's index (its row).
+            data_info (dict): Its data info.
+
+        Returns:
+            int: Rows computed (0 or 1).
+        """
+        if self.is_filled(idx, data_info):
+            return 0
+        self(data_info)
+        return 1
 
     @staticmethod
     def _row_crc(*parts: np.ndarray) -> int:

@@ -40,6 +40,8 @@ def test_init_detector_changes_scope_and_helper_restores_it():
         assert type(build_resnet()).__module__.startswith('mmpretrain')
 
 
+
+
 def test_detect_faces_sorted_and_thresholded(real_photos):
     model = init_face_detector(
         HOG_CFG,

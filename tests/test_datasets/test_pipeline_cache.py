@@ -156,7 +156,7 @@ def test_build_tool_fills_every_row(toy_root, monkeypatch, capsys):
     monkeypatch.setattr(sys, 'argv', argv)
     assert tool.main() == {'train_dataloader': 14}
     assert tool.main() == {'train_dataloader': 0}  # all rows up to date
-    assert '14 images' in capsys.readouterr().out
+    assert '14 samples' in capsys.readouterr().out
 
 
 def _filled_cache(toy_root):

@@ -163,7 +163,7 @@ def test_broken_detector_stops_the_run(tmp_path, run_tool):
     assert proc.returncode == 1
     assert 'TooManyFailuresError: Stopped: 2 video(s) in a row' in proc.stderr
     assert ('.avi: face detection failed on frame 0: ZeroDivisionError: '
-            'division by zero') in proc.stderr
+            'integer division or modulo by zero') in proc.stderr
     assert not out.exists()
     proc = run_tool(list(map(str, args + [0])))
     assert proc.returncode == 3, proc.stderr[-2000:]

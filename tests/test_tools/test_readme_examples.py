@@ -119,6 +119,9 @@ SKIPPED = {
     'benchmark_reference_implementations.py':
     'a benchmark: minutes of timing; '
     'test_benchmark_reference_implementations.py runs it on a tiny setting',
+    'benchmark_caer_video_path.py':
+    'a benchmark: minutes of timing; test_benchmark_caer_video_path.py runs '
+    'it on 3 short clips',
     'python -m pytest tests -m "not slow"':
     'the test suite itself (this test is part of it)',
     'sphinx-build -W -b html docs docs/_build/html':
@@ -238,8 +241,9 @@ def test_skipped_blocks_are_in_the_docs():
 
 def test_doc_pages_are_found():
     names = {osp.relpath(path, REPO_ROOT) for path in DOC_FILES}
-    assert {'README.md', 'docs/get_started.md',
-            'docs/user_guides/inference.md'} <= names
+    assert {
+        'README.md', 'docs/get_started.md', 'docs/user_guides/inference.md'
+    } <= names
 
 
 @pytest.mark.slow  # about 3 min: demos, trainings and conversions

@@ -183,6 +183,11 @@ class LoaderVariant:
         self.prefetched = 2 * loader.num_workers
         self._iter = iter(self.loader)
 
+    @property
+    def worker_pids(self) -> List[int]:
+        """Process ids of the DataLoader's workers (none with 0 workers)."""
+        return [worker.pid for worker in getattr(self._iter, '_workers', [])]
+
     def _next(self) -> Union[dict, tuple]:
         try:
             batch = next(self._iter)
@@ -217,9 +222,7 @@ class LoaderVariant:
             self._next()
         num_batches = max(1, -(-num_samples // self.batch_size))
         samples = clips = 0
-        pids = [os.getpid()] + [
-            worker.pid for worker in getattr(self._iter, '_workers', [])
-        ]
+        pids = [os.getpid()] + self.worker_pids
         cpu_start = cpu_seconds(pids)
         start = time.perf_counter()
         for _ in range(num_batches):
@@ -238,12 +241,44 @@ class LoaderVariant:
         return samples / seconds, clips / seconds, cpu_ms
 
 
-def profile_pipeline(dataset, top: int = 12) -> None:
+def time_variants(
+        variants: Dict[str, LoaderVariant], num_samples: int, rounds: int
+) -> Tuple[Dict[str, List[float]], Dict[str, List[float]], Dict[
+        str, List[Optional[float]]], str]:
+    """Warm every variant up, then time them in interleaved rounds.
+
+    Args:
+        variants (dict[str, LoaderVariant]): The loaders, by name.
+        num_samples (int): Samples per variant and round.
+        rounds (int): Timed rounds.
+
+    Returns:
+        tuple[dict, dict, dict, str]: Per variant the samples/s, the
+        clips/s and the CPU ms per sample (None where unknown) of every
+        round, and the load average around the rounds.
+    """
+    for variant in variants.values():
+        variant.warm_up()
+    measured = interleaved_rounds(
+        {
+            name: partial(variant.samples_per_second, num_samples)
+            for name, variant in variants.items()
+        }, rounds)
+    sample_rates, clip_rates, cpu_ms = ({
+        name: [result[i] for result in results]
+        for name, results in measured.results.items()
+    } for i in range(3))
+    return sample_rates, clip_rates, cpu_ms, measured.load
+
+
+def profile_pipeline(dataset, top: int = 12, unit: str = 'image') -> None:
     """Print the functions that take the most time in one pass.
 
     Args:
         dataset: A built dataset; every sample is prepared once.
         top (int): How many functions to print. Defaults to 12.
+        unit (str): What a sample is, for the printout. Defaults to
+            'image'.
     """
     profiler = cProfile.Profile()
     profiler.enable()
@@ -252,15 +287,15 @@ def profile_pipeline(dataset, top: int = 12) -> None:
     profiler.disable()
     stats = pstats.Stats(profiler)
     total = stats.total_tt
-    print(f'Profile of one pass over {len(dataset)} images: '
-          f'{total / len(dataset) * 1e3:.1f} ms per image')
+    print(f'Profile of one pass over {len(dataset)} {unit}s: '
+          f'{total / len(dataset) * 1e3:.1f} ms per {unit}')
     rows = []
     for (file, line, name), (_, _, own, _, _) in sorted(
             stats.stats.items(), key=lambda kv: -kv[1][2])[:top]:
         where = name if file == '~' else f'{osp.basename(file)}:{line} {name}'
         rows.append(
             (where, f'{own / len(dataset) * 1e3:.2f}', f'{own / total:.0%}'))
-    print(markdown_table(('function', 'ms per image', 'share'), rows, 'lrr'))
+    print(markdown_table(('function', f'ms per {unit}', 'share'), rows, 'lrr'))
 
 
 def main() -> Dict[str, float]:
@@ -302,17 +337,8 @@ def main() -> Dict[str, float]:
         first = copy.deepcopy(loader_cfg['dataset'])
         first.update(pipeline=cfg[f'{args.pipelines[0]}_pipeline'])
         profile_pipeline(DATASETS.build(first))
-    for variant in variants.values():
-        variant.warm_up()
-    rounds = interleaved_rounds(
-        {
-            name: partial(variant.samples_per_second, args.num_samples)
-            for name, variant in variants.items()
-        }, args.rounds)
-    sample_rates, clip_rates, cpu_ms = ({
-        name: [result[i] for result in results]
-        for name, results in rounds.results.items()
-    } for i in range(3))
+    sample_rates, clip_rates, cpu_ms, load = time_variants(
+        variants, args.num_samples, args.rounds)
     rates, clips = medians(sample_rates), medians(clip_rates)
 
     def cpu_cell(name: str) -> str:
@@ -324,7 +350,7 @@ def main() -> Dict[str, float]:
           f'{loader_cfg.get("batch_size", 32)}; data preprocessor '
           f'{"included" if preprocessor else "left out"}; main process '
           f'{args.threads} torch thread(s)); median of {args.rounds} rounds; '
-          f'{rounds.load}')
+          f'{load}')
     if any(clips.values()):  # videos
         print(
             markdown_table(

@@ -2,7 +2,8 @@
 
 The dataset of each chosen dataloader caches the deterministic start of its
 pipeline (decode, face crop, face masking, context resize) in
-``dataset.cache_dir`` (see ``glamor_mm.datasets.TwoViewPipelineCache``).
+``dataset.cache_dir``: a row per image (``glamor_mm.datasets.
+TwoViewPipelineCache``) or per sampled video frame (``ClipPipelineCache``).
 Training fills the cache lazily in its first epoch; this tool fills it
 beforehand, in ``--workers`` processes, and only recomputes rows that are
 missing or stale (changed image file, face box or label).
@@ -58,13 +59,14 @@ class _RowFiller(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.dataset)
 
-    def __getitem__(self, idx: int) -> bool:
-        info = self.dataset.get_data_info(idx)
-        cache = self.dataset.pipeline_cache
-        if cache.is_filled(idx, info):
-            return False
-        cache(info)
-        return True
+    def __getitem__(self, idx: int) -> int:
+        return cache_of(self.dataset).update(idx,
+                                             self.dataset.get_data_info(idx))
+
+
+def cache_of(dataset):
+    """The pipeline cache of a dataset: of its images, or of its clips."""
+    return dataset.pipeline_cache or getattr(dataset, 'clip_cache', None)
 
 
 def main() -> Dict[str, int]:
@@ -88,17 +90,18 @@ def main() -> Dict[str, int]:
                              '--cache-dir or set it in the config.')
         dataset = DATASETS.build(dataset_cfg)
         dataset.full_init()
-        print(f'{name}: {len(dataset)} images -> '
-              f'{dataset.pipeline_cache.root}')
+        print(f'{name}: {len(dataset)} samples -> '
+              f'{cache_of(dataset).root}')
         loader = torch.utils.data.DataLoader(
             _RowFiller(dataset), batch_size=None, num_workers=args.workers)
         progress = ProgressBar(len(dataset))
         computed[name] = 0
-        for filled in loader:
-            computed[name] += int(filled)
+        for rows in loader:
+            computed[name] += int(rows)
             progress.update()
+        total = len(cache_of(dataset).arrays['stamp'])
         print(f'\n{name}: {computed[name]} rows computed, '
-              f'{len(dataset) - computed[name]} were up to date.')
+              f'{total - computed[name]} were up to date.')
     return computed
 
 

@@ -34,12 +34,13 @@ train_pipeline = [
             # a frame without a tracked box gets an all-zero face
             dict(type='CropFace', scale=(96, 96), missing_face='zeros'),
             dict(type='MaskFace'),
+            dict(type='Resize', scale=(171, 128)),
+            # the steps above are cached with dataset cache_dir=...
             dict(
                 type='ApplyToFace',
                 transforms=[
                     dict(type='RandomFlip', prob=0.5, direction='horizontal')
                 ]),
-            dict(type='Resize', scale=(171, 128)),
             dict(type='RandomCrop', crop_size=112),
             dict(type='RandomFlip', prob=0.5, direction='horizontal'),
             dict(

@@ -106,6 +106,37 @@ class SampleClipFrames(BaseTransform):
             math.floor(j * step) == index
             for j in (math.floor(guess), math.ceil(guess)))
 
+    def num_sampled(self, total: int, fps: float) -> int:
+        """Number of sampled frames of a video: the ``j`` with
+        ``floor(j * step) < total``.
+
+        Args:
+            total (int): Number of frames of the video.
+            fps (float): Its frame rate.
+
+        Returns:
+            int: The count (float-safe).
+        """
+        step = self.frame_step(fps)
+        count = math.floor((total - 1) / step) + 1
+        while math.floor(count * step) < total:
+            count += 1
+        return count
+
+    def sampled_frames(self, total: int, fps: float) -> np.ndarray:
+        """Source frame index of every sampled frame of a video.
+
+        Args:
+            total (int): Number of frames of the video.
+            fps (float): Its frame rate.
+
+        Returns:
+            np.ndarray: ``floor(j * step)`` for ``j = 0 ..
+            num_sampled - 1``, int64, increasing.
+        """
+        sampled = np.arange(self.num_sampled(total, fps))
+        return np.floor(sampled * self.frame_step(fps)).astype(np.int64)
+
     def clip_starts(self, num_sampled: int) -> List[int]:
         """Starts of the clips, in sampled frames.
 
@@ -134,10 +165,7 @@ class SampleClipFrames(BaseTransform):
             raise ValueError(f'{results.get("video_path")}: cannot sample '
                              f'clips from {total} frames at {fps} fps.')
         step = self.frame_step(fps)
-        # the frames floor(j * step) < total (the float-safe count)
-        num_sampled = math.floor((total - 1) / step) + 1
-        while math.floor(num_sampled * step) < total:
-            num_sampled += 1
+        num_sampled = self.num_sampled(total, fps)
         starts = self.clip_starts(num_sampled)
         sampled = np.array(
             [[min(s + i, num_sampled - 1) for i in range(self.clip_len)]

@@ -9,7 +9,6 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-
 from mmdet.apis import inference_detector  # noqa: E402
 from mmdet.registry import MODELS  # noqa: E402
 from mmdet.structures import DetDataSample  # noqa: E402
@@ -110,6 +109,30 @@ def test_hog_batched_inputs_of_different_sizes(hog, real_photos):
                                    single.pred_instances.bboxes)
 
 
+def test_hog_uint8_batch_skips_the_float_round_trip(hog, real_photos):
+    """The test pipeline's uint8 images go to dlib without the data
+    preprocessor's float batch: same boxes, scores and metainfo."""
+    from mmdet.models.detectors import BaseDetector
+    names = ('astronaut', 'grace_hopper', 'coffee')
+
+    def batch():
+        samples = [out_input(hog, real_photos[n]['path']) for n in names]
+        return dict(
+            inputs=[s[0] for s in samples],
+            data_samples=[s[1] for s in samples])
+
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        fast = hog.test_step(batch())
+        slow = BaseDetector.test_step(hog, batch())  # the preprocessor
+        val = hog.val_step(batch())
+    assert [len(p.pred_instances) for p in fast] == [1, 1, 0]
+    for ours, ref, by_val in zip(fast, slow, val):
+        assert ours.metainfo == ref.metainfo == by_val.metainfo
+        for key in ('bboxes', 'scores', 'labels'):
+            torch.testing.assert_close(ours.pred_instances[key],
+                                       ref.pred_instances[key])
+
+
 def test_hog_tiny_images_have_no_face(hog):
     """1-pixel images are searched (no face), not refused by dlib for the
     strides of their size-1 dimensions."""
@@ -200,8 +223,9 @@ def test_cnn_tiny_images_have_no_face():
     """Images too small for the MMOD network's convolutions have no face
     instead of a dlib error; the smallest accepted ones run the network."""
     cnn = init_face_detector(CNN_CFG)
-    for upsample, shapes in ((0, [(1, 1), (9, 100), (10, 10)]),
-                             (1, [(1, 1), (4, 100), (5, 5)])):
+    for upsample, shapes in ((0, [(1, 1), (9, 100), (10, 10)]), (1, [(1, 1),
+                                                                     (4, 100),
+                                                                     (5, 5)])):
         cnn.upsample = upsample
         for h, w in shapes:
             boxes, scores = cnn.detect(np.zeros((h, w, 3), np.uint8))
