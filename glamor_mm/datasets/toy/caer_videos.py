@@ -73,6 +73,10 @@ flagged ``d``), the same format ``tools/detect_face_tracks.py`` writes.
 
 Generation is deterministic: clip ``i`` of class ``c`` in split ``s`` is
 drawn from ``numpy.random.default_rng([seed, s, c, i])``.
+
+``mode='guided'`` draws the face-guided toy videos instead
+(:mod:`glamor_mm.datasets.toy.guided_videos`): the face names one of three
+objects, whose flashed mark sets the label.
 """
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
