@@ -124,6 +124,6 @@ def test_vis_clip_attention(guided_videos, tmp_path):
     out = str(tmp_path / 'fig.png')
     tool.main([path, '--num', '2', '--clip', '1', '--out', out])
     fig = cv2.imread(out)
-    assert fig.shape == (2 * 80 * 2, CLIP_LEN * 128 * 2, 3)
+    assert fig.shape == (2 * 80 * 2, (CLIP_LEN * 2 + 1) * 128, 3)
     with pytest.raises(ValueError, match='no clip 2'):
         tool.main([path, '--clip', '2', '--out', out])

@@ -6,9 +6,10 @@ guided``) and writes a PNG with one row per video: the frames of one of its
 clips with the attention of their time step overlaid, on one colour scale
 for the whole clip (a softmax over time and space spreads one unit of mass
 over all of them). The named object is outlined (white; yellow in the frames
-where it flashes its mark), and each frame is labelled with the attention
-mass its time step puts on the named object. The first frame's label has
-the true and the predicted class.
+where it flashes its mark), and each frame is labelled with the share of the
+clip's attention in its time step and the part of it on the named object
+(``1: 30% (12%)``; ``*`` when the named object flashes). A first tile
+gives the true and the predicted class.
 
 Example::
 
@@ -67,7 +68,8 @@ def clip_attention_row(result: dict, clip: int, scale: int) -> np.ndarray:
         scale (int): Upscaling of the frames.
 
     Returns:
-        np.ndarray: The row, ``H·scale x clip_len·W·scale x 3`` uint8.
+        np.ndarray: The row, ``H·scale x (clip_len + 1/2)·W·scale x 3``
+        uint8: a tile with the true and predicted class, then the frames.
     """
     attention = dump_array(result['attention']).astype(np.float64)
     if attention.ndim != 4 or not 0 <= clip < len(attention):
@@ -79,6 +81,7 @@ def clip_attention_row(result: dict, clip: int, scale: int) -> np.ndarray:
     inds = dump_array(result['frame_inds']).reshape(len(attention),
                                                     clip_len)[clip].tolist()
     frames = read_frames_opencv(result['video_path'], inds)
+    maps = maps / maps.sum()  # a per-step softmax (CAER-Net) counts 1/T'
     peak = maps.max()
     tiles = []
     for j, (frame, index) in enumerate(zip(frames, inds)):
@@ -86,12 +89,12 @@ def clip_attention_row(result: dict, clip: int, scale: int) -> np.ndarray:
         h, w = frame.shape[:2]
         heat = cv2.resize((255 * step / peak).astype(np.uint8), (w, h),
                           interpolation=cv2.INTER_NEAREST)
-        tile = cv2.addWeighted(frame, 0.5,
-                               cv2.applyColorMap(heat, cv2.COLORMAP_JET), 0.5,
+        tile = cv2.addWeighted(frame, 0.6,
+                               cv2.applyColorMap(heat, cv2.COLORMAP_JET), 0.4,
                                0)
         masks, target, shown = guided_video_frame_cues(
             frame, dump_array(result['face_bboxes'][index]))
-        text = f't{j}'
+        text = f'{j}: {100 * step.sum():.0f}%'
         if target is not None and masks[target].any():
             ys, xs = np.nonzero(masks[target])
             cv2.rectangle(tile, (int(xs.min()) - 1, int(ys.min()) - 1),
@@ -99,16 +102,20 @@ def clip_attention_row(result: dict, clip: int, scale: int) -> np.ndarray:
                           (0, 255, 255) if shown[target] else
                           (255, 255, 255), 1)
             mass = float(attention_mass_on_masks(step, masks[target:target + 1])[0])
-            text += f' {100 * mass:.0f}%' + (' flash' if shown[target] else '')
+            text += f' ({100 * mass:.0f}%)' + (' *' if shown[target] else '')
         tile = cv2.resize(tile, (w * scale, h * scale),
                           interpolation=cv2.INTER_NEAREST)
-        if j == 0:
-            gt = CAER_CLASSES[int(dump_array(result['gt_label']).ravel()[0])]
-            pred = CAER_CLASSES[int(
-                dump_array(result['pred_label']).ravel()[0])]
-            text = f'{gt}->{pred} ' + text
         tiles.append(put_label(tile, text))
-    return np.concatenate(tiles, axis=1)
+    # a first tile with the true and the predicted class
+    title = np.zeros((h * scale, w * scale // 2, 3), np.uint8)
+    for k, (name, key) in enumerate((('true', 'gt_label'),
+                                     ('pred', 'pred_label'))):
+        label = CAER_CLASSES[int(dump_array(result[key]).ravel()[0])]
+        for line, text in enumerate((name, label)):
+            cv2.putText(title, text, (4, 20 + 22 * (2 * k + line)),
+                        cv2.FONT_HERSHEY_SIMPLEX, 0.55, (255, 255, 255), 1,
+                        cv2.LINE_AA)
+    return np.concatenate([title] + tiles, axis=1)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
