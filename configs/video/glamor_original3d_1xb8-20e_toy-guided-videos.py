@@ -61,7 +61,8 @@ test_pipeline = [
 ]
 train_dataloader = dict(
     dataset=dict(data_root=data_root, pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(data_root=data_root, pipeline=test_pipeline))
+val_dataloader = dict(
+    dataset=dict(data_root=data_root, pipeline=test_pipeline))
 test_dataloader = dict(
     dataset=dict(data_root=data_root, pipeline=test_pipeline))
 

@@ -172,7 +172,8 @@ def test_guided_video_configs_differ_in_the_neck_only():
     over space per time step) or pooling."""
     init_default_scope('mmpretrain')
     cfgs = {
-        row: Config.fromfile(
+        row:
+        Config.fromfile(
             osp.join(CONFIG_ROOT, 'video',
                      f'{row}_1xb8-20e_toy-guided-videos.py'))
         for row in GUIDED_NECKS

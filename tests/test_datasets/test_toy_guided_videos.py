@@ -22,6 +22,7 @@ from glamor_mm.datasets.transforms.load_video_frames import \
 
 _MOUTH = ((0, 0, 210), (210, 40, 0))  # smile: red, frown: blue
 
+
 def _mask(img, color, tol=40):
     return np.abs(img.astype(int) - color).max(-1) <= tol
 
@@ -58,8 +59,9 @@ def oracle_guess(views, face_cue, target, shown):
     With the named object unknown, a label whose mark ``m`` is shown by ``n``
     objects has a likelihood proportional to ``n``.
     """
-    marks = [next((m for m in obj if m is not None), None)
-             for obj in zip(*shown)]
+    marks = [
+        next((m for m in obj if m is not None), None) for obj in zip(*shown)
+    ]
     candidates = [
         label for label, cues in enumerate(GUIDED_VIDEO_CUES)
         if 'face' not in views or cues[0] == face_cue
@@ -69,7 +71,8 @@ def oracle_guess(views, face_cue, target, shown):
                     if GUIDED_VIDEO_CUES[label][1] == marks[target])
     if 'marks' in views:
         return max(
-            candidates, key=lambda label: marks.count(GUIDED_VIDEO_CUES[label][1]))
+            candidates,
+            key=lambda label: marks.count(GUIDED_VIDEO_CUES[label][1]))
     return candidates[0]
 
 
@@ -110,10 +113,10 @@ def test_oracle_reaches_the_stated_bounds():
             frame_observations.append(
                 (face_cue, target, shown[frame:frame + 1]))
             labels.append(label)
-    checks = ((('face', 'context'), observations, False),
-              (('face', 'marks'), observations, False),
-              (('face', 'context'), frame_observations, True),
-              (('face', ), observations, False))
+    checks = ((('face', 'context'), observations,
+               False), (('face', 'marks'), observations, False),
+              (('face', 'context'), frame_observations,
+               True), (('face', ), observations, False))
     for views, obs, single_frame in checks:
         stated = guided_video_best_accuracy(views, single_frame)
         acc = np.mean([
@@ -136,8 +139,7 @@ def test_written_videos(tmp_path):
                                         **kwargs) == dict(test=7)
     files = sorted(
         osp.relpath(p, tmp_path / 'a')
-        for p in glob.glob(str(tmp_path / 'a' / '**' / '*.*'),
-                           recursive=True))
+        for p in glob.glob(str(tmp_path / 'a' / '**' / '*.*'), recursive=True))
     assert len(files) == 8
     _, mismatch, errors = filecmp.cmpfiles(
         str(tmp_path / 'a'), str(tmp_path / 'b'), files, shallow=False)

@@ -75,8 +75,9 @@ def _dump(tmp_path, videos, focus):
                 clip_len=CLIP_LEN,
                 num_clips=2,
                 frame_inds=np.arange(8),
-                face_bboxes=[np.array(b, np.float32)
-                             for b in item['face_track']]))
+                face_bboxes=[
+                    np.array(b, np.float32) for b in item['face_track']
+                ]))
         sample.set_field(torch.tensor(attention), 'attention')
         sample.set_gt_label(item['gt_label']).set_pred_label(0)
         results.append(sample.to_dict())

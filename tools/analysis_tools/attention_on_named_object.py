@@ -186,10 +186,10 @@ def clip_attention_on_named_object(results: Sequence[dict],
             present = np.flatnonzero(masks.reshape(len(masks), -1).any(1))
             named = int(np.flatnonzero(present == target)[0])
             # (T', objects): the mass of each time step on each object
-            mass, uniform = (attention_mass_on_masks(maps, masks[present])
-                             for maps in (clip_maps,
-                                          np.full_like(clip_maps,
-                                                       1 / clip_maps.size)))
+            mass, uniform = (
+                attention_mass_on_masks(maps, masks[present])
+                for maps in (clip_maps,
+                             np.full_like(clip_maps, 1 / clip_maps.size)))
             flashing = np.array(
                 [any(shown[target] for _, _, shown in step) for step in cues])
             on_named, on_others = mass[:, named], np.delete(mass, named, 1)

@@ -87,8 +87,9 @@ def clip_attention_row(result: dict, clip: int, scale: int) -> np.ndarray:
     for j, (frame, index) in enumerate(zip(frames, inds)):
         step = maps[j * len(maps) // clip_len]
         h, w = frame.shape[:2]
-        heat = cv2.resize((255 * step / peak).astype(np.uint8), (w, h),
-                          interpolation=cv2.INTER_NEAREST)
+        heat = cv2.resize(
+            (255 * step / peak).astype(np.uint8), (w, h),
+            interpolation=cv2.INTER_NEAREST)
         tile = cv2.addWeighted(frame, 0.6,
                                cv2.applyColorMap(heat, cv2.COLORMAP_JET), 0.4,
                                0)
@@ -99,17 +100,18 @@ def clip_attention_row(result: dict, clip: int, scale: int) -> np.ndarray:
             ys, xs = np.nonzero(masks[target])
             cv2.rectangle(tile, (int(xs.min()) - 1, int(ys.min()) - 1),
                           (int(xs.max()) + 1, int(ys.max()) + 1),
-                          (0, 255, 255) if shown[target] else
-                          (255, 255, 255), 1)
-            mass = float(attention_mass_on_masks(step, masks[target:target + 1])[0])
+                          (0, 255, 255) if shown[target] else (255, 255, 255),
+                          1)
+            mass = float(
+                attention_mass_on_masks(step, masks[target:target + 1])[0])
             text += f' ({100 * mass:.0f}%)' + (' *' if shown[target] else '')
-        tile = cv2.resize(tile, (w * scale, h * scale),
-                          interpolation=cv2.INTER_NEAREST)
+        tile = cv2.resize(
+            tile, (w * scale, h * scale), interpolation=cv2.INTER_NEAREST)
         tiles.append(put_label(tile, text))
     # a first tile with the true and the predicted class
     title = np.zeros((h * scale, w * scale // 2, 3), np.uint8)
-    for k, (name, key) in enumerate((('true', 'gt_label'),
-                                     ('pred', 'pred_label'))):
+    for k, (name, key) in enumerate(
+        (('true', 'gt_label'), ('pred', 'pred_label'))):
         label = CAER_CLASSES[int(dump_array(result[key]).ravel()[0])]
         for line, text in enumerate((name, label)):
             cv2.putText(title, text, (4, 20 + 22 * (2 * k + line)),
@@ -122,7 +124,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     results = load_dump_results(args.dump)
     indices: List[int] = args.indices or np.linspace(
-        0, len(results) - 1, args.num).round().astype(int).tolist()
+        0,
+        len(results) - 1, args.num).round().astype(int).tolist()
     rows = [
         clip_attention_row(results[i], args.clip, args.scale) for i in indices
     ]

@@ -270,13 +270,12 @@ def draw_toy_video(
         cv2.rectangle(frame, (int(x1 - fw // 3), int(y2)),
                       (int(x2 + fw // 3), h), torso, -1)
         draw_face(frame, (int(x1), int(y1), int(x2), int(y2)),
-                   _FACE_DRAW_IDS[face_cue], np.random.default_rng(face_seed))
+                  _FACE_DRAW_IDS[face_cue], np.random.default_rng(face_seed))
         band = frame[band_y1:band_y2].copy()
         for x, y0 in zip(columns, starts):
             y = int((y0 + step * i) % span)
             for wrapped in (y - span, y, y + span):
-                draw_shape(band, (x, wrapped), r, shape,
-                            CONTEXT_COLORS[shape])
+                draw_shape(band, (x, wrapped), r, shape, CONTEXT_COLORS[shape])
         frame[band_y1:band_y2] = band
         frames.append(frame)
     return frames, boxes
@@ -289,15 +288,14 @@ DEFAULT_MODE_FRAME_SIZE = dict(
     cues=DEFAULT_FRAME_SIZE, guided=DEFAULT_GUIDED_FRAME_SIZE)
 
 
-def generate_toy_caer_videos(
-        out_dir: str,
-        num_per_class: Optional[Dict[str, int]] = None,
-        seed: int = 0,
-        frame_size: Optional[Tuple[int, int]] = None,
-        num_frames: Tuple[int, int] = DEFAULT_NUM_FRAMES,
-        fps: float = DEFAULT_FPS,
-        fourcc: str = 'MJPG',
-        mode: str = 'cues') -> Dict[str, int]:
+def generate_toy_caer_videos(out_dir: str,
+                             num_per_class: Optional[Dict[str, int]] = None,
+                             seed: int = 0,
+                             frame_size: Optional[Tuple[int, int]] = None,
+                             num_frames: Tuple[int, int] = DEFAULT_NUM_FRAMES,
+                             fps: float = DEFAULT_FPS,
+                             fourcc: str = 'MJPG',
+                             mode: str = 'cues') -> Dict[str, int]:
     """Write the toy videos in the CAER layout with their face tracks.
 
     Layout::

@@ -125,22 +125,18 @@ def guided_video_best_accuracy(views: Sequence[str] = ('face', 'context'),
             enumerate(GUIDED_VIDEO_CUES), range(NUM_OBJECTS),
             itertools.product(range(num_marks), repeat=NUM_OBJECTS - 1)):
         marks = others[:target] + (mark, ) + others[target:]
-        for shown in itertools.product(
-                shown_options, repeat=NUM_OBJECTS):
+        for shown in itertools.product(shown_options, repeat=NUM_OBJECTS):
             weight = float(np.prod([p for _, p in shown]))
             seen_marks = tuple(m if s else None
                                for m, (s, _) in zip(marks, shown))
             seen = dict(
                 face=(face_cue, target),
                 context=seen_marks,
-                marks=tuple(
-                    sorted(m for m in seen_marks if m is not None)))
-            key = tuple(seen[v] for v in GUIDED_VIDEO_VIEWS
-                        if v in views)
-            joint.setdefault(key, np.zeros(
-                len(GUIDED_VIDEO_CUES)))[label] += weight
-    total = len(GUIDED_VIDEO_CUES) * NUM_OBJECTS * num_marks**(NUM_OBJECTS -
-                                                               1)
+                marks=tuple(sorted(m for m in seen_marks if m is not None)))
+            key = tuple(seen[v] for v in GUIDED_VIDEO_VIEWS if v in views)
+            joint.setdefault(key,
+                             np.zeros(len(GUIDED_VIDEO_CUES)))[label] += weight
+    total = len(GUIDED_VIDEO_CUES) * NUM_OBJECTS * num_marks**(NUM_OBJECTS - 1)
     return float(sum(counts.max() for counts in joint.values()) / total)
 
 
