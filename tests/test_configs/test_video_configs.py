@@ -157,3 +157,39 @@ def test_video_row_is_the_paper_setting(name):
         sampler = pipeline[0]
         assert (sampler.type, sampler.clip_len) == ('SampleClipFrames', 16)
     assert cfg.test_dataloader.dataset.pipeline[0].stride == 8
+
+
+GUIDED_NECKS = {
+    'glamor_original3d': 'GlobalLocalAttentionNeck',
+    'glamor-f-c-ca_original3d': 'ContextAttentionNeck',
+    'glamor-f-c_original3d': 'GlobalAveragePoolingTwoViewNeck',
+}
+
+
+def test_guided_video_configs_differ_in_the_neck_only():
+    """The face-guided toy video configs: the same model, data and schedule
+    with GLA (space-time softmax), CAER-Net context attention (a softmax
+    over space per time step) or pooling."""
+    init_default_scope('mmpretrain')
+    cfgs = {
+        row:
+        Config.fromfile(
+            osp.join(CONFIG_ROOT, 'video',
+                     f'{row}_1xb8-20e_toy-guided-videos.py'))
+        for row in GUIDED_NECKS
+    }
+    for row, cfg in cfgs.items():
+        assert cfg.model.neck.type == GUIDED_NECKS[row]
+        assert cfg.model.head.fusion == 'net'
+        assert cfg.train_dataloader.dataset.data_root == (
+            'data/toy_guided_videos')
+    gla = cfgs['glamor_original3d']
+    assert gla.model.neck.softmax_over == 'space_time'
+    assert cfgs['glamor-f-c-ca_original3d'].model.neck.softmax_over == 'space'
+    for cfg in cfgs.values():
+        for key in ('train_dataloader', 'test_dataloader', 'optim_wrapper',
+                    'train_cfg', 'param_scheduler'):
+            assert cfg[key] == gla[key], key
+        model, reference = cfg.model.copy(), gla.model.copy()
+        model.pop('neck'), reference.pop('neck')
+        assert model == reference

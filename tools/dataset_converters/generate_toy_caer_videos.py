@@ -6,15 +6,23 @@ best possible accuracies): 144 x 256 frames at 10 fps, 20-32 frames a
 video, MJPG AVI, plus ``<split>_tracks.json`` (the true face boxes, in the
 format of ``tools/detect_face_tracks.py``).
 
-Example:
+With ``--mode guided`` the hat on the face names one of three objects
+whose flashed marks set the label (``glamor_mm/datasets/toy/guided_videos.py``): 80 x 128
+frames.
+
+Examples:
     python tools/dataset_converters/generate_toy_caer_videos.py \
         data/toy_caer_videos
+    python tools/dataset_converters/generate_toy_caer_videos.py \
+        data/toy_guided_videos --mode guided --num-train-per-class 100
 """
 import argparse
 
 from glamor_mm.datasets.toy.caer_videos import (
-    DEFAULT_FPS, DEFAULT_FRAME_SIZE, DEFAULT_NUM_FRAMES, DEFAULT_NUM_PER_CLASS,
-    generate_toy_caer_videos, toy_video_best_accuracy)
+    DEFAULT_FPS, DEFAULT_MODE_FRAME_SIZE, DEFAULT_NUM_FRAMES,
+    DEFAULT_NUM_PER_CLASS, TOY_VIDEO_MODES, generate_toy_caer_videos,
+    toy_video_best_accuracy)
+from glamor_mm.datasets.toy.guided_videos import guided_video_best_accuracy
 from toy_cli import add_toy_arguments, generate_from_args
 
 
@@ -26,13 +34,22 @@ def parse_args() -> argparse.Namespace:
     add_toy_arguments(parser, 'data/toy_caer_videos', DEFAULT_NUM_PER_CLASS,
                       'videos')
     parser.add_argument(
+        '--mode',
+        choices=TOY_VIDEO_MODES,
+        default='cues',
+        help="'cues': a face cue, the context objects' shape and their "
+        "motion set the label; 'guided': the hat on the face names one of "
+        'three objects whose flashed mark sets the label with it '
+        "(default 'cues')")
+    parser.add_argument(
         '--frame-size',
         type=int,
         nargs=2,
-        default=DEFAULT_FRAME_SIZE,
+        default=None,
         metavar=('H', 'W'),
-        help=f'frame size (default {DEFAULT_FRAME_SIZE[0]} '
-        f'{DEFAULT_FRAME_SIZE[1]})')
+        help='frame size (default: ' +
+        ', '.join(f'{h} {w} for {mode}'
+                  for mode, (h, w) in DEFAULT_MODE_FRAME_SIZE.items()) + ')')
     parser.add_argument(
         '--num-frames',
         type=int,
@@ -62,10 +79,19 @@ def main() -> None:
         args,
         DEFAULT_NUM_PER_CLASS,
         'videos',
-        frame_size=tuple(args.frame_size),
+        frame_size=args.frame_size and tuple(args.frame_size),
         num_frames=tuple(args.num_frames),
         fps=args.fps,
-        fourcc=args.fourcc)
+        fourcc=args.fourcc,
+        mode=args.mode)
+    if args.mode == 'guided':
+        best = guided_video_best_accuracy
+        print(f'Best possible accuracy: face+context clip {best():.1%}, '
+              'face + the marks without knowing which object '
+              f"{best(('face', 'marks')):.1%}, face+context single frame "
+              f'{best(single_frame=True):.1%}, face only '
+              f"{best(('face', )):.1%}, chance {best(()):.1%}.")
+        return
     print('Best possible accuracy: face+context clip '
           f'{toy_video_best_accuracy():.1%}, face+context single frame '
           f"{toy_video_best_accuracy(('face', 'context')):.1%}, context "

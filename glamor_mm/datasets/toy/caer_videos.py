@@ -73,6 +73,10 @@ flagged ``d``), the same format ``tools/detect_face_tracks.py`` writes.
 
 Generation is deterministic: clip ``i`` of class ``c`` in split ``s`` is
 drawn from ``numpy.random.default_rng([seed, s, c, i])``.
+
+``mode='guided'`` draws the face-guided toy videos instead
+(:mod:`glamor_mm.datasets.toy.guided_videos`): the face names one of three
+objects, whose flashed mark sets the label.
 """
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -85,6 +89,7 @@ from ..categories import CAER_CLASSES
 from .drawing import (CONTEXT_COLORS, draw_background, draw_face, draw_shape,
                       random_grey)
 from .generation import cue_table_best_accuracy, write_toy_splits
+from .guided_videos import DEFAULT_GUIDED_FRAME_SIZE, draw_guided_video
 
 FACE_CUES = ('smile', 'frown')
 CONTEXT_CUES = ('squares', 'discs')
@@ -265,25 +270,32 @@ def draw_toy_video(
         cv2.rectangle(frame, (int(x1 - fw // 3), int(y2)),
                       (int(x2 + fw // 3), h), torso, -1)
         draw_face(frame, (int(x1), int(y1), int(x2), int(y2)),
-                   _FACE_DRAW_IDS[face_cue], np.random.default_rng(face_seed))
+                  _FACE_DRAW_IDS[face_cue], np.random.default_rng(face_seed))
         band = frame[band_y1:band_y2].copy()
         for x, y0 in zip(columns, starts):
             y = int((y0 + step * i) % span)
             for wrapped in (y - span, y, y + span):
-                draw_shape(band, (x, wrapped), r, shape,
-                            CONTEXT_COLORS[shape])
+                draw_shape(band, (x, wrapped), r, shape, CONTEXT_COLORS[shape])
         frame[band_y1:band_y2] = band
         frames.append(frame)
     return frames, boxes
 
 
+TOY_VIDEO_DRAWERS = dict(cues=draw_toy_video, guided=draw_guided_video)
+TOY_VIDEO_MODES = tuple(TOY_VIDEO_DRAWERS)
+# Frame size of each mode
+DEFAULT_MODE_FRAME_SIZE = dict(
+    cues=DEFAULT_FRAME_SIZE, guided=DEFAULT_GUIDED_FRAME_SIZE)
+
+
 def generate_toy_caer_videos(out_dir: str,
                              num_per_class: Optional[Dict[str, int]] = None,
                              seed: int = 0,
-                             frame_size: Tuple[int, int] = DEFAULT_FRAME_SIZE,
+                             frame_size: Optional[Tuple[int, int]] = None,
                              num_frames: Tuple[int, int] = DEFAULT_NUM_FRAMES,
                              fps: float = DEFAULT_FPS,
-                             fourcc: str = 'MJPG') -> Dict[str, int]:
+                             fourcc: str = 'MJPG',
+                             mode: str = 'cues') -> Dict[str, int]:
     """Write the toy videos in the CAER layout with their face tracks.
 
     Layout::
@@ -297,24 +309,35 @@ def generate_toy_caer_videos(out_dir: str,
             split; splits left out are not written. Defaults to
             ``DEFAULT_NUM_PER_CLASS`` (train 40, validation 4, test 50).
         seed (int): Seed of the whole dataset. Defaults to 0.
-        frame_size (tuple[int, int]): ``(H, W)`` of the frames. Defaults to
-            ``(144, 256)``.
+        frame_size (tuple[int, int], optional): ``(H, W)`` of the frames.
+            Defaults to the mode's ``DEFAULT_MODE_FRAME_SIZE``: ``(144,
+            256)`` for ``'cues'``, ``(80, 128)`` for ``'guided'``.
         num_frames (tuple[int, int]): Inclusive range of the number of
             frames of a video. Defaults to ``(20, 32)``.
         fps (float): Frame rate. Defaults to 10.
         fourcc (str): Codec, see :func:`write_video`. Defaults to 'MJPG'
             (byte-identical files for the same seed).
+        mode (str): ``'cues'`` (:func:`draw_toy_video`: face, context and
+            motion cues) or ``'guided'``
+            (:func:`~glamor_mm.datasets.toy.guided_videos.draw_guided_video`:
+            the face names the object whose marks set the label). Defaults
+            to ``'cues'``.
 
     Returns:
         dict[str, int]: Number of videos written per split.
     """
+    if mode not in TOY_VIDEO_MODES:
+        raise ValueError(f'Unknown mode {mode!r}; choose from '
+                         f'{TOY_VIDEO_MODES}.')
+    draw = TOY_VIDEO_DRAWERS[mode]
+    frame_size = tuple(frame_size or DEFAULT_MODE_FRAME_SIZE[mode])
     if not 1 <= num_frames[0] <= num_frames[1]:
         raise ValueError(f'num_frames must be a range (min, max) with '
                          f'1 <= min <= max, got {num_frames}.')
 
     def write_sample(label: int, stem: str, rng: np.random.Generator) -> dict:
         length = int(rng.integers(num_frames[0], num_frames[1] + 1))
-        frames, boxes = draw_toy_video(label, rng, length, frame_size)
+        frames, boxes = draw(label, rng, length, frame_size)
         rel_path = f'{stem}.avi'
         path = osp.join(out_dir, rel_path)
         write_video(path, frames, fps, fourcc)
@@ -332,7 +355,8 @@ def generate_toy_caer_videos(out_dir: str,
     def write_index(split: str, data_list: List[dict]) -> None:
         metainfo = dict(
             classes=list(CAER_CLASSES),
-            face_tracks=dict(source='generate_toy_caer_videos', seed=seed))
+            face_tracks=dict(
+                source='generate_toy_caer_videos', seed=seed, mode=mode))
         mmengine.dump(
             dict(metainfo=metainfo, data_list=data_list),
             osp.join(out_dir, f'{split}_tracks.json'))

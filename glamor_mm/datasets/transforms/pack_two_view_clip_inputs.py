@@ -20,8 +20,10 @@ class PackTwoViewClipInputs(PackTwoViewInputs):
                     'context': uint8 Tensor num_clips x 3 x T x 112 x 112},
          'data_samples': DataSample(gt_label=..., metainfo: video_path,
                                     num_clips, clip_len, clip_starts,
-                                    face_bboxes, ...)}
+                                    frame_inds, face_bboxes, ...)}
 
+    ``frame_inds`` (the source frame of every clip frame, clip by clip)
+    lets an analysis find the frames an attention map looks at;
     ``face_bboxes`` (one face box per frame, None where ``CropFace`` fed an
     all-zero face) lets :class:`ZeroedFaceHook` count those frames.
 
@@ -52,7 +54,7 @@ class PackTwoViewClipInputs(PackTwoViewInputs):
 
     DEFAULT_META_KEYS = ('sample_idx', 'video_path', 'total_frames', 'avg_fps',
                          'ori_shape', 'num_clips', 'clip_len', 'clip_starts',
-                         'frame_interval', 'face_bboxes')
+                         'frame_interval', 'frame_inds', 'face_bboxes')
 
     def __init__(self,
                  face_key: str = 'face_imgs',
