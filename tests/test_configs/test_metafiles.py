@@ -55,7 +55,7 @@ def test_reported_numbers_are_those_of_the_docs(models):
         for result in model.results or []:
             top1 = result.metrics['Top 1 Accuracy']
             assert isinstance(top1, float) and 0 < top1 <= 100, model.name
-            assert re.search(rf'\b{top1:.2f}\b|\b{top1:.1f} ?%', docs), (
+            assert re.search(rf'\b{top1:.2f}\b|\b{top1:.1f} ?(%|±)', docs), (
                 model.name, top1)
             numbers += 1
     assert numbers >= 30
