@@ -59,6 +59,8 @@ def _assert_same(out, ref):
                 if box is not None:
                     assert box.dtype == ref_box.dtype
                     np.testing.assert_array_equal(box, ref_box)
+        elif isinstance(value, np.ndarray):  # frame_inds
+            np.testing.assert_array_equal(meta[key], value, err_msg=key)
         else:
             assert meta[key] == value, key
 
