@@ -47,7 +47,6 @@ from typing import Dict, List, Optional, Tuple
 import cv2
 import numpy as np
 import torch
-from matplotlib import cbook
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS, MODELS
@@ -59,7 +58,7 @@ from glamor_mm.utils import medians
 from analysis_cli import add_rounds_arguments, format_rounds, markdown_table
 from benchmark_pipeline import (LoaderVariant, config_loader, profile_pipeline,
                                 time_variants)
-from benchmark_video_demo import FPS, SIZE, head
+from benchmark_video_demo import FPS, SIZE, paste, photo_heads
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 # CAER (CAER-Net paper, Table 1)
@@ -138,24 +137,6 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def photo_heads() -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The background and the two heads of the clips, BGR uint8."""
-    from skimage import data
-    background = cv2.resize(data.coffee()[..., ::-1], SIZE)
-    astronaut = head(data.astronaut()[..., ::-1], (130, 20, 320, 230), 200)
-    grace = head(
-        cv2.imread(cbook.get_sample_data('grace_hopper.jpg', asfileobj=False)),
-        (120, 60, 420, 420), 180)
-    return background, astronaut, grace
-
-
-def paste(frame: np.ndarray, img: np.ndarray, x: int, y: int) -> None:
-    """Paste ``img`` into ``frame`` at ``(x, y)``, cut at the borders."""
-    h = min(img.shape[0], frame.shape[0] - y)
-    w = min(img.shape[1], frame.shape[1] - x)
-    frame[y:y + h, x:x + w] = img[:h, :w]
-
-
 def write_clip(path: str, num_frames: int, fps: float, seed: int,
                photos: Tuple[np.ndarray, np.ndarray, np.ndarray]) -> list:
     """Write one clip (see the module docstring).
@@ -219,7 +200,7 @@ def generate_clips(out_dir: str, num_clips: int, num_frames: Tuple[int, int],
     rng = np.random.default_rng(0)
     lengths = rng.integers(num_frames[0], num_frames[1] + 1,
                            num_clips).tolist()
-    photos = photo_heads()
+    photos = photo_heads(200, 180)
     data_list = []
     for i, length in enumerate(lengths):
         label = i % len(CAER_CLASSES)

@@ -39,7 +39,7 @@ import re
 import subprocess
 import sys
 from collections import defaultdict
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -109,27 +109,47 @@ def head(img: np.ndarray, box: tuple, width: int) -> np.ndarray:
     return cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA)
 
 
-def make_clip(path: str, num_frames: int) -> None:
-    """Write the benchmark clip (see the module docstring)."""
+def photo_heads(astronaut_width: int,
+                grace_width: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The background and the two heads of the generated clips, BGR uint8.
+
+    Args:
+        astronaut_width (int): Width of scikit-image's astronaut's head.
+        grace_width (int): Width of matplotlib's Grace Hopper's head.
+
+    Returns:
+        tuple: scikit-image's coffee picture resized to ``SIZE``, and the
+        two heads.
+    """
     from skimage import data
     background = cv2.resize(data.coffee()[..., ::-1], SIZE)
-    astronaut = head(data.astronaut()[..., ::-1], (130, 20, 320, 230), 220)
+    astronaut = head(data.astronaut()[..., ::-1], (130, 20, 320, 230),
+                     astronaut_width)
     grace = head(
         cv2.imread(cbook.get_sample_data('grace_hopper.jpg', asfileobj=False)),
-        (120, 60, 420, 420), 200)
+        (120, 60, 420, 420), grace_width)
+    return background, astronaut, grace
+
+
+def paste(frame: np.ndarray, img: np.ndarray, x: int, y: int) -> None:
+    """Paste ``img`` into ``frame`` at ``(x, y)``, cut at the borders."""
+    h = min(img.shape[0], frame.shape[0] - y)
+    w = min(img.shape[1], frame.shape[1] - x)
+    frame[y:y + h, x:x + w] = img[:h, :w]
+
+
+def make_clip(path: str, num_frames: int) -> None:
+    """Write the benchmark clip (see the module docstring)."""
+    background, astronaut, grace = photo_heads(220, 200)
     with VideoFileWriter(path, FPS, SIZE) as writer:
         for t in range(num_frames):
             frame = background.copy()
             phase = 2 * np.pi * t / num_frames
-            x = int(20 + 110 * (1 - np.cos(phase)))
-            y = int(70 + 60 * np.sin(2 * phase))
-            h, w = astronaut.shape[:2]
-            frame[y:y + h, x:x + w] = astronaut
+            paste(frame, astronaut, int(20 + 110 * (1 - np.cos(phase))),
+                  int(70 + 60 * np.sin(2 * phase)))
             if num_frames * 0.3 <= t < num_frames * 0.8:
-                x = int(470 + 30 * np.sin(3 * phase))
-                y = int(40 + 20 * np.cos(3 * phase))
-                h, w = grace.shape[:2]
-                frame[y:y + h, x:x + w] = grace
+                paste(frame, grace, int(470 + 30 * np.sin(3 * phase)),
+                      int(40 + 20 * np.cos(3 * phase)))
             writer.write(np.ascontiguousarray(frame))
 
 
