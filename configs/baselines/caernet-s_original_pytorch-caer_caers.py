@@ -23,7 +23,7 @@ model = dict(head=dict(vector_norm_cfg=dict(type='BN1d')))
 #   which mmcv's CenterCrop shares);
 # - ImageNet mean/std on RGB (the _base_'s data_preprocessor).
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='WuffsLoadImageFromFile'),
     dict(
         type='CropFace',
         scale=(96, 96),

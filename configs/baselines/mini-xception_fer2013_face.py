@@ -41,7 +41,7 @@ data_preprocessor = dict(
     to_rgb=False)
 
 face_crop = [
-    dict(type='LoadImageFromFile'),
+    dict(type='WuffsLoadImageFromFile'),
     dict(type='Grayscale'),
     dict(type='PadBorder', size=40, pad_val='bottom_mean'),
     dict(type='ExpandFaceBox', square=True, margin=10),

@@ -30,7 +30,7 @@ data_preprocessor = dict(face_mean=[127.5], face_std=[127.5])
 # The CAER-S pipelines of the base with this face view: a 64x64 crop made
 # gray (before the base's flip and rotation of the face in training).
 train_pipeline = [
-    _base_.train_pipeline[0],  # LoadImageFromFile
+    _base_.train_pipeline[0],  # WuffsLoadImageFromFile
     dict(_base_.train_pipeline[1], scale=(64, 64)),  # CropFace
     *_base_.train_pipeline[2:4],  # MaskFace, Resize
     dict(
@@ -41,7 +41,7 @@ train_pipeline = [
     *_base_.train_pipeline[5:],
 ]
 test_pipeline = [
-    _base_.test_pipeline[0],  # LoadImageFromFile
+    _base_.test_pipeline[0],  # WuffsLoadImageFromFile
     dict(_base_.test_pipeline[1], scale=(64, 64)),  # CropFace
     dict(type='ApplyToFace', transforms=[dict(type='Grayscale')]),
     *_base_.test_pipeline[2:],

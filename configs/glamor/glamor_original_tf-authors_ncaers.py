@@ -35,7 +35,7 @@ data_preprocessor = dict(
 #   offset to 30, so the crop is done in two steps: 171 -> 170 columns
 #   (offset round(0.5) = 0) and then 170x128 -> 112x112 (offsets 29 and 8).
 test_pipeline = [
-    dict(type='LoadImageFromFile', to_float32=True),
+    dict(type='WuffsLoadImageFromFile', to_float32=True),
     dict(type='CropFace', scale=(96, 96), missing_face='zeros'),
     dict(type='MaskFace', jpeg_quality=95),
     dict(type='Resize', scale=(171, 128)),

@@ -17,7 +17,7 @@ data_root = 'data/toy_guided'
 # and no crop, which could cut the named object out. The face is cropped to
 # 32x32. Flips keep every shape; no colour jitter, the colours are the cue.
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='WuffsLoadImageFromFile'),
     dict(type='CropFace', scale=(32, 32), missing_face='error'),
     dict(type='MaskFace'),
     dict(
@@ -28,7 +28,7 @@ train_pipeline = [
     dict(type='PackTwoViewInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='WuffsLoadImageFromFile'),
     dict(type='CropFace', scale=(32, 32), missing_face='error'),
     dict(type='MaskFace'),
     dict(type='PackTwoViewInputs'),

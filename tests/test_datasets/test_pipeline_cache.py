@@ -230,7 +230,7 @@ def test_cacheable_start_is_decided_by_the_transforms_classes():
     pipeline = [TRANSFORMS.build(t) for t in cfg.train_pipeline]
     cached, rest = split_cacheable(pipeline)
     assert [type(t).__name__ for t in cached
-            ] == ['LoadImageFromFile', 'CropFace', 'MaskFace', 'Resize']
+            ] == ['WuffsLoadImageFromFile', 'CropFace', 'MaskFace', 'Resize']
     assert rest == pipeline[len(cached):] and rest
     resize = pipeline[len(cached) - 1]
     for tail, num_cached in ((Jitter(scale=(8, 8)), 2), (Resize2(), 1),

@@ -6,7 +6,9 @@ gives it. A decoder whose pixels differ from OpenCV's on any file is
 marked. The decoders that are not installed are skipped. The decoders run
 in interleaved rounds, so that a busy machine slows them alike; the table
 shows the median images/s and the ratio to OpenCV's ``cv2.imdecode``
-(what ``LoadImageFromFile`` runs).
+(what MMCV's ``LoadImageFromFile`` runs). The Wuffs row is what
+``WuffsLoadImageFromFile``, the configs' loader, runs: its checks of the
+file's chunks and checksums included.
 
 Without ``--folder`` two sets of 712x400 frames (CAER-S size) are written
 to a temporary folder: the toy data's frames (``generate_toy_caers``,
@@ -29,6 +31,7 @@ import cv2
 import numpy as np
 
 from glamor_mm.utils import interleaved_rounds, medians, throughput
+from glamor_mm.utils.wuffs_png import decode_plain_png, wuffs_available
 from analysis_cli import add_rounds_arguments, format_rounds, markdown_table
 
 CAER_SIZE = (400, 712)  # (H, W) of CAER-S pictures
@@ -64,6 +67,14 @@ def decoders() -> Dict[str, Callable[[bytes], np.ndarray]]:
                     decode(data)[..., 2::-1]))
     except ImportError:
         pass
+    if wuffs_available():
+        # what WuffsLoadImageFromFile runs: the chunk checks, then Wuffs, or
+        # OpenCV for files that are not plain 8-bit grey or RGB PNG files
+        def wuffs_or_opencv(data: bytes) -> np.ndarray:
+            img = decode_plain_png(data)
+            return found['opencv (cv2.imdecode)'](data) if img is None else img
+
+        found['wuffs (WuffsLoadImageFromFile)'] = wuffs_or_opencv
     return found
 
 

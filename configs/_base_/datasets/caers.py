@@ -28,7 +28,7 @@ data_preprocessor = dict(
 )
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='WuffsLoadImageFromFile'),
     # missing_face='zeros': an image without a face box gets an all-zero
     # face like the authors' code; 'error' stops with the file name instead.
     dict(type='CropFace', scale=(96, 96), missing_face='zeros'),
@@ -63,7 +63,7 @@ train_pipeline = [
 ]
 
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='WuffsLoadImageFromFile'),
     dict(type='CropFace', scale=(96, 96), missing_face='zeros'),
     dict(type='MaskFace'),
     dict(type='Resize', scale=(171, 128)),

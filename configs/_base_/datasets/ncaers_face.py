@@ -13,7 +13,7 @@ data_preprocessor = dict(
 )
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='WuffsLoadImageFromFile'),
     dict(type='CropFace', scale=(224, 224), missing_face='zeros'),
     dict(
         type='ApplyToFace',
@@ -23,7 +23,7 @@ train_pipeline = [
 ]
 
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='WuffsLoadImageFromFile'),
     dict(type='CropFace', scale=(224, 224), missing_face='zeros'),
     dict(type='PackInputs', input_key='face_img'),
 ]

@@ -11,10 +11,11 @@ from .pack_two_view_clip_inputs import PackTwoViewClipInputs
 from .pack_two_view_inputs import PackTwoViewInputs
 from .pad_border import PadBorder
 from .sample_clip_frames import SampleClipFrames
+from .wuffs_load_image_from_file import WuffsLoadImageFromFile
 
 __all__ = [
     'ApplyToFace', 'CV2ColorJitter', 'adjust_contrast', 'CropFace',
     'ExpandFaceBox', 'Grayscale', 'LoadVideoFrames', 'MaskFace',
     'PackTwoViewClipInputs', 'PackTwoViewInputs', 'PadBorder',
-    'SampleClipFrames', 'face_box_to_pixels'
+    'SampleClipFrames', 'WuffsLoadImageFromFile', 'face_box_to_pixels'
 ]

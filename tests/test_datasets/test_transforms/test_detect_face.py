@@ -98,7 +98,7 @@ def test_in_the_two_view_test_pipeline(real_photos, face_region_check):
             osp.dirname(__file__),
             '../../../configs/glamor/glamor_original_1xb32-12e_toy.py'))
     pipeline = list(cfg.test_dataloader.dataset.pipeline)
-    assert pipeline[0]['type'] == 'LoadImageFromFile'
+    assert pipeline[0]['type'] == 'WuffsLoadImageFromFile'
     pipeline.insert(1, dict(type='DetectFace', config=HOG_CFG))
     pipeline = Compose([TRANSFORMS.build(t) for t in pipeline])
     photo = real_photos['grace_hopper']
