@@ -126,13 +126,34 @@ def test_ratios_come_from_the_measured_rates(toy_config, tiny_toy_opts,
                                float(factor) else 'missed')
 
 
+def test_sections_time_only_what_is_asked(toy_config, tiny_toy_opts,
+                                          run_tool, check_ok):
+    """``--sections pipeline``: only the data pipelines and their target,
+    no training step and no inference."""
+    proc = run_tool([
+        TOOL, toy_config, '--sections', 'pipeline', '--batch-size', '2',
+        '--rounds', '1', '--pipeline-workers', '0', '--pipeline-samples', '4',
+        '--cfg-options'
+    ] + tiny_toy_opts)
+    check_ok(proc)
+    table = _table_rows(proc.stdout)
+    measured = {(cells[0], cells[1])
+                for cells in table if len(cells) == 6 and
+                cells[0] != 'measurement'}
+    assert measured == {('training pipeline, 0 workers', 'B'),
+                        ('training pipeline, 0 workers', 'glamor_mm uncached')}
+    targets = [cells[0] for cells in table if ' >= ' in cells[0]]
+    assert targets == ['training pipeline, 0 workers >= 1.2x B']
+    assert 'Warm-up of the training steps' not in proc.stdout
+
+
 def test_without_tensorflow_it_says_what_to_install(toy_config, tmp_path,
                                                     run_tool):
     """A ``tensorflow`` that cannot be imported (shadowed here) stops the
     tool with the package to install, before any timing."""
     (tmp_path / 'tensorflow.py').write_text(
         "raise ImportError('No module named tensorflow')\n")
-    proc = run_tool([TOOL, toy_config, '--no-pipeline'],
+    proc = run_tool([TOOL, toy_config, '--sections', 'training', 'inference'],
                     env=dict(PYTHONPATH=os.pathsep.join(
                         [str(tmp_path), REPO_ROOT])))
     assert proc.returncode != 0

@@ -70,6 +70,7 @@ import reference_glamor_tf as glamor_tf
 A_EAGER, A_GRAPH, B = 'A eager', 'A tf.function', 'B'
 TRAINING = 'training step'
 PIPELINE = 'training pipeline'
+SECTIONS = ('training', 'inference', 'pipeline')
 UNCACHED = 'glamor_mm uncached'
 # (section prefix, which of glamor_mm's rows compete, what the fastest of
 # them is compared with, the factor)
@@ -155,10 +156,12 @@ def parse_args() -> argparse.Namespace:
         help="also time glamor_mm's training pipeline with the pipeline "
         'cache in this folder (relative to data_root unless absolute)')
     parser.add_argument(
-        '--no-pipeline',
-        dest='pipeline',
-        action='store_false',
-        help='leave out the data pipelines (no training images needed)')
+        '--sections',
+        nargs='+',
+        choices=SECTIONS,
+        default=list(SECTIONS),
+        help='what to time (default: all); without pipeline no training '
+        'images are needed')
     add_cfg_options_argument(parser)
     return parser.parse_args()
 
@@ -413,15 +416,18 @@ def main() -> Dict[str, Dict[str, float]]:
     cv2.setNumThreads(0)
     torch.set_num_threads(args.threads)
     glamor_tf.set_threads(args.threads)
-    train_measures, warmup_seconds = training_step_measures(
-        cfg, args.variants, args.batch_size, args.steps, args.warmup)
-    measures = {(TRAINING, name): measure
-                for name, measure in train_measures.items()}
-    measures.update(
-        inference_measures(cfg, args.config, args.threads,
-                           args.inference_batch_sizes, args.seconds,
-                           args.int8, args.calib_samples, args.bf16))
-    if args.pipeline:
+    measures, warmup_seconds = {}, {}
+    if 'training' in args.sections:
+        train_measures, warmup_seconds = training_step_measures(
+            cfg, args.variants, args.batch_size, args.steps, args.warmup)
+        measures.update({(TRAINING, name): measure
+                         for name, measure in train_measures.items()})
+    if 'inference' in args.sections:
+        measures.update(
+            inference_measures(cfg, args.config, args.threads,
+                               args.inference_batch_sizes, args.seconds,
+                               args.int8, args.calib_samples, args.bf16))
+    if 'pipeline' in args.sections:
         measures.update(
             pipeline_measures(cfg, args.batch_size, args.pipeline_workers,
                               args.pipeline_samples, args.cache_dir))
@@ -449,10 +455,11 @@ def main() -> Dict[str, Dict[str, float]]:
         markdown_table(('measurement', 'implementation', 'images/s',
                         f'vs {A_GRAPH}', f'vs {B}', 'rounds'), rows,
                        'llrrrl'))
-    print('Warm-up of the training steps (s, tracing and compilation '
-          'included): ' + ', '.join(f'{name} {seconds:.1f}'
-                                    for name, seconds in
-                                    warmup_seconds.items()))
+    if warmup_seconds:
+        print('Warm-up of the training steps (s, tracing and compilation '
+              'included): ' + ', '.join(f'{name} {seconds:.1f}'
+                                        for name, seconds in
+                                        warmup_seconds.items()))
     print(
         markdown_table(('target', "glamor_mm's fastest", 'ratio', ''),
                        target_rows(by_section), 'llrl'))
