@@ -1,4 +1,5 @@
 """Load an image file, decoding plain PNG files with Wuffs."""
+import logging
 from typing import Optional
 
 import mmcv
@@ -37,7 +38,7 @@ class WuffsLoadImageFromFile(LoadImageFromFile):
             print_log(
                 'WuffsLoadImageFromFile: pywuffs is not installed; PNG '
                 'files are decoded with OpenCV (the same pixels, about 1.5x '
-                'slower). pip install pywuffs', 'current', 30)
+                'slower). pip install pywuffs', 'current', logging.WARNING)
             self.use_wuffs = False
 
     def transform(self, results: dict) -> Optional[dict]:
