@@ -8,6 +8,7 @@ config's optimizer, and one test video goes through the test pipeline and
 import glob
 import os.path as osp
 
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
@@ -18,6 +19,11 @@ from mmpretrain.registry import DATASETS, MODELS
 
 import glamor_mm  # noqa: F401
 from glamor_mm.datasets.toy.caer_videos import generate_toy_caer_videos
+from glamor_mm.datasets.toy.caers import GUIDED_COLORS
+from glamor_mm.datasets.toy.guided_videos import (NUM_OBJECTS,
+                                                  guided_video_frame_cues)
+from glamor_mm.datasets.transforms.load_video_frames import \
+    read_frames_opencv
 
 CONFIG_ROOT = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')
@@ -175,7 +181,7 @@ def test_guided_video_configs_differ_in_the_neck_only():
         row:
         Config.fromfile(
             osp.join(CONFIG_ROOT, 'video',
-                     f'{row}_1xb8-20e_toy-guided-videos.py'))
+                     f'{row}_1xb16-40e_toy-guided-videos.py'))
         for row in GUIDED_NECKS
     }
     for row, cfg in cfgs.items():
@@ -193,3 +199,53 @@ def test_guided_video_configs_differ_in_the_neck_only():
         model, reference = cfg.model.copy(), gla.model.copy()
         model.pop('neck'), reference.pop('neck')
         assert model == reference
+
+
+def test_guided_video_context_keeps_colour_and_mark(tmp_path):
+    """The guided video configs shrink the 80 x 128 frames to 20 x 32 by
+    area averaging: every object's 16-pixel grid cell becomes 4 x 4 pixels
+    whose middle 2 x 2 show its mark while it flashes (its colour
+    otherwise), and the context encoder gives a 4 x 5 x 8 map, one cell per
+    object and one time step per frame."""
+    generate_toy_caer_videos(
+        str(tmp_path), dict(test=1), seed=3, num_frames=(8, 8), mode='guided')
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(
+        osp.join(CONFIG_ROOT, 'video',
+                 'glamor_original3d_1xb16-40e_toy-guided-videos.py'))
+    dataset_cfg = cfg.test_dataloader.dataset.copy()
+    dataset_cfg.data_root = str(tmp_path)
+    dataset = DATASETS.build(dataset_cfg)
+    checked = 0
+    for index in range(len(dataset)):
+        sample = dataset[index]
+        info = dataset.get_data_info(index)
+        context = sample['inputs']['context'][0].permute(1, 2, 3, 0).numpy()
+        assert context.shape == (4, 20, 32, 3)  # T, H, W, BGR
+        frames = read_frames_opencv(
+            osp.join(tmp_path, 'test', info['video_path']),
+            sample['data_samples'].frame_inds[:4])
+        for frame, small in zip(frames, context.astype(int)):
+            masks, _, shown = guided_video_frame_cues(frame,
+                                                      info['face_track'][0])
+            assert sum(mask.any() for mask in masks) == NUM_OBJECTS
+            for mask, color, flashing in zip(masks, GUIDED_COLORS, shown):
+                if not mask.any():  # the colour of no object
+                    continue
+                ys, xs = np.nonzero(mask)
+                row, col = (ys.min() + 8) // 16 * 4, (xs.min() + 8) // 16 * 4
+                cell = small[row:row + 4, col:col + 4]
+                middle = cell[1:3, 1:3].reshape(-1, 3)
+                if not flashing:
+                    assert np.abs(middle - color).max() <= 40
+                    continue
+                assert np.abs(middle - color).max(1).min() > 60
+                # the cell's right column: half mark, half square
+                edge = (cell[1:3, 2] + np.array(color)) / 2
+                assert np.abs(cell[1:3, 3] - edge).max() < 40
+                checked += 1
+    assert checked >= 7 * 4  # each object flashes in 2 of the 4 frames
+    model = MODELS.build(cfg.model)
+    feat = model.context_backbone(torch.rand(1, 3, 4, 20, 32))
+    feat = feat[-1] if isinstance(feat, (tuple, list)) else feat
+    assert feat.shape == (1, 64, 4, 5, 8)

@@ -151,10 +151,10 @@ SKIPPED = {
     'C=configs/video/caernet-f-c-ca_original3d_1xb8-40e_toy-videos.py':
     '40 epochs of CPU training per row (12 min each)',
     'generate_toy_caer_videos.py data/toy_guided_videos':
-    'writes 1078 videos; test_toy_guided_videos.py generates small guided '
+    'writes 2478 videos; test_toy_guided_videos.py generates small guided '
     'splits',
     'for ROW in glamor glamor-f-c glamor-f-c-ca':
-    'nine CPU trainings of 3-6 minutes each',
+    'nine CPU trainings of 7-8 minutes each',
     'vis_clip_attention.py work_dirs/guided_videos':
     'the prediction dump of a trained model; test_guided_video_attention.py '
     'runs the tool on a dump made by hand',

@@ -33,8 +33,8 @@ Examples::
         --out preds.pkl
     python tools/analysis_tools/attention_on_named_object.py preds.pkl
     python tools/test.py \
-        configs/video/glamor_original3d_1xb8-20e_toy-guided-videos.py \
-        epoch_20.pth --out video_preds.pkl
+        configs/video/glamor_original3d_1xb16-40e_toy-guided-videos.py \
+        epoch_40.pth --out video_preds.pkl
     python tools/analysis_tools/attention_on_named_object.py video_preds.pkl
 """
 import argparse

@@ -14,7 +14,7 @@ Examples:
     python tools/dataset_converters/generate_toy_caer_videos.py \
         data/toy_caer_videos
     python tools/dataset_converters/generate_toy_caer_videos.py \
-        data/toy_guided_videos --mode guided --num-train-per-class 100
+        data/toy_guided_videos --mode guided --num-train-per-class 300
 """
 import argparse
 

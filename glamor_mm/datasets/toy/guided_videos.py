@@ -50,9 +50,9 @@ face alone                                                  28.6 %
 chance                                                      14.3 %
 ==========================================================  =============
 
-The frames are drawn on the 16-pixel grid so that a context view resized to
-40 x 64 and encoded with a stride of 8 (a 5 x 8 map) has each object in one
-map cell: the attention on the named object, and on it in the frames where
+The frames are drawn on the 16-pixel grid so that a context map of 5 x 8
+cells (e.g. the frame shrunk to 20 x 32 and encoded with a stride of 4, as
+in the guided video configs) has each object in one map cell: the attention on the named object, and on it in the frames where
 it flashes, is then read from the map cells
 (``tools/analysis_tools/attention_on_named_object.py``).
 """
