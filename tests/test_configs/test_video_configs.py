@@ -166,22 +166,22 @@ def test_video_row_is_the_paper_setting(name):
 
 
 GUIDED_NECKS = {
-    'glamor_original3d': 'GlobalLocalAttentionNeck',
-    'glamor-f-c-ca_original3d': 'ContextAttentionNeck',
-    'glamor-f-c_original3d': 'GlobalAveragePoolingTwoViewNeck',
+    'glamor_framewise3d': 'GlobalLocalAttentionNeck',
+    'glamor-f-c-ca_framewise3d': 'ContextAttentionNeck',
+    'glamor-f-c_framewise3d': 'GlobalAveragePoolingTwoViewNeck',
 }
 
 
 def test_guided_video_configs_differ_in_the_neck_only():
     """The face-guided toy video configs: the same model, data and schedule
     with GLA (space-time softmax), CAER-Net context attention (a softmax
-    over space per time step) or pooling."""
+    over space per time step) or pooling, and frame-by-frame encoders."""
     init_default_scope('mmpretrain')
     cfgs = {
         row:
         Config.fromfile(
             osp.join(CONFIG_ROOT, 'video',
-                     f'{row}_1xb16-40e_toy-guided-videos.py'))
+                     f'{row}_1xb16-50e_toy-guided-videos.py'))
         for row in GUIDED_NECKS
     }
     for row, cfg in cfgs.items():
@@ -189,9 +189,9 @@ def test_guided_video_configs_differ_in_the_neck_only():
         assert cfg.model.head.fusion == 'net'
         assert cfg.train_dataloader.dataset.data_root == (
             'data/toy_guided_videos')
-    gla = cfgs['glamor_original3d']
+    gla = cfgs['glamor_framewise3d']
     assert gla.model.neck.softmax_over == 'space_time'
-    assert cfgs['glamor-f-c-ca_original3d'].model.neck.softmax_over == 'space'
+    assert cfgs['glamor-f-c-ca_framewise3d'].model.neck.softmax_over == 'space'
     for cfg in cfgs.values():
         for key in ('train_dataloader', 'test_dataloader', 'optim_wrapper',
                     'train_cfg', 'param_scheduler'):
@@ -199,6 +199,20 @@ def test_guided_video_configs_differ_in_the_neck_only():
         model, reference = cfg.model.copy(), gla.model.copy()
         model.pop('neck'), reference.pop('neck')
         assert model == reference
+    # The encoders see one frame at a time: changing frame 2 of the context
+    # clip changes time step 2 of its 4 x 5 x 8 map and nothing else, so
+    # only the attention can relate the frames.
+    encoder = MODELS.build(gla.model.context_backbone)
+    encoder.eval()
+    clip = torch.rand(1, 3, 4, 20, 32)
+    changed = clip.clone()
+    changed[:, :, 2] = torch.rand(1, 3, 20, 32)
+    with torch.no_grad():
+        before, after = encoder(clip)[-1], encoder(changed)[-1]
+    assert before.shape == (1, 64, 4, 5, 8)
+    differs = (before - after).abs().flatten(3).amax(dim=(1, 3))[0]
+    assert differs[2] > 0
+    assert torch.equal(differs[[0, 1, 3]], torch.zeros(3))
 
 
 def test_guided_video_context_keeps_colour_and_mark(tmp_path):
@@ -212,7 +226,7 @@ def test_guided_video_context_keeps_colour_and_mark(tmp_path):
     init_default_scope('mmpretrain')
     cfg = Config.fromfile(
         osp.join(CONFIG_ROOT, 'video',
-                 'glamor_original3d_1xb16-40e_toy-guided-videos.py'))
+                 'glamor_framewise3d_1xb16-50e_toy-guided-videos.py'))
     dataset_cfg = cfg.test_dataloader.dataset.copy()
     dataset_cfg.data_root = str(tmp_path)
     dataset = DATASETS.build(dataset_cfg)

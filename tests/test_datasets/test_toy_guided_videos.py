@@ -11,10 +11,10 @@ from mmpretrain.registry import DATASETS
 import glamor_mm  # noqa: F401
 from glamor_mm.datasets import CAER_CLASSES
 from glamor_mm.datasets.toy.caer_videos import generate_toy_caer_videos
-from glamor_mm.datasets.toy.caers import GUIDED_COLORS, GUIDED_MARKS
-from glamor_mm.datasets.toy.guided_videos import (GUIDED_VIDEO_CUES,
+from glamor_mm.datasets.toy.caers import GUIDED_MARKS
+from glamor_mm.datasets.toy.guided_videos import (GUIDED_VIDEO_COLORS,
+                                                  GUIDED_VIDEO_CUES,
                                                   MARK_FRAMES, MARK_PERIOD,
-                                                  NUM_OBJECTS,
                                                   draw_guided_video,
                                                   guided_video_best_accuracy)
 from glamor_mm.datasets.transforms.load_video_frames import \
@@ -34,7 +34,7 @@ def read_guided_clip(frames, box):
     x1, y1, x2, y2 = box
     face = frames[0][y1:y2, x1:x2]
     face_cue = int(np.argmax([_mask(face, c).sum() for c in _MOUTH]))
-    hats = [_mask(face, c, 12).sum() for c in GUIDED_COLORS]
+    hats = [_mask(face, c, 12).sum() for c in GUIDED_VIDEO_COLORS]
     target = int(np.argmax(hats))
     assert hats[target] > 20 and sorted(hats)[-2] == 0
     shown = []
@@ -42,7 +42,7 @@ def read_guided_clip(frames, box):
         context = frame.copy()
         context[y1:y2, x1:x2] = 0
         marks = []
-        for color in GUIDED_COLORS[:NUM_OBJECTS]:
+        for color in GUIDED_VIDEO_COLORS:
             ys, xs = np.nonzero(_mask(context, color, 12))
             centre = context[(ys.min() + ys.max()) // 2,
                              (xs.min() + xs.max()) // 2]

@@ -154,7 +154,7 @@ SKIPPED = {
     'writes 2478 videos; test_toy_guided_videos.py generates small guided '
     'splits',
     'for ROW in glamor glamor-f-c glamor-f-c-ca':
-    'nine CPU trainings of 7-8 minutes each',
+    'nine CPU trainings of 9-10 minutes each',
     'vis_clip_attention.py work_dirs/guided_videos':
     'the prediction dump of a trained model; test_guided_video_attention.py '
     'runs the tool on a dump made by hand',

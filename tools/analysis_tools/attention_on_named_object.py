@@ -33,7 +33,7 @@ Examples::
         --out preds.pkl
     python tools/analysis_tools/attention_on_named_object.py preds.pkl
     python tools/test.py \
-        configs/video/glamor_original3d_1xb16-40e_toy-guided-videos.py \
+        configs/video/glamor_framewise3d_1xb16-50e_toy-guided-videos.py \
         epoch_40.pth --out video_preds.pkl
     python tools/analysis_tools/attention_on_named_object.py video_preds.pkl
 """

@@ -4,8 +4,8 @@
 # step), not the face that names the object to read. Best possible: 60.7 %
 # (docs/video_attention.md).
 #   OMP_NUM_THREADS=1 python tools/train.py \
-#       configs/video/glamor-f-c-ca_original3d_1xb16-40e_toy-guided-videos.py
-_base_ = ['./glamor_original3d_1xb16-40e_toy-guided-videos.py']
+#       configs/video/glamor-f-c-ca_framewise3d_1xb16-50e_toy-guided-videos.py
+_base_ = ['./glamor_framewise3d_1xb16-50e_toy-guided-videos.py']
 
 model = dict(
     neck=dict(
